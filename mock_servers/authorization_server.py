@@ -1,0 +1,339 @@
+"""The authorization server: a Flask app on Authlib, made fresh per world.
+
+`create_app(settings)` wires Authlib's grants, PKCE, client authentication,
+revocation, introspection, OpenID Connect and RFC 9207 to the world's store,
+and adds the pages a resource owner sees: sign in and consent.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+from urllib.parse import urlsplit
+
+from authlib.common.urls import add_params_to_uri
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import InvalidClientError
+from authlib.oauth2.rfc9207 import IssuerParameter
+from flask import Flask, Response, jsonify, redirect, request, session
+
+from . import pages
+from .client_auth import PrivateKeyJWT
+from .demo import SCOPES
+from .endpoints import (
+    IntrospectionEndpoint,
+    RevocationEndpoint,
+    StoredBearerTokenValidator,
+)
+from .events import Event
+from .grants import (
+    AuthorizationCodeGrant,
+    ClientCredentialsGrant,
+    ImplicitGrant,
+    PasswordGrant,
+    RefreshTokenGrant,
+)
+from .metadata import authorization_server_metadata, openid_configuration
+from .models import Token, User
+from .openid import OpenIDCode, UserInfoEndpoint
+from .pkce import CodeChallenge
+from .settings import AuthorizationServerSettings
+from .token_generators import AccessTokenGenerator
+
+SERVER_NAME = "authorization server"
+
+
+class Issuer(IssuerParameter):
+    """RFC 9207: `iss` in every authorization response, errors included."""
+
+    def __init__(self, issuer: str) -> None:
+        self.issuer = issuer
+
+    def get_issuer(self) -> str:
+        return self.issuer
+
+    def add_issuer_parameter(self, authorization_server: Any, response: Any) -> None:
+        # Authlib adds `iss` to the query; a fragment-encoded response
+        # (implicit grant, RFC 6749 4.2.2) carries its parameters in the
+        # fragment, so `iss` belongs there too.
+        location = response.location or ""
+        if "#" in location:
+            response.location = add_params_to_uri(
+                location, {"iss": self.issuer}, fragment=True
+            )
+            return
+        super().add_issuer_parameter(authorization_server, response)
+
+
+class PlaygroundAuthorizationServer(AuthorizationServer):
+    def __init__(self, app: Flask, settings: AuthorizationServerSettings) -> None:
+        self.settings = settings
+        super().__init__()
+        self.init_app(app)
+        self.scopes_supported = list(SCOPES)
+        self.register_token_generator("default", AccessTokenGenerator(settings))
+        self.issuer_parameter = Issuer(settings.issuer)
+        self.register_extension(self.issuer_parameter)
+
+    def record(self, name: str, client_id: str | None, user: str | None, detail=""):
+        self.settings.events.record(
+            Event(self.settings.clock.now(), name, SERVER_NAME, client_id, user, detail)
+        )
+
+    def query_client(self, client_id: str):
+        return self.settings.store.client(client_id)
+
+    def authenticate_client(self, request: Any, methods: list[str], endpoint="token"):
+        try:
+            return super().authenticate_client(request, methods, endpoint)
+        except InvalidClientError as error:
+            self.record(
+                "client.authentication.failed",
+                request.payload.client_id or _basic_username(request),
+                None,
+                error.get_error_description(),
+            )
+            raise
+
+    def save_token(self, token: dict[str, Any], request: Any) -> None:
+        settings = self.settings
+        previous: Token | None = getattr(request, "refresh_token", None)
+        code = getattr(request, "authorization_code", None)
+        token_id = settings.randomness.token(12)
+        record = Token(
+            id=token_id,
+            client=request.client,
+            user=request.user,
+            scope=token.get("scope", ""),
+            access_token=token["access_token"],
+            issued_at=settings.clock.now(),
+            expires_in=int(token.get("expires_in", settings.access_token_lifetime)),
+            family_id=previous.family_id if previous else token_id,
+            grant_type=request.payload.grant_type or "implicit",
+            refresh_token=token.get("refresh_token"),
+            access_token_jti=_jti(token["access_token"]),
+            clock=settings.clock,
+        )
+        settings.store.save_token(record)
+        if code is not None:
+            code.token_ids.append(token_id)
+        client_id = request.client.client_id
+        user_id = request.user.id if request.user else None
+        self.record("access_token.issued", client_id, user_id, record.grant_type)
+        if record.refresh_token:
+            self.record("refresh_token.issued", client_id, user_id, record.grant_type)
+
+    def redirect_error(self, error: OAuth2Error) -> Response:
+        """An error sent back to a verified redirect URI, with `iss` (RFC 9207)."""
+        response = self.handle_error_response(request, error)
+        self.issuer_parameter.add_issuer_parameter(self, response)
+        return response
+
+
+def _basic_username(request: Any) -> str | None:
+    from authlib.oauth2.rfc6749.util import extract_basic_authorization
+
+    client_id, _ = extract_basic_authorization(request.headers)
+    return client_id
+
+
+def _jti(access_token: str) -> str | None:
+    import jwt
+
+    try:
+        return jwt.decode(access_token, options={"verify_signature": False}).get("jti")
+    except jwt.PyJWTError:
+        return None  # an opaque token
+
+
+def create_app(settings: AuthorizationServerSettings) -> Flask:
+    """A new authorization server app; it shares nothing with any other."""
+    app = Flask("authorization_server")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="as_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.issuer.startswith("https://"),
+    )
+    server = PlaygroundAuthorizationServer(app, settings)
+    code_challenge = CodeChallenge(settings)
+    server.register_grant(
+        AuthorizationCodeGrant, [code_challenge, OpenIDCode(settings)]
+    )
+    server.register_grant(ImplicitGrant)
+    server.register_grant(ClientCredentialsGrant)
+    server.register_grant(PasswordGrant)
+    server.register_grant(RefreshTokenGrant)
+    server.register_client_auth_method(
+        PrivateKeyJWT.CLIENT_AUTH_METHOD, PrivateKeyJWT(settings)
+    )
+    server.register_endpoint(RevocationEndpoint(settings))
+    server.register_endpoint(IntrospectionEndpoint(settings))
+    protector = ResourceProtector()
+    protector.register_token_validator(StoredBearerTokenValidator(settings))
+    server.register_endpoint(UserInfoEndpoint(settings, protector))
+    app.extensions["playground_settings"] = settings
+    app.extensions["playground_server"] = server
+
+    def current_user() -> User | None:
+        return settings.store.user(session.get("user_id"))
+
+    def csrf_token() -> str:
+        if "csrf_token" not in session:
+            session["csrf_token"] = settings.randomness.token(16)
+        return session["csrf_token"]
+
+    def csrf_ok() -> bool:
+        sent = request.form.get("csrf_token", "")
+        expected = session.get("csrf_token", "")
+        return bool(expected) and hmac.compare_digest(sent, expected)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        # RFC 9700 4.16 / RFC 6749 10.13: the AS's pages must not be framed.
+        if response.mimetype == "text/html":
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault(
+                "Content-Security-Policy", "frame-ancestors 'none'"
+            )
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.get("/")
+    def index() -> Response:
+        return jsonify(
+            {
+                "server": "OAuth Playground authorization server",
+                "issuer": settings.issuer,
+                "metadata": f"{settings.issuer}/.well-known/oauth-authorization-server",
+            }
+        )
+
+    @app.route("/authorize", methods=["GET", "POST"])
+    def authorize() -> Response | tuple[str, int] | str:
+        user = current_user()
+        try:
+            grant = server.get_consent_grant(end_user=user)
+        except OAuth2Error as error:
+            if error.redirect_uri:
+                return server.redirect_error(error)
+            # RFC 6749 4.1.2.1: unknown client or unverified redirect URI:
+            # tell the resource owner, never redirect.
+            server.record(
+                "authorization_request.refused",
+                request.values.get("client_id"),
+                user.id if user else None,
+                error.get_error_description() or error.error,
+            )
+            html = pages.error_page(error.error, error.get_error_description() or "")
+            return html, 400
+        client = grant.client
+        scope = grant.request.scope or ""
+        if user is None:
+            return pages.login_page(
+                issuer=settings.issuer,
+                client_name=client.client_name,
+                action="/login",
+                next=request.full_path,
+                csrf_token=csrf_token(),
+                error=None,
+            )
+        if request.method == "POST":
+            if not csrf_ok():
+                return pages.error_page(
+                    "invalid_request",
+                    "The consent form's CSRF token is missing or wrong.",
+                ), 400
+            if request.form.get("decision") != "approve":
+                server.record("consent.denied", client.client_id, user.id, scope)
+                return server.create_authorization_response(
+                    grant_user=None, grant=grant
+                )
+            settings.store.remember_consent(user.id, client.client_id, scope)
+            server.record("consent.granted", client.client_id, user.id, scope)
+            return issue(grant, user)
+        remembered = settings.store.has_consent(user.id, client.client_id, scope)
+        if remembered and request.args.get("prompt") != "consent":
+            return issue(grant, user)
+        return pages.consent_page(
+            user_name=user.name,
+            client_name=client.client_name,
+            scopes=[(s, SCOPES.get(s, s)) for s in scope.split()],
+            action=request.full_path,
+            redirect_uri=grant.redirect_uri,
+            csrf_token=csrf_token(),
+        )
+
+    def issue(grant: Any, user: User) -> Response:
+        grant.request.auth_time = session.get("auth_time")
+        return server.create_authorization_response(grant_user=user, grant=grant)
+
+    @app.post("/login")
+    def login() -> Response | str:
+        next_url = request.form.get("next", "")
+        if not _is_local_path(next_url):
+            next_url = "/"
+        if not csrf_ok():
+            return pages.error_page(
+                "invalid_request", "The sign-in form's CSRF token is missing or wrong."
+            ), 400
+        username = request.form.get("username", "")
+        user = settings.store.user_by_username(username)
+        if user is None or not user.check_password(request.form.get("password", "")):
+            server.record("user.authentication.failed", None, username, "sign-in form")
+            return pages.login_page(
+                issuer=settings.issuer,
+                client_name="the application",
+                action="/login",
+                next=next_url,
+                csrf_token=csrf_token(),
+                error="Wrong username or password.",
+            )
+        session.clear()  # a fresh session on sign-in (session fixation)
+        session["user_id"] = user.id
+        session["auth_time"] = settings.clock.now()
+        server.record("user.authenticated", None, user.id, "sign-in form")
+        return redirect(next_url, code=302)
+
+    @app.post("/logout")
+    def logout() -> Response:
+        session.clear()
+        return redirect("/", code=302)
+
+    @app.post("/token")
+    def token() -> Response:
+        return server.create_token_response()
+
+    @app.post("/revoke")
+    def revoke() -> Response:
+        return server.create_endpoint_response(RevocationEndpoint.ENDPOINT_NAME)
+
+    @app.post("/introspect")
+    def introspect() -> Response:
+        return server.create_endpoint_response(IntrospectionEndpoint.ENDPOINT_NAME)
+
+    @app.route("/userinfo", methods=["GET", "POST"])
+    def userinfo() -> Response:
+        return server.create_endpoint_response(UserInfoEndpoint.ENDPOINT_NAME)
+
+    @app.get("/.well-known/oauth-authorization-server")
+    def metadata() -> Response:
+        return jsonify(authorization_server_metadata(settings))
+
+    @app.get("/.well-known/openid-configuration")
+    def openid_metadata() -> Response:
+        return jsonify(openid_configuration(settings))
+
+    @app.get("/jwks.json")
+    def jwks() -> Response:
+        return jsonify(settings.signing_key.public_jwks())
+
+    return app
+
+
+def _is_local_path(url: str) -> bool:
+    """Only redirect after sign-in to a path on this server (no open redirect)."""
+    parts = urlsplit(url)
+    return url.startswith("/") and not url.startswith("//") and not parts.netloc

@@ -1,0 +1,117 @@
+"""One authorization server and one resource server that trust each other.
+
+`build_deployment` makes the keys, store, clock, events and both apps for one
+world (a learner's session, a test, or `serve`). The playground's World wraps
+it and routes the apps by host name; `serve` puts them on loopback ports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import httpx
+from flask import Flask
+
+from . import authorization_server, resource_server
+from .clock import Clock
+from .demo import populate
+from .events import EventLog
+from .keys import SigningKey, generate_signing_key
+from .randomness import Randomness
+from .settings import (
+    AuthorizationServerSettings,
+    ResourceServerSettings,
+    TokenFormat,
+    TokenValidation,
+)
+from .store import Store
+from .weaknesses import Weaknesses
+
+ISSUER = "https://auth.playground.test"
+API_URL = "https://api.playground.test"
+
+# The client whose key signs its private_key_jwt assertions (RFC 7523).
+PRIVATE_KEY_JWT_CLIENT = "print-shop-service"
+
+
+@dataclass
+class Deployment:
+    as_settings: AuthorizationServerSettings
+    rs_settings: ResourceServerSettings
+    authorization_server: Flask
+    resource_server: Flask
+    client_keys: dict[str, SigningKey]
+
+    @property
+    def store(self) -> Store:
+        return self.as_settings.store
+
+    @property
+    def events(self) -> EventLog:
+        return self.as_settings.events
+
+    @property
+    def weaknesses(self) -> Weaknesses:
+        return self.as_settings.weaknesses
+
+    @property
+    def clock(self) -> Clock:
+        return self.as_settings.clock
+
+
+def in_process_client(app: Flask, base_url: str) -> httpx.Client:
+    """An httpx client that calls a WSGI app directly, no socket."""
+    return httpx.Client(transport=httpx.WSGITransport(app=app), base_url=base_url)
+
+
+def build_deployment(
+    *,
+    issuer: str = ISSUER,
+    api_url: str = API_URL,
+    weaknesses: Iterable[str] = (),
+    token_format: TokenFormat = "jwt",
+    validation: TokenValidation | None = None,
+    clock: Clock | None = None,
+    seed: int | str | None = None,
+    authorization_server_client: Callable[[Flask, str], httpx.Client] | None = None,
+) -> Deployment:
+    """A fresh pair of servers; nothing is shared with any other deployment.
+
+    `authorization_server_client` makes the HTTP client the resource server
+    uses to reach the AS (JWKS, introspection); by default it calls the AS app
+    in process. Opaque tokens can only be checked by introspection.
+    """
+    clock = clock or Clock()
+    events = EventLog()
+    switches = Weaknesses(weaknesses)
+    randomness = Randomness(seed)
+    store = Store()
+    client_keys = {PRIVATE_KEY_JWT_CLIENT: generate_signing_key()}
+    populate(store, switches, client_keys)
+    as_settings = AuthorizationServerSettings(
+        issuer=issuer,
+        resource_server_url=api_url,
+        signing_key=generate_signing_key(),
+        store=store,
+        weaknesses=switches,
+        clock=clock,
+        events=events,
+        randomness=randomness,
+        secret_key=randomness.token_bytes(32),
+        token_format=token_format,
+    )
+    as_app = authorization_server.create_app(as_settings)
+    make_client = authorization_server_client or in_process_client
+    rs_settings = ResourceServerSettings(
+        url=api_url,
+        issuer=issuer,
+        weaknesses=switches,
+        clock=clock,
+        events=events,
+        authorization_server=make_client(as_app, issuer),
+        validation=validation
+        or ("introspection" if token_format == "opaque" else "jwt"),
+    )
+    rs_app = resource_server.create_app(rs_settings)
+    return Deployment(as_settings, rs_settings, as_app, rs_app, client_keys)

@@ -1,0 +1,99 @@
+"""Revocation (RFC 7009), introspection (RFC 7662) and the bearer token
+validator the AS uses for its own `/userinfo` endpoint.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
+
+from .client_auth import PRIVATE_KEY_JWT
+from .events import Event
+from .models import PresentedToken, Token
+
+if TYPE_CHECKING:
+    from .settings import AuthorizationServerSettings
+
+_CONFIDENTIAL_AUTH = ("client_secret_basic", "client_secret_post", PRIVATE_KEY_JWT)
+
+
+class RevocationEndpoint(_RevocationEndpoint):
+    # RFC 7009 2.1: public clients may revoke their own tokens too.
+    CLIENT_AUTH_METHODS = (*_CONFIDENTIAL_AUTH, "none")
+
+    def __init__(self, settings: AuthorizationServerSettings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def query_token(self, token_string: str, token_type_hint: str | None):
+        return self.settings.store.find_token(token_string, token_type_hint)
+
+    def revoke_token(self, token: PresentedToken, request: Any) -> None:
+        if token.kind == "refresh_token":
+            # RFC 7009 2.1: revoking a refresh token SHOULD also invalidate the
+            # access tokens based on the same authorization grant.
+            revoked = self.settings.store.revoke_family(token.token.family_id)
+            detail = f"refresh token and {len(revoked)} token(s) of its grant"
+        else:
+            token.token.access_token_revoked = True
+            detail = "access token"
+        self.settings.events.record(
+            Event(
+                time=self.settings.clock.now(),
+                name="token.revoked",
+                server="authorization server",
+                client_id=token.token.client.client_id,
+                user=token.token.user.id if token.token.user else None,
+                detail=detail,
+            )
+        )
+
+
+class IntrospectionEndpoint(_IntrospectionEndpoint):
+    # RFC 7662 2.1: the caller MUST authenticate; public clients cannot.
+    CLIENT_AUTH_METHODS = _CONFIDENTIAL_AUTH
+
+    def __init__(self, settings: AuthorizationServerSettings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def query_token(self, token_string: str, token_type_hint: str | None):
+        return self.settings.store.find_token(token_string, token_type_hint)
+
+    def check_permission(self, token: PresentedToken, client: Any, request: Any):
+        # The resource server may introspect any token; a client only its own.
+        return client.can_introspect or token.check_client(client)
+
+    def introspect_token(self, token: PresentedToken) -> dict[str, Any]:
+        record = token.token
+        payload: dict[str, Any] = {
+            "active": True,
+            "token_type": "Bearer" if token.kind == "access_token" else "refresh_token",
+            "client_id": record.client.client_id,
+            "scope": record.scope,
+            "sub": record.user.id if record.user else record.client.client_id,
+            "iss": self.settings.issuer,
+            "iat": record.issued_at,
+        }
+        if token.kind == "access_token":
+            payload["aud"] = self.settings.resource_server_url
+            payload["exp"] = record.expires_at
+            if record.access_token_jti:
+                payload["jti"] = record.access_token_jti
+        if record.user:
+            payload["username"] = record.user.username
+        return payload
+
+
+class StoredBearerTokenValidator(BearerTokenValidator):
+    """The AS knows its own tokens: look the string up, no JWT parsing needed."""
+
+    def __init__(self, settings: AuthorizationServerSettings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def authenticate_token(self, token_string: str) -> Token | None:
+        return self.settings.store.token_by_access_token(token_string)

@@ -1,0 +1,205 @@
+"""The grants the authorization server offers, as Authlib grant classes.
+
+Each class only answers Authlib's storage questions from the world's store,
+records server events, and reads the weaknesses that concern it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from authlib.oauth2.rfc6749 import InvalidGrantError, UnauthorizedClientError, grants
+
+from .client_auth import PRIVATE_KEY_JWT
+from .events import Event
+from .models import AuthorizationCode, Token, User
+
+if TYPE_CHECKING:
+    from .settings import AuthorizationServerSettings
+
+# RFC 6749 2.3 / OIDC Core 9: every method a registered client may use; each
+# client's own registration narrows it (Client.check_endpoint_auth_method).
+ALL_AUTH_METHODS = (
+    "client_secret_basic",
+    "client_secret_post",
+    PRIVATE_KEY_JWT,
+    "none",
+)
+
+
+class _SettingsMixin:
+    server: Any
+
+    @property
+    def settings(self) -> AuthorizationServerSettings:
+        return self.server.settings
+
+    def record(self, name: str, client_id: str | None, user: str | None, detail=""):
+        self.settings.events.record(
+            Event(
+                time=self.settings.clock.now(),
+                name=name,
+                server="authorization server",
+                client_id=client_id,
+                user=user,
+                detail=detail,
+            )
+        )
+
+
+class AuthorizationCodeGrant(_SettingsMixin, grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ALL_AUTH_METHODS
+
+    def generate_authorization_code(self) -> str:
+        return self.settings.randomness.token(32)
+
+    def save_authorization_code(self, code: str, request: Any) -> None:
+        now = self.settings.clock.now()
+        data = request.payload.data
+        self.settings.store.save_code(
+            AuthorizationCode(
+                code=code,
+                client_id=request.client.client_id,
+                user_id=request.user.id,
+                redirect_uri=request.payload.redirect_uri,
+                scope=request.scope,
+                issued_at=now,
+                # RFC 6749 4.1.2: a maximum lifetime of 10 minutes is RECOMMENDED.
+                expires_at=now + self.settings.authorization_code_lifetime,
+                code_challenge=data.get("code_challenge"),
+                code_challenge_method=data.get("code_challenge_method"),
+                nonce=data.get("nonce"),
+                auth_time=getattr(request, "auth_time", None),
+            )
+        )
+        self.record(
+            "authorization_code.issued", request.client.client_id, request.user.id
+        )
+
+    def query_authorization_code(self, code: str, client: Any) -> AuthorizationCode:
+        store = self.settings.store
+        found = store.code(code)
+        if found is None:
+            raise InvalidGrantError("Invalid 'code' in request.")
+        if found.client_id != client.client_id:
+            # RFC 6749 4.1.3: ensure the code was issued to this client.
+            raise InvalidGrantError("The code was issued to another client.")
+        if found.used and "as.allow_code_reuse" not in self.settings.weaknesses:
+            # RFC 6749 4.1.2: a code used twice MUST be denied, and the AS
+            # SHOULD revoke all tokens previously issued based on it.
+            revoked = 0
+            for token_id in found.token_ids:
+                token = store.tokens.get(token_id)
+                if token:
+                    revoked += len(store.revoke_family(token.family_id))
+            self.record(
+                "authorization_code.reused",
+                client.client_id,
+                found.user_id,
+                f"{revoked} token(s) issued from this code revoked",
+            )
+            raise InvalidGrantError(
+                "The code was already used; the tokens issued from it are revoked."
+            )
+        if self.settings.clock.now() >= found.expires_at:
+            self.record("authorization_code.expired", client.client_id, found.user_id)
+            raise InvalidGrantError("The code has expired.")
+        return found
+
+    def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
+        # Kept, marked used, so a replay can be detected and answered.
+        authorization_code.used = True
+
+    def authenticate_user(self, authorization_code: AuthorizationCode) -> User | None:
+        return self.settings.store.user(authorization_code.user_id)
+
+
+class ImplicitGrant(_SettingsMixin, grants.ImplicitGrant):
+    """Deprecated by RFC 9700 2.1.2; kept to show why (token in the fragment)."""
+
+    def validate_authorization_request(self) -> str:
+        # Authlib first authenticates the client as public ("none"), so a
+        # registered confidential client would get invalid_client; RFC 6749
+        # 4.2.2.1 says a client not allowed this response type is told
+        # unauthorized_client at its (verified) redirect URI.
+        client = self.server.query_client(self.request.payload.client_id)
+        if client is not None and not client.check_response_type("token"):
+            redirect_uri = self.validate_authorization_redirect_uri(
+                self.request, client
+            )
+            raise UnauthorizedClientError(
+                "The client is not authorized to use 'response_type=token'",
+                redirect_uri=redirect_uri,
+                redirect_fragment=True,
+            )
+        return super().validate_authorization_request()
+
+
+class ClientCredentialsGrant(_SettingsMixin, grants.ClientCredentialsGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = (
+        "client_secret_basic",
+        "client_secret_post",
+        PRIVATE_KEY_JWT,
+    )
+
+
+class PasswordGrant(_SettingsMixin, grants.ResourceOwnerPasswordCredentialsGrant):
+    """Deprecated by RFC 9700 2.4; only for clients registered for it."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+
+    def authenticate_user(self, username: str, password: str) -> User:
+        user = self.settings.store.user_by_username(username)
+        if user is None or not user.check_password(password):
+            self.record(
+                "user.authentication.failed",
+                self.request.payload.client_id or None,
+                username,
+                "password grant",
+            )
+            # RFC 6749 5.2: invalid resource owner credentials are invalid_grant.
+            raise InvalidGrantError("Invalid username or password.")
+        return user
+
+
+class RefreshTokenGrant(_SettingsMixin, grants.RefreshTokenGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ALL_AUTH_METHODS
+
+    @property
+    def INCLUDE_NEW_REFRESH_TOKEN(self) -> bool:
+        # RFC 9700 4.14.2: rotate refresh tokens of public clients (we rotate all).
+        return "as.refresh_no_rotation" not in self.settings.weaknesses
+
+    def authenticate_refresh_token(self, refresh_token: str) -> Token:
+        store = self.settings.store
+        token = store.token_by_refresh_token(refresh_token)
+        client = self.request.client
+        if token is None:
+            raise InvalidGrantError("Invalid 'refresh_token' in request.")
+        if not token.check_client(client):
+            # RFC 6749 10.4: the refresh token is bound to its client.
+            raise InvalidGrantError("The refresh token was issued to another client.")
+        if token.refresh_token_used:
+            # RFC 9700 4.14.2: a rotated refresh token presented again means one
+            # of two parties is an attacker; revoke the whole family.
+            family = store.revoke_family(token.family_id)
+            self.record(
+                "refresh_token.reused",
+                client.client_id,
+                token.user.id if token.user else None,
+                f"{len(family)} token(s) of this grant revoked",
+            )
+            raise InvalidGrantError(
+                "The refresh token was already used; every token of this grant "
+                "is now revoked."
+            )
+        if token.refresh_token_revoked:
+            raise InvalidGrantError("The refresh token has been revoked.")
+        return token
+
+    def authenticate_user(self, refresh_token: Token) -> User | None:
+        return refresh_token.user
+
+    def revoke_old_credential(self, refresh_token: Token) -> None:
+        if self.INCLUDE_NEW_REFRESH_TOKEN:
+            refresh_token.refresh_token_used = True

@@ -1,0 +1,87 @@
+"""Discovery documents: RFC 8414 and OpenID Connect Discovery 1.0.
+
+Built from the settings and the demo scopes, and checked with Authlib's
+`AuthorizationServerMetadata.validate()`, so a metadata mistake fails a test.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
+
+from .client_auth import PRIVATE_KEY_JWT
+from .demo import SCOPES
+
+if TYPE_CHECKING:
+    from .settings import AuthorizationServerSettings
+
+
+def authorization_server_metadata(
+    settings: AuthorizationServerSettings,
+) -> dict[str, Any]:
+    issuer = settings.issuer
+    auth_methods = [
+        "client_secret_basic",
+        "client_secret_post",
+        PRIVATE_KEY_JWT,
+        "none",
+    ]
+    pkce_methods = ["S256"]
+    if "as.allow_plain_pkce" in settings.weaknesses:
+        pkce_methods = ["plain", "S256"]
+    metadata = AuthorizationServerMetadata(
+        {
+            "issuer": issuer,
+            "authorization_endpoint": f"{issuer}/authorize",
+            "token_endpoint": f"{issuer}/token",
+            "jwks_uri": f"{issuer}/jwks.json",
+            "revocation_endpoint": f"{issuer}/revoke",
+            "introspection_endpoint": f"{issuer}/introspect",
+            "userinfo_endpoint": f"{issuer}/userinfo",
+            "scopes_supported": list(SCOPES),
+            "response_types_supported": ["code", "token"],
+            "response_modes_supported": ["query", "fragment"],
+            "grant_types_supported": [
+                "authorization_code",
+                "implicit",
+                "password",
+                "client_credentials",
+                "refresh_token",
+            ],
+            "token_endpoint_auth_methods_supported": auth_methods,
+            "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256"],
+            "revocation_endpoint_auth_methods_supported": auth_methods,
+            "introspection_endpoint_auth_methods_supported": auth_methods[:3],
+            "code_challenge_methods_supported": pkce_methods,
+            # RFC 9207 3: the AS sends `iss` in every authorization response.
+            "authorization_response_iss_parameter_supported": True,
+        }
+    )
+    metadata.validate()
+    return dict(metadata)
+
+
+def openid_configuration(settings: AuthorizationServerSettings) -> dict[str, Any]:
+    """OpenID Connect Discovery 1.0 section 3: the RFC 8414 fields plus OIDC's own."""
+    document = authorization_server_metadata(settings)
+    document.update(
+        {
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": [settings.signing_key.alg],
+            "claims_supported": [
+                "sub",
+                "iss",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "nonce",
+                "name",
+                "preferred_username",
+                "email",
+                "email_verified",
+            ],
+        }
+    )
+    return document

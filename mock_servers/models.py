@@ -1,0 +1,233 @@
+"""What the authorization server stores: users, clients, codes and tokens.
+
+Each class answers the questions Authlib's mixins ask in named methods, so the
+one place a weakness changes an answer is easy to find (see
+`Client.check_redirect_uri`).
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from authlib.oauth2.rfc6749 import ClientMixin, InvalidScopeError, TokenMixin
+from authlib.oauth2.rfc6749.util import scope_to_list
+from authlib.oidc.core import AuthorizationCodeMixin
+
+from .clock import Clock
+from .weaknesses import Weaknesses
+
+LOOPBACK_HOSTS = {"127.0.0.1", "[::1]", "::1"}
+
+
+@dataclass(frozen=True)
+class User:
+    """A resource owner."""
+
+    id: str
+    username: str
+    password: str
+    name: str
+    email: str
+    city: str
+
+    def get_user_id(self) -> str:
+        return self.id
+
+    def check_password(self, password: str) -> bool:
+        return hmac.compare_digest(self.password.encode(), password.encode())
+
+
+@dataclass
+class Client(ClientMixin):
+    """A registered client (RFC 6749 2), with RFC 7591 metadata names."""
+
+    client_id: str
+    client_name: str
+    client_type: str  # "confidential" or "public" (RFC 6749 2.1)
+    redirect_uris: tuple[str, ...]
+    grant_types: tuple[str, ...]
+    response_types: tuple[str, ...]
+    scope: str
+    token_endpoint_auth_methods: tuple[str, ...]
+    description: str = ""
+    client_secret: str | None = None
+    jwks: dict[str, Any] | None = None
+    can_introspect: bool = False
+    first_party: bool = False
+    weaknesses: Weaknesses = field(default_factory=Weaknesses, repr=False)
+    client_metadata: dict[str, Any] = field(default_factory=dict)
+
+    def get_client_id(self) -> str:
+        return self.client_id
+
+    def get_default_redirect_uri(self) -> str | None:
+        return self.redirect_uris[0] if self.redirect_uris else None
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        """May this client ask for this scope? RFC 6749 3.3: refuse, don't trim."""
+        if not scope:
+            return ""
+        allowed = set(scope_to_list(self.scope))
+        refused = [s for s in scope_to_list(scope) if s not in allowed]
+        if refused:
+            raise InvalidScopeError(
+                f"The client {self.client_id} may not ask for: {' '.join(refused)}"
+            )
+        return " ".join(scope_to_list(scope))
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        """Is this redirect URI registered for this client?
+
+        RFC 9700 4.1.3: compare with simple string comparison (exact match).
+        RFC 8252 7.3: for a loopback redirect URI, allow any port.
+        """
+        if redirect_uri in self.redirect_uris:
+            return True
+        if any(_same_loopback_uri(redirect_uri, uri) for uri in self.redirect_uris):
+            return True
+        if "as.loose_redirect_uri" in self.weaknesses:
+            return any(redirect_uri.startswith(uri) for uri in self.redirect_uris)
+        return False
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        if self.client_secret is None:
+            return False
+        return hmac.compare_digest(self.client_secret.encode(), client_secret.encode())
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return method in self.token_endpoint_auth_methods
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type in self.response_types
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type in self.grant_types
+
+    @property
+    def is_public(self) -> bool:
+        return self.client_type == "public"
+
+
+def _same_loopback_uri(requested: str, registered: str) -> bool:
+    """RFC 8252 7.3: the AS MUST allow any port for loopback IP redirect URIs."""
+    req, reg = urlsplit(requested), urlsplit(registered)
+    if reg.scheme != "http" or reg.hostname not in LOOPBACK_HOSTS or reg.port:
+        return False
+    return (
+        req.scheme == reg.scheme
+        and req.hostname == reg.hostname
+        and req.path == reg.path
+        and req.query == reg.query
+        and not req.fragment
+    )
+
+
+@dataclass
+class AuthorizationCode(AuthorizationCodeMixin):
+    """An authorization code and what it was issued for (RFC 6749 4.1.2)."""
+
+    code: str
+    client_id: str
+    user_id: str
+    redirect_uri: str | None
+    scope: str
+    issued_at: int
+    expires_at: int
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    nonce: str | None = None
+    auth_time: int | None = None
+    used: bool = False
+    token_ids: list[str] = field(default_factory=list)
+
+    def get_redirect_uri(self) -> str | None:
+        return self.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_nonce(self) -> str | None:
+        return self.nonce
+
+    def get_auth_time(self) -> int | None:
+        return self.auth_time
+
+    def get_acr(self) -> str | None:
+        return None
+
+    def get_amr(self) -> list[str] | None:
+        return None
+
+
+@dataclass
+class Token(TokenMixin):
+    """An issued access token and, if any, its refresh token.
+
+    `family_id` links every token descended from one grant, so replaying a
+    rotated refresh token can revoke them all (RFC 9700 4.14.2).
+    """
+
+    id: str
+    client: Client
+    user: User | None
+    scope: str
+    access_token: str
+    issued_at: int
+    expires_in: int
+    family_id: str
+    grant_type: str
+    refresh_token: str | None = None
+    access_token_jti: str | None = None
+    access_token_revoked: bool = False
+    refresh_token_revoked: bool = False
+    refresh_token_used: bool = False
+    clock: Clock = field(default_factory=Clock, repr=False)
+
+    def check_client(self, client: ClientMixin) -> bool:
+        return self.client.client_id == client.get_client_id()
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_expires_in(self) -> int:
+        return self.expires_in
+
+    @property
+    def expires_at(self) -> int:
+        return self.issued_at + self.expires_in
+
+    def is_expired(self) -> bool:
+        return self.clock.now() >= self.expires_at
+
+    def is_revoked(self) -> bool:
+        return self.access_token_revoked
+
+    def get_user(self) -> User | None:
+        return self.user
+
+    def get_client(self) -> Client:
+        return self.client
+
+
+@dataclass(frozen=True)
+class PresentedToken:
+    """A token string the AS looked up: the grant's record, and which of its
+    two tokens (access or refresh) the string was."""
+
+    token: Token
+    kind: str  # "access_token" or "refresh_token"
+
+    def check_client(self, client: ClientMixin) -> bool:
+        return self.token.check_client(client)
+
+    def is_expired(self) -> bool:
+        # Our refresh tokens have no lifetime of their own.
+        return self.kind == "access_token" and self.token.is_expired()
+
+    def is_revoked(self) -> bool:
+        if self.kind == "access_token":
+            return self.token.access_token_revoked
+        return self.token.refresh_token_revoked or self.token.refresh_token_used

@@ -1,0 +1,72 @@
+"""PKCE (RFC 7636) as the authorization server enforces it.
+
+Authlib's `CodeChallenge` does the hashing and comparison; this subclass only
+decides policy: which methods are accepted and who must use PKCE, which is
+where the `as.pkce_optional` and `as.allow_plain_pkce` weaknesses are read.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from authlib.oauth2.rfc6749 import InvalidRequestError
+from authlib.oauth2.rfc7636 import CodeChallenge as _CodeChallenge
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+if TYPE_CHECKING:
+    from .settings import AuthorizationServerSettings
+
+__all__ = ["CodeChallenge", "create_s256_code_challenge"]
+
+
+class CodeChallenge(_CodeChallenge):
+    def __init__(self, settings: AuthorizationServerSettings) -> None:
+        super().__init__(required=True)
+        self.settings = settings
+
+    @property
+    def SUPPORTED_CODE_CHALLENGE_METHOD(self) -> list[str]:
+        return self.supported_methods()
+
+    def supported_methods(self) -> list[str]:
+        # RFC 9700 2.1.1: clients SHOULD use S256; "plain" only shields against
+        # a code leaking, not against the authorization request being read.
+        if "as.allow_plain_pkce" in self.settings.weaknesses:
+            return ["plain", "S256"]
+        return ["S256"]
+
+    def pkce_optional(self) -> bool:
+        return "as.pkce_optional" in self.settings.weaknesses
+
+    def pkce_required_for(self, client: Any) -> bool:
+        if self.pkce_optional():
+            return False
+        return client.is_public or self.settings.require_pkce_for_all_clients
+
+    def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
+        data = grant.request.payload.data
+        challenge = data.get("code_challenge")
+        method = data.get("code_challenge_method")
+        if not challenge and not method:
+            if self.pkce_required_for(grant.request.client):
+                raise InvalidRequestError(
+                    "Missing 'code_challenge': this client must use PKCE "
+                    "(RFC 9700 2.1.1).",
+                )
+            return
+        super().validate_code_challenge(grant, redirect_uri)
+        # RFC 7636 4.3: a missing method means "plain".
+        if (method or "plain") not in self.supported_methods():
+            raise InvalidRequestError(
+                "Unsupported 'code_challenge_method': use S256 (RFC 9700 2.1.1).",
+            )
+
+    def validate_code_verifier(self, grant: Any, result: Any) -> None:
+        request = grant.request
+        verifier = request.form.get("code_verifier")
+        if not verifier:
+            if self.pkce_optional():
+                return  # the weakness: a challenged code redeemed without proof
+            if self.pkce_required_for(request.client):
+                raise InvalidRequestError("Missing 'code_verifier'")
+        super().validate_code_verifier(grant, result)

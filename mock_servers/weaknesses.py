@@ -1,0 +1,144 @@
+"""Named switches that make a server or client careless, all off by default.
+
+RFC 9700 asks for secure defaults; every insecure behaviour in the playground
+lives behind one of these names and is read at exactly one place (`read_at`).
+The UI panel, `serve --help` and the README table are generated from
+`REGISTRY`, so a weakness is described once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Weakness:
+    name: str
+    description: str
+    read_at: str
+    spec: str
+
+
+REGISTRY: tuple[Weakness, ...] = (
+    Weakness(
+        "client.skip_state_check",
+        "The client accepts a callback whose state does not match the one it sent.",
+        "playground client callback",
+        "RFC 6749 10.12, RFC 9700 4.7",
+    ),
+    Weakness(
+        "as.loose_redirect_uri",
+        "The authorization server accepts any redirect URI that starts with a "
+        "registered one (prefix match) instead of an exact match.",
+        "mock_servers.models.Client.check_redirect_uri",
+        "RFC 9700 4.1, RFC 6749 10.6",
+    ),
+    Weakness(
+        "as.allow_code_reuse",
+        "An authorization code can be redeemed more than once, and a replay does "
+        "not revoke the tokens issued from it.",
+        "mock_servers.grants.AuthorizationCodeGrant.query_authorization_code",
+        "RFC 6749 4.1.2, RFC 9700 4.2.4",
+    ),
+    Weakness(
+        "as.pkce_optional",
+        "A public client may skip PKCE, and a code issued with a code challenge "
+        "is redeemed without its code verifier.",
+        "mock_servers.pkce.CodeChallenge",
+        "RFC 7636 4.6, RFC 9700 2.1.1",
+    ),
+    Weakness(
+        "as.allow_plain_pkce",
+        "The authorization server accepts the 'plain' code challenge method "
+        "(challenge = verifier), which an eavesdropper on the request defeats.",
+        "mock_servers.pkce.CodeChallenge.supported_methods",
+        "RFC 7636 4.2, RFC 9700 2.1.1",
+    ),
+    Weakness(
+        "as.refresh_no_rotation",
+        "Refresh tokens are not rotated on use, so a stolen one keeps working and "
+        "its reuse cannot be detected.",
+        "mock_servers.grants.RefreshTokenGrant",
+        "RFC 9700 4.14.2, RFC 6749 10.4",
+    ),
+    Weakness(
+        "rs.skip_signature_check",
+        "The resource server reads a JWT's claims without verifying its signature.",
+        "mock_servers.token_validation.JWTValidator",
+        "RFC 8725 3.1, RFC 9068 4",
+    ),
+    Weakness(
+        "rs.accept_alg_none",
+        "The resource server accepts an unsigned JWT whose header says alg: none.",
+        "mock_servers.token_validation.JWTValidator",
+        "RFC 8725 2.1 and 3.1",
+    ),
+    Weakness(
+        "rs.skip_audience_check",
+        "The resource server accepts an access token issued for another audience.",
+        "mock_servers.token_validation.JWTValidator",
+        "RFC 9068 4, RFC 9700 4.10",
+    ),
+    Weakness(
+        "rs.skip_expiry_check",
+        "The resource server accepts an access token after its exp time.",
+        "mock_servers.token_validation.JWTValidator",
+        "RFC 9068 4, RFC 7519 4.1.4",
+    ),
+)
+
+BY_NAME: dict[str, Weakness] = {weakness.name: weakness for weakness in REGISTRY}
+
+
+class UnknownWeaknessError(ValueError):
+    """A weakness name that is not in the registry (a typo must not pass silently)."""
+
+    def __init__(self, name: str) -> None:
+        known = ", ".join(sorted(BY_NAME))
+        super().__init__(f"unknown weakness {name!r}; known weaknesses: {known}")
+        self.name = name
+
+
+def lookup(name: str) -> Weakness:
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise UnknownWeaknessError(name) from None
+
+
+class Weaknesses:
+    """The switches turned on in one world; read at request time, so a toggle
+    takes effect on the next request."""
+
+    def __init__(self, enabled: Iterable[str] = ()) -> None:
+        self._enabled: set[str] = set()
+        for name in enabled:
+            self.enable(name)
+
+    def enable(self, name: str) -> None:
+        self._enabled.add(lookup(name).name)
+
+    def disable(self, name: str) -> None:
+        self._enabled.discard(lookup(name).name)
+
+    def set(self, name: str, on: bool) -> None:
+        if on:
+            self.enable(name)
+        else:
+            self.disable(name)
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        lookup(name)
+        return name in self._enabled
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._enabled))
+
+    def __len__(self) -> int:
+        return len(self._enabled)
+
+    def __repr__(self) -> str:
+        return f"Weaknesses({sorted(self._enabled)!r})"
