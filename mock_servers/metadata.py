@@ -27,6 +27,8 @@ def authorization_server_metadata(
         PRIVATE_KEY_JWT,
         "none",
     ]
+    # private_key_jwt assertions are verified by joserfc's recommended algorithms.
+    signing_algs = ["RS256", "ES256"]
     pkce_methods = ["S256"]
     if "as.allow_plain_pkce" in settings.weaknesses:
         pkce_methods = ["plain", "S256"]
@@ -50,9 +52,11 @@ def authorization_server_metadata(
                 "refresh_token",
             ],
             "token_endpoint_auth_methods_supported": auth_methods,
-            "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256"],
+            "token_endpoint_auth_signing_alg_values_supported": signing_algs,
             "revocation_endpoint_auth_methods_supported": auth_methods,
+            "revocation_endpoint_auth_signing_alg_values_supported": signing_algs,
             "introspection_endpoint_auth_methods_supported": auth_methods[:3],
+            "introspection_endpoint_auth_signing_alg_values_supported": signing_algs,
             "code_challenge_methods_supported": pkce_methods,
             # RFC 9207 3: the AS sends `iss` in every authorization response.
             "authorization_response_iss_parameter_supported": True,

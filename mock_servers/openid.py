@@ -40,8 +40,9 @@ class OpenIDCode(_OpenIDCode):
         self.settings = settings
 
     def exists_nonce(self, nonce: str, request: Any) -> bool:
-        # OIDC Core 15.5.2: a nonce replayed by the same client is refused.
-        return not self.settings.store.use_nonce(request.payload.client_id, nonce)
+        # OIDC Core 15.5.2: a nonce already bound to a code is a replay. Asked
+        # again on the consent POST, so it must look, not record.
+        return self.settings.store.code_with_nonce(request.payload.client_id, nonce)
 
     def resolve_client_private_key(self, client: Any) -> KeySet:
         return self.settings.signing_key.key_set()

@@ -19,7 +19,6 @@ class Store:
     tokens: dict[str, Token] = field(default_factory=dict)
     consents: set[tuple[str, str, str]] = field(default_factory=set)
     used_assertion_ids: set[tuple[str, str]] = field(default_factory=set)
-    nonces: set[tuple[str, str]] = field(default_factory=set)
 
     # users and clients
     def add_user(self, user: User) -> None:
@@ -105,12 +104,9 @@ class Store:
         return True
 
     # OpenID Connect nonces
-    def use_nonce(self, client_id: str, nonce: str) -> bool:
-        key = (client_id, nonce)
-        if key in self.nonces:
-            return False
-        self.nonces.add(key)
-        return True
-
-    def nonce_exists(self, client_id: str, nonce: str) -> bool:
-        return (client_id, nonce) in self.nonces
+    def code_with_nonce(self, client_id: str, nonce: str) -> bool:
+        """Was a code already issued to this client for this nonce?"""
+        return any(
+            code.client_id == client_id and code.nonce == nonce
+            for code in self.codes.values()
+        )

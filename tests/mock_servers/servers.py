@@ -141,3 +141,23 @@ def make_servers(**kwargs) -> Servers:
         base_url=API_URL,
     )
     return Servers(deployment, auth, api)
+
+
+def spa_code(servers, challenge: str = CHALLENGE, method: str = "S256") -> str:
+    return servers.code_for(
+        client_id=SPA_CLIENT,
+        redirect_uri=SPA_REDIRECT,
+        extra={"code_challenge": challenge, "code_challenge_method": method},
+    )
+
+
+def spa_redeem(servers, code: str, verifier: str | None):
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": SPA_REDIRECT,
+        "client_id": SPA_CLIENT,
+    }
+    if verifier is not None:
+        data["code_verifier"] = verifier
+    return servers.token(data)
