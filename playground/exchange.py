@@ -1,0 +1,90 @@
+"""One HTTP request and its response, as it crossed the (virtual) wire.
+
+Frozen and named, so no view has to remember whether a tuple was
+`(status, body, headers)` or `(headers, body, status)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+
+class Channel(StrEnum):
+    """Front channel: through the user's browser (redirects, forms).
+    Back channel: server to server, never seen by the browser."""
+
+    FRONT = "front"
+    BACK = "back"
+
+
+class Party(StrEnum):
+    """The parties of RFC 6749 1.1, plus the attacker of the attack lessons."""
+
+    BROWSER = "Browser"
+    CLIENT = "Client"
+    AUTHORIZATION_SERVER = "Authorization Server"
+    RESOURCE_SERVER = "Resource Server"
+    ATTACKER = "Attacker"
+
+
+Headers = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    url: str
+    headers: Headers = ()
+    body: bytes = b""
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).netloc
+
+    @property
+    def target(self) -> str:
+        """The request-target of the request line: path and query (RFC 9112 3.2)."""
+        parts = urlsplit(self.url)
+        path = parts.path or "/"
+        return f"{path}?{parts.query}" if parts.query else path
+
+    def header(self, name: str) -> str | None:
+        return _header(self.headers, name)
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    reason: str = ""
+    headers: Headers = ()
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        return _header(self.headers, name)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A request, its response, who sent it to whom, and why."""
+
+    index: int
+    sender: Party
+    receiver: Party
+    channel: Channel
+    request: HttpRequest
+    response: HttpResponse
+    step: int | None = None
+    step_title: str = ""
+    duration_ms: float = 0.0
+    note: str = field(default="", compare=False)
+
+
+def _header(headers: Headers, name: str) -> str | None:
+    wanted = name.lower()
+    return next((value for key, value in headers if key.lower() == wanted), None)
