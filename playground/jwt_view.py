@@ -1,0 +1,696 @@
+"""The JWT decoder view: what a token says, and whether it verifies.
+
+A learner pastes (or a lesson hands over) a token and sees its header and
+claims, one plain sentence per field, and a verdict. PyJWT does the decoding
+and the verification, so the verdict carries PyJWT's precise exception
+(`ExpiredSignatureError`, `InvalidAudienceError`, ...) rather than "invalid
+token". Two things PyJWT cannot do for us are done here, and only these:
+
+* judge `exp`, `nbf` and `iat` against the world's clock (PyJWT reads the
+  machine's), raising PyJWT's own exceptions with PyJWT's rules;
+* show the parts of a broken token that still decode, which PyJWT's
+  all-or-nothing parser does not return.
+
+Nothing here raises on bad input: a view must show what went wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any, Literal
+
+import jwt
+
+# RFC 9068 2.1: JWT access tokens MUST carry typ "at+jwt" (the media type
+# "application/at+jwt" is the long form).
+ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
+# Claims only an OpenID Connect ID token carries (OIDC Core 2, 3.1.3.6).
+ID_TOKEN_MARKERS = ("nonce", "at_hash", "c_hash")
+
+KIND_ACCESS_TOKEN = "access token (RFC 9068)"
+KIND_ID_TOKEN = "ID token (OpenID Connect)"
+KIND_JWT = "JWT"
+
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
+
+VerificationStatus = Literal["valid", "invalid", "not checked"]
+
+
+@dataclass(frozen=True)
+class ClaimExplanation:
+    """One header field or claim, with a sentence a newcomer can follow."""
+
+    name: str
+    value: Any
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The verdict; `exception` is the PyJWT exception class name on failure."""
+
+    status: VerificationStatus
+    reason: str
+    exception: str | None = None
+
+
+@dataclass(frozen=True)
+class DecodedJwt:
+    """Everything the view shows about one token.
+
+    `ok` is False when the token could not be decoded; `error` then says why
+    in one line, and the fields hold whatever parts did decode.
+    `expires_in` is `exp - now` in seconds (negative once expired).
+    """
+
+    token: str
+    ok: bool
+    error: str | None
+    header: dict[str, Any]
+    claims: dict[str, Any]
+    header_b64: str
+    payload_b64: str
+    signature_b64: str
+    header_lines: tuple[ClaimExplanation, ...]
+    claim_lines: tuple[ClaimExplanation, ...]
+    kind: str
+    verification: Verification
+    now: int
+    expires_in: int | None
+
+    def time_to_expiry(self, now: int) -> int | None:
+        """Seconds from `now` until `exp` (negative once expired); None without exp."""
+        exp = _as_int(self.claims.get("exp"))
+        return None if exp is None else exp - now
+
+
+def decode(
+    token: str,
+    *,
+    jwks: dict[str, Any] | None = None,
+    audience: str | None = None,
+    issuer: str | None = None,
+    now: int | None = None,
+    algorithms: Sequence[str] = ("RS256",),
+) -> DecodedJwt:
+    """Decode `token` for display and, given the issuer's `jwks`, verify it.
+
+    `now` is the world's clock in epoch seconds (the machine's time if None):
+    expiry is judged against it. `audience` and `issuer` are checked only
+    when given; `algorithms` is the allow-list, never taken from the token
+    (RFC 8725 3.1).
+    """
+    moment = int(time.time()) if now is None else int(now)
+    text = _normalise(token)
+    header, claims, error, exception = _parse(token, text)
+    segments = text.split(".") if isinstance(text, str) else []
+    kind = _kind(header, claims)
+    if error is not None:
+        verification = Verification(
+            "invalid", f"The token could not be decoded: {error}", exception
+        )
+    else:
+        verification = _verify(
+            text,
+            header,
+            claims,
+            jwks=jwks,
+            audience=audience,
+            issuer=issuer,
+            now=moment,
+            algorithms=tuple(algorithms),
+        )
+    exp = _as_int(claims.get("exp"))
+    return DecodedJwt(
+        token=text if isinstance(text, str) else "",
+        ok=error is None,
+        error=error,
+        header=header,
+        claims=claims,
+        header_b64=segments[0] if len(segments) > 0 else "",
+        payload_b64=segments[1] if len(segments) > 1 else "",
+        signature_b64=segments[2] if len(segments) > 2 else "",
+        header_lines=tuple(
+            _explain_header(name, value) for name, value in header.items()
+        ),
+        claim_lines=tuple(
+            _explain_claim(name, value, claims, kind, moment)
+            for name, value in claims.items()
+        ),
+        kind=kind,
+        verification=verification,
+        now=moment,
+        expires_in=None if exp is None else exp - moment,
+    )
+
+
+def format_text(decoded: DecodedJwt) -> str:
+    """A plain-text rendering for the CLI: header, claims, signature, verdict."""
+    lines = [decoded.kind if decoded.ok else f"Not a valid JWT: {decoded.error}"]
+    for title, rows in (
+        ("Header", decoded.header_lines),
+        ("Claims", decoded.claim_lines),
+    ):
+        lines += ["", title]
+        if not rows:
+            lines.append("  (nothing decoded)")
+        width = max((len(row.name) for row in rows), default=0)
+        for row in rows:
+            lines.append(f"  {row.name.ljust(width)}  {_show(row.value)}")
+            lines.append(f"  {' ' * width}  {row.explanation}")
+    signature = decoded.signature_b64
+    lines += [
+        "",
+        "Signature",
+        f"  {_shorten(signature) if signature else '(empty: the token is unsigned)'}",
+        "",
+        f"Verification: {decoded.verification.status.upper()}",
+        f"  {decoded.verification.reason}",
+    ]
+    if decoded.verification.exception:
+        lines.append(f"  PyJWT exception: {decoded.verification.exception}")
+    return "\n".join(lines) + "\n"
+
+
+# -- decoding ---------------------------------------------------------------
+
+
+def _normalise(token: object) -> object:
+    """Undo what copy and paste adds: whitespace, quotes, an `Authorization` scheme."""
+    if isinstance(token, bytes):
+        token = token.decode("utf-8", errors="replace")
+    if not isinstance(token, str):
+        return token
+    text = token.strip().strip('"').strip()
+    # RFC 6750 2.1: "Authorization: Bearer <token>"; the scheme is case-insensitive.
+    if text[:7].lower() == "bearer ":
+        text = text[7:].strip()
+    return text
+
+
+def _parse(
+    original: object, text: object
+) -> tuple[dict[str, Any], dict[str, Any], str | None, str | None]:
+    """(header, claims, error, PyJWT exception name), letting PyJWT decide validity."""
+    if not isinstance(text, str):
+        return (
+            {},
+            {},
+            f"Expected the token as text, got {type(original).__name__}.",
+            None,
+        )
+    try:
+        # No key: this reads the token; `_verify` is what checks it.
+        complete = jwt.decode_complete(text, options={"verify_signature": False})
+    except jwt.PyJWTError as failure:
+        header, claims, problem = _salvage(text)
+        return header, claims, problem or str(failure), type(failure).__name__
+    return complete["header"], complete["payload"], None, None
+
+
+def _salvage(text: str) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+    """Decode what parts we can of a token PyJWT refused, and say what is wrong.
+
+    Only for display: nothing salvaged here is ever trusted or verified.
+    """
+    if not text:
+        return {}, {}, "The token is empty: paste a JWT (header.payload.signature)."
+    if text.startswith(("{", "[")):
+        problem = (
+            "This is JSON, not a JWT: a JWT is three base64url parts, "
+            "header.payload.signature, separated by dots."
+        )
+        return {}, {}, problem
+    segments = text.split(".")
+    header, header_problem = _json_segment(segments[0], "part 1 (the header)")
+    claims, claims_problem = {}, None
+    if len(segments) > 1:
+        claims, claims_problem = _json_segment(segments[1], "part 2 (the claims)")
+    if len(segments) == 5:
+        problem = (
+            "This has five parts, the shape of an encrypted JWT (JWE, RFC 7516), "
+            "which only its recipient can read; the playground shows signed JWTs."
+        )
+        return header, {}, problem
+    if len(segments) != 3:
+        problem = (
+            "A JWT has three parts separated by dots (header.payload.signature); "
+            f"this has {len(segments)}."
+        )
+        return header, claims, problem
+    signature_problem = (
+        None
+        if _BASE64URL.fullmatch(segments[2])
+        else "part 3 (the signature) is not base64url"
+    )
+    problem = header_problem or claims_problem or signature_problem
+    if problem is None:
+        return header, claims, None
+    return header, claims, problem[0].upper() + problem[1:] + "."
+
+
+def _json_segment(segment: str, name: str) -> tuple[dict[str, Any], str | None]:
+    """A base64url-encoded JSON object (RFC 7515 2), or the reason it is not one."""
+    if not _BASE64URL.fullmatch(segment):
+        return {}, f"{name} is not base64url (only A-Z a-z 0-9 - _ may appear)"
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        value = json.loads(raw)
+    except (binascii.Error, ValueError, RecursionError):
+        return {}, f"{name} is base64url but not JSON once decoded"
+    if not isinstance(value, dict):
+        return {}, f"{name} is JSON but not an object"
+    return value, None
+
+
+def _kind(header: Mapping[str, Any], claims: Mapping[str, Any]) -> str:
+    """Say what the token is for, from two simple signs.
+
+    typ at+jwt means an RFC 9068 access token; a nonce, at_hash or c_hash
+    claim means an OpenID Connect ID token; anything else is just a JWT.
+    """
+    if str(header.get("typ", "")).lower() in ACCESS_TOKEN_TYPES:
+        return KIND_ACCESS_TOKEN
+    if any(marker in claims for marker in ID_TOKEN_MARKERS):
+        return KIND_ID_TOKEN
+    return KIND_JWT
+
+
+# -- verification -----------------------------------------------------------
+
+
+def _verify(
+    token: str,
+    header: Mapping[str, Any],
+    claims: Mapping[str, Any],
+    *,
+    jwks: dict[str, Any] | None,
+    audience: str | None,
+    issuer: str | None,
+    now: int,
+    algorithms: tuple[str, ...],
+) -> Verification:
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg.lower() == "none":
+        return Verification(
+            "invalid", _unsigned_reason(alg, algorithms), "InvalidAlgorithmError"
+        )
+    if jwks is None:
+        return Verification(
+            "not checked",
+            "No JWKS given, so the signature was not checked: until it is, "
+            "anyone could have written these claims.",
+        )
+    try:
+        key = _signing_key(jwks, header)
+        verified = jwt.decode(
+            token,
+            key,
+            algorithms=list(algorithms),
+            audience=audience,
+            issuer=issuer,
+            options={
+                "verify_aud": audience is not None,
+                # PyJWT reads the machine's clock; the world's clock is checked below.
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+            },
+        )
+        _check_times(verified, now)
+    except jwt.PyJWTError as failure:
+        reason = _failure_reason(
+            failure, header, claims, audience, issuer, now, algorithms
+        )
+        return Verification("invalid", reason, type(failure).__name__)
+    return Verification("valid", _valid_reason(header, verified, audience, issuer, now))
+
+
+def _signing_key(jwks: object, header: Mapping[str, Any]) -> jwt.PyJWK:
+    """The JWKS key named by the token's kid (RFC 7515 4.1.4)."""
+    if not isinstance(jwks, dict):
+        raise jwt.PyJWKSetError(
+            f"The JWKS must be a JSON object, not {type(jwks).__name__}"
+        )
+    key_set = jwt.PyJWKSet.from_dict(jwks)
+    kid = header.get("kid")
+    if kid is None:
+        # An ID token from Authlib carries no kid; with one key there is no doubt.
+        if len(key_set.keys) == 1:
+            return key_set.keys[0]
+        raise jwt.PyJWKSetError(
+            f"The token names no kid and the JWKS holds {len(key_set.keys)} keys, "
+            "so there is no telling which one signed it."
+        )
+    for candidate in key_set.keys:
+        if candidate.key_id == kid:
+            return candidate
+    known = ", ".join(repr(k.key_id) for k in key_set.keys)
+    raise jwt.PyJWKSetError(
+        f"No key with kid {kid!r} in the JWKS (it holds {known}): the token was "
+        "signed with a key this issuer does not publish, or its keys have rotated."
+    )
+
+
+def _check_times(claims: Mapping[str, Any], now: int) -> None:
+    """PyJWT's exp, nbf and iat rules (RFC 7519 4.1.4-4.1.6), on the world's clock."""
+    iat = _numeric_claim(claims, "iat")
+    if iat is not None and iat > now:
+        raise jwt.ImmatureSignatureError("The token is not yet valid (iat)")
+    nbf = _numeric_claim(claims, "nbf")
+    if nbf is not None and nbf > now:
+        raise jwt.ImmatureSignatureError("The token is not yet valid (nbf)")
+    exp = _numeric_claim(claims, "exp")
+    # RFC 7519 4.1.4: the current time MUST be before exp.
+    if exp is not None and exp <= now:
+        raise jwt.ExpiredSignatureError("Signature has expired")
+
+
+def _numeric_claim(claims: Mapping[str, Any], name: str) -> int | None:
+    """The claim as an int; a non-number fails as it would in PyJWT, same words."""
+    if name not in claims:
+        return None
+    value = _as_int(claims[name])
+    if value is not None:
+        return value
+    if name == "iat":
+        raise jwt.InvalidIssuedAtError("Issued At claim (iat) must be an integer.")
+    if name == "nbf":
+        raise jwt.DecodeError("Not Before claim (nbf) must be an integer.")
+    raise jwt.DecodeError("Expiration Time claim (exp) must be an integer.")
+
+
+def _unsigned_reason(alg: object, algorithms: Sequence[str]) -> str:
+    if alg is None or alg == "":
+        opening = (
+            "The header names no alg, so nothing says how (or whether) it was signed"
+        )
+    else:
+        opening = (
+            f"alg is {alg!r}: the token is unsigned (its signature part is empty), "
+            "so anyone could have written these claims"
+        )
+    if "none" in algorithms:
+        return (
+            opening
+            + "; an unsigned token proves nothing, whatever the allow-list says."
+        )
+    allowed = ", ".join(algorithms)
+    return opening + f". The allow-list [{allowed}] refuses it (RFC 8725 3.1)."
+
+
+def _failure_reason(
+    failure: jwt.PyJWTError,
+    header: Mapping[str, Any],
+    claims: Mapping[str, Any],
+    audience: str | None,
+    issuer: str | None,
+    now: int,
+    algorithms: Sequence[str],
+) -> str:
+    """A sentence for the learner, followed by PyJWT's own words."""
+    said = str(failure)
+    match failure:
+        case jwt.InvalidSignatureError():
+            text = (
+                "The signature does not match: the header or claims were changed "
+                "after signing, or a different key signed it than the JWKS key "
+                f"with kid {header.get('kid')!r}."
+            )
+        case jwt.ExpiredSignatureError():
+            exp = _as_int(claims.get("exp")) or 0
+            text = (
+                f"Expired at {_datetime(exp)}, {_duration(now - exp)} before now "
+                f"({_datetime(now)})."
+            )
+        case jwt.ImmatureSignatureError():
+            name = "nbf" if "(nbf)" in said else "iat"
+            start = _as_int(claims.get(name)) or 0
+            text = (
+                f"Not valid yet: {name} is {_datetime(start)}, "
+                f"{_duration(start - now)} after now ({_datetime(now)})."
+            )
+        case jwt.InvalidAudienceError():
+            text = (
+                f"aud is {claims.get('aud')!r} but this check expects {audience!r}: "
+                "the token was issued for someone else, so it must be refused."
+            )
+        case jwt.InvalidIssuerError():
+            text = (
+                f"iss is {claims.get('iss')!r} but this check expects {issuer!r}: "
+                "a different authorization server issued it."
+            )
+        case jwt.InvalidAlgorithmError() if header.get("alg") in algorithms:
+            text = (
+                f"alg is {header.get('alg')!r}, but the JWKS key with that kid is "
+                "for another algorithm; a key is used with its own algorithm only."
+            )
+        case jwt.InvalidAlgorithmError():
+            allowed = ", ".join(algorithms)
+            text = (
+                f"alg is {header.get('alg')!r}, not in the allow-list [{allowed}]. "
+                "Letting the token choose its algorithm invites the key-confusion "
+                "attack (an HMAC 'signed' with the public key; RFC 8725 2.1)."
+            )
+        case jwt.MissingRequiredClaimError():
+            text = f"The token has no {failure.claim} claim, which this check needs."
+        case jwt.PyJWKSetError() | jwt.PyJWKError():
+            return said
+        case _:
+            text = "The token breaks a rule of RFC 7519 that PyJWT enforces."
+    return f"{text} (PyJWT: {said})"
+
+
+def _valid_reason(
+    header: Mapping[str, Any],
+    claims: Mapping[str, Any],
+    audience: str | None,
+    issuer: str | None,
+    now: int,
+) -> str:
+    checks = [f"signature verified ({header.get('alg')}, kid {header.get('kid')!r})"]
+    checks.append(
+        f"aud includes {audience!r}"
+        if audience is not None
+        else "aud not checked (no expected audience given)"
+    )
+    checks.append(
+        f"iss is {issuer!r}"
+        if issuer is not None
+        else "iss not checked (no expected issuer)"
+    )
+    exp = _as_int(claims.get("exp"))
+    checks.append(
+        f"expires in {_duration(exp - now)}"
+        if exp is not None
+        else "no exp: never expires"
+    )
+    return "; ".join(checks) + "."
+
+
+# -- explanations -----------------------------------------------------------
+
+_HEADER_TEXT: Mapping[str, str] = MappingProxyType(
+    {
+        "kid": "Key ID: which key in the issuer's JWKS signed this token.",
+        "cty": "Content type of the payload (RFC 7515 4.1.10).",
+        "jku": (
+            "URL of a JWKS; a verifier must never fetch keys from a URL the "
+            "token itself names."
+        ),
+        "x5c": "An X.509 certificate chain for the signing key.",
+        "crit": "Header fields the verifier must understand, or refuse the token.",
+    }
+)
+
+_CLAIM_TEXT: Mapping[str, str] = MappingProxyType(
+    {
+        "iss": "Issuer: the authorization server that issued and signed this token.",
+        "jti": "JWT ID: unique per token, so a server can refuse a replay.",
+        "scope": (
+            "What the client may do with this token "
+            "(space-separated scopes, RFC 6749 3.3)."
+        ),
+        "client_id": "The client the token was issued to (RFC 9068 2.2).",
+        "nonce": (
+            "Binds the ID token to the login request: the client checks it equals "
+            "the nonce it sent, so a stolen ID token cannot be replayed."
+        ),
+        "at_hash": (
+            "Hash of the access token issued alongside (left half of its SHA-256, "
+            "base64url): ties the two tokens together."
+        ),
+        "c_hash": (
+            "Hash of the authorization code issued alongside: ties the two together."
+        ),
+        "azp": "Authorized party: the client this ID token was issued to.",
+        "name": "The resource owner's full name (OpenID Connect, profile scope).",
+        "email": "The resource owner's email address (OpenID Connect, email scope).",
+        "email_verified": "Whether the authorization server has checked that email.",
+        "preferred_username": "The name the resource owner likes to be called.",
+        "sid": "Session ID at the authorization server, used for logout.",
+        "acr": "How strongly the resource owner was authenticated.",
+        "amr": "How the resource owner was authenticated (password, otp, ...).",
+        "cnf": "Confirmation key: the token is bound to a key its holder must prove.",
+    }
+)
+
+
+def _explain_header(name: str, value: Any) -> ClaimExplanation:
+    if name == "alg":
+        text = _explain_alg(value)
+    elif name == "typ":
+        if str(value).lower() in ACCESS_TOKEN_TYPES:
+            text = "Type at+jwt: an OAuth access token in JWT form (RFC 9068)."
+        elif str(value).upper() == "JWT":
+            text = "Type JWT: a general JSON Web Token (an ID token is typed so)."
+        else:
+            text = "Type: tells the receiver what kind of JWT this is."
+    else:
+        text = _HEADER_TEXT.get(name, "A header field the playground does not explain.")
+    return ClaimExplanation(name, value, text)
+
+
+def _explain_alg(alg: Any) -> str:
+    if not isinstance(alg, str) or alg.lower() == "none":
+        return "UNSIGNED (alg none): no signature at all; anyone could have written it."
+    if alg.startswith("HS"):
+        return (
+            f"{alg}: HMAC with a shared secret; whoever holds the secret can also "
+            "mint tokens."
+        )
+    family = {"RS": "RSA", "PS": "RSA-PSS", "ES": "ECDSA", "Ed": "EdDSA"}.get(alg[:2])
+    if family:
+        return (
+            f"{alg}: {family} signature; anyone can verify it with the issuer's "
+            "public key, only the issuer can make it."
+        )
+    return f"{alg}: the signature algorithm."
+
+
+def _explain_claim(
+    name: str, value: Any, claims: Mapping[str, Any], kind: str, now: int
+) -> ClaimExplanation:
+    explain = _CLAIM_EXPLAINERS.get(name)
+    if explain is not None:
+        text = explain(value, claims, kind, now)
+    else:
+        text = _CLAIM_TEXT.get(
+            name,
+            "A claim the playground does not know; its meaning is whatever "
+            "the issuer says it is.",
+        )
+    return ClaimExplanation(name, value, text)
+
+
+def _explain_sub(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
+    if value is not None and value == claims.get("client_id"):
+        return (
+            "Subject: the client itself (client credentials grant: "
+            "no resource owner is involved)."
+        )
+    return "Subject: the resource owner (the user) this token is about."
+
+
+def _explain_aud(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
+    if kind == KIND_ID_TOKEN:
+        return (
+            "Audience: the client this ID token is for; any other party must refuse it."
+        )
+    if kind == KIND_ACCESS_TOKEN:
+        return (
+            "Audience: the resource server (API) that must accept it; "
+            "others must refuse it."
+        )
+    return "Audience: who must accept this token; everyone else must refuse it."
+
+
+def _explain_exp(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
+    exp = _as_int(value)
+    if exp is None:
+        return "Expiry: should be a number of seconds since 1970, but is not."
+    left = exp - now
+    when = (
+        f"expires in {_duration(left)}"
+        if left > 0
+        else f"expired {_duration(-left)} ago"
+    )
+    return f"Expiry: {_datetime(exp)}, {when}."
+
+
+def _time_explainer(label: str) -> Callable[[Any, Mapping[str, Any], str, int], str]:
+    def explain(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
+        moment = _as_int(value)
+        if moment is None:
+            return f"{label}: should be a number of seconds since 1970, but is not."
+        offset = moment - now
+        if offset == 0:
+            relative = "now"
+        elif offset < 0:
+            relative = f"{_duration(-offset)} ago"
+        else:
+            relative = f"in {_duration(offset)}"
+        return f"{label}: {_datetime(moment)} ({relative})."
+
+    return explain
+
+
+_CLAIM_EXPLAINERS: Mapping[str, Callable[[Any, Mapping[str, Any], str, int], str]] = (
+    MappingProxyType(
+        {
+            "sub": _explain_sub,
+            "aud": _explain_aud,
+            "exp": _explain_exp,
+            "iat": _time_explainer("Issued at"),
+            "nbf": _time_explainer("Not valid before"),
+            "auth_time": _time_explainer("When the resource owner logged in"),
+        }
+    )
+)
+
+
+# -- small formatting helpers -------------------------------------------------
+
+
+def _as_int(value: Any) -> int | None:
+    """A NumericDate (RFC 7519 2) as int, or None; bools are not numbers."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _datetime(epoch: int) -> str:
+    try:
+        return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, OSError, ValueError):
+        return f"{epoch} (out of range)"
+
+
+def _duration(seconds: int) -> str:
+    """'1h 5m', '3d 2h', '42s': the two largest units are enough to read."""
+    seconds = abs(int(seconds))
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return " ".join(parts[:2]) or "0s"
+
+
+def _show(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _shorten(text: str, keep: int = 24) -> str:
+    return text if len(text) <= 2 * keep else f"{text[:keep]}...{text[-keep:]}"
