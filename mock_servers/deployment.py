@@ -75,24 +75,28 @@ def build_deployment(
     clock: Clock | None = None,
     seed: int | str | None = None,
     authorization_server_client: Callable[[Flask, str], httpx.Client] | None = None,
+    signing_key: SigningKey | None = None,
+    client_keys: dict[str, SigningKey] | None = None,
 ) -> Deployment:
     """A fresh pair of servers; nothing is shared with any other deployment.
 
     `authorization_server_client` makes the HTTP client the resource server
     uses to reach the AS (JWKS, introspection); by default it calls the AS app
-    in process. Opaque tokens can only be checked by introspection.
+    in process. Opaque tokens can only be checked by introspection. Keys may
+    be passed in so a replay of one learner's lesson reuses that learner's
+    keys (RSA key generation is the slow part of a world).
     """
     clock = clock or Clock()
     events = EventLog()
     switches = Weaknesses(weaknesses)
     randomness = Randomness(seed)
     store = Store()
-    client_keys = {PRIVATE_KEY_JWT_CLIENT: generate_signing_key()}
+    client_keys = client_keys or {PRIVATE_KEY_JWT_CLIENT: generate_signing_key()}
     populate(store, switches, client_keys)
     as_settings = AuthorizationServerSettings(
         issuer=issuer,
         resource_server_url=api_url,
-        signing_key=generate_signing_key(),
+        signing_key=signing_key or generate_signing_key(),
         store=store,
         weaknesses=switches,
         clock=clock,

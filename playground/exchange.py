@@ -82,7 +82,16 @@ class Exchange:
     step: int | None = None
     step_title: str = ""
     duration_ms: float = 0.0
+    # Positions in the transcript's order of happenings: a browser's request to
+    # the client's /callback opens before, and closes after, the client's own
+    # back-channel token request it causes.
+    opened: int = 0
+    closed: int = 0
     note: str = field(default="", compare=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.request.method} {self.request.target}"
 
 
 def _header(headers: Headers, name: str) -> str | None:

@@ -1,0 +1,215 @@
+"""What every OAuth client does: build authorization URLs and talk to the
+token endpoint and the API on its own channel.
+
+The web app, the SPA, the native app, the service and the first-party app
+are this class with a different registration; lessons call these methods,
+each one real HTTP recorded in the transcript.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import jwt
+
+from mock_servers.clock import Clock
+from mock_servers.demo import CLIENTS, DemoClient
+from mock_servers.keys import SigningKey
+from mock_servers.randomness import Randomness
+
+from .. import pkce
+
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+def registration(client_id: str) -> DemoClient:
+    for client in CLIENTS:
+        if client.client_id == client_id:
+            return client
+    raise KeyError(f"no demo client {client_id!r}")
+
+
+@dataclass
+class AuthorizationRequest:
+    """What the client remembers between sending the user away and the callback."""
+
+    url: str
+    state: str | None
+    redirect_uri: str | None
+    code_verifier: str | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    nonce: str | None = None
+
+
+@dataclass
+class OAuthClient:
+    client_id: str
+    http: httpx.Client
+    issuer: str
+    api_url: str
+    randomness: Randomness
+    clock: Clock
+    auth_method: str = ""
+    client_secret: str | None = None
+    redirect_uri: str | None = None
+    key: SigningKey | None = None
+    tokens: dict[str, Any] = field(default_factory=dict)
+    pending: AuthorizationRequest | None = None
+
+    # the front channel: where to send the user's browser
+    def authorization_url(
+        self,
+        scope: str,
+        *,
+        response_type: str = "code",
+        state: bool = True,
+        pkce_method: str | None = None,
+        nonce: bool = False,
+        redirect_uri: str | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> str:
+        """RFC 6749 4.1.1: the authorization request, remembered for the callback."""
+        redirect_uri = redirect_uri or self.redirect_uri
+        request = AuthorizationRequest(url="", state=None, redirect_uri=redirect_uri)
+        params = {
+            "response_type": response_type,
+            "client_id": self.client_id,
+            "redirect_uri": redirect_uri,
+            "scope": scope,
+        }
+        if state:
+            # RFC 6749 10.12: an unguessable value bound to the user's session.
+            request.state = self.randomness.token(16)
+            params["state"] = request.state
+        if pkce_method:
+            request.code_verifier = pkce.generate_verifier(self.randomness.token_bytes)
+            request.code_challenge = pkce.explain(
+                request.code_verifier, pkce_method
+            ).challenge
+            request.code_challenge_method = pkce_method
+            params["code_challenge"] = request.code_challenge or ""
+            params["code_challenge_method"] = pkce_method
+        if nonce:
+            request.nonce = self.randomness.token(16)
+            params["nonce"] = request.nonce
+        params.update(extra or {})
+        query = urlencode({k: v for k, v in params.items() if v is not None})
+        request.url = f"{self.issuer}/authorize?{query}"
+        self.pending = request
+        return request.url
+
+    def state_matches(self, returned_state: str | None) -> bool:
+        expected = self.pending.state if self.pending else None
+        return expected is not None and returned_state == expected
+
+    # the back channel: token endpoint
+    def exchange_code(
+        self, code: str, *, code_verifier: str | None = None, send_verifier: bool = True
+    ) -> httpx.Response:
+        """RFC 6749 4.1.3 (+ RFC 7636 4.5): trade the code for tokens."""
+        data = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": (self.pending.redirect_uri if self.pending else None)
+            or self.redirect_uri,
+        }
+        verifier = code_verifier or (
+            self.pending.code_verifier if self.pending else None
+        )
+        if verifier and send_verifier:
+            data["code_verifier"] = verifier
+        return self.token_request(data)
+
+    def refresh(self, refresh_token: str | None = None, scope: str | None = None):
+        data = {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token or self.tokens.get("refresh_token", ""),
+        }
+        if scope:
+            data["scope"] = scope
+        return self.token_request(data)
+
+    def client_credentials(self, scope: str) -> httpx.Response:
+        return self.token_request({"grant_type": "client_credentials", "scope": scope})
+
+    def password(self, username: str, password: str, scope: str) -> httpx.Response:
+        return self.token_request(
+            {
+                "grant_type": "password",
+                "username": username,
+                "password": password,
+                "scope": scope,
+            }
+        )
+
+    def token_request(self, data: dict[str, str | None]) -> httpx.Response:
+        form = {key: value for key, value in data.items() if value is not None}
+        form, auth = self._authenticate(form, f"{self.issuer}/token")
+        response = self.http.post(f"{self.issuer}/token", data=form, auth=auth)
+        if response.status_code == 200:
+            self.tokens = response.json()
+        return response
+
+    def revoke(self, token: str, hint: str | None = None) -> httpx.Response:
+        form = {"token": token}
+        if hint:
+            form["token_type_hint"] = hint
+        form, auth = self._authenticate(form, f"{self.issuer}/revoke")
+        return self.http.post(f"{self.issuer}/revoke", data=form, auth=auth)
+
+    # the protected resources
+    def call_api(self, path: str = "/api/user", access_token: str | None = None):
+        token = access_token or self.tokens.get("access_token", "")
+        return self.http.get(
+            f"{self.api_url}{path}", headers={"Authorization": f"Bearer {token}"}
+        )
+
+    def userinfo(self, access_token: str | None = None) -> httpx.Response:
+        token = access_token or self.tokens.get("access_token", "")
+        return self.http.get(
+            f"{self.issuer}/userinfo", headers={"Authorization": f"Bearer {token}"}
+        )
+
+    # RFC 6749 2.3 / OIDC Core 9: how this client proves who it is
+    def _authenticate(
+        self, form: dict[str, str], audience: str
+    ) -> tuple[dict[str, str], tuple[str, str] | None]:
+        method = self.auth_method
+        if method == "client_secret_basic" and self.client_secret:
+            return form, (self.client_id, self.client_secret)
+        if method == "client_secret_post" and self.client_secret:
+            return {
+                **form,
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+            }, None
+        if method == "private_key_jwt" and self.key is not None:
+            return {
+                **form,
+                "client_assertion_type": CLIENT_ASSERTION_TYPE,
+                "client_assertion": self.client_assertion(audience),
+            }, None
+        return {**form, "client_id": self.client_id}, None
+
+    def client_assertion(self, audience: str) -> str:
+        """RFC 7523 3: a short-lived JWT the client signs with its own key."""
+        assert self.key is not None
+        now = self.clock.now()
+        claims = {
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "aud": audience,
+            "iat": now,
+            "exp": now + 60,
+            "jti": self.randomness.token(12),
+        }
+        return jwt.encode(
+            claims,
+            self.key.private_key,
+            algorithm="RS256",
+            headers={"kid": self.key.kid},
+        )

@@ -1,0 +1,167 @@
+"""PhotoPrint, the confidential web client: a real WSGI app at
+`client.playground.test` with its own server-side back channel.
+
+`/login` sends the browser to the AS with a fresh `state`; `/callback` checks
+it (unless the `client.skip_state_check` weakness is on), checks RFC 9207's
+`iss`, trades the code for tokens server to server, and calls the photos API.
+The browser only ever sees the code, never the tokens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, redirect, render_template_string, request, session
+
+from mock_servers.weaknesses import Weaknesses
+
+from .oauth_client import OAuthClient
+
+_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>{{ title }} - PhotoPrint</title></head>
+<body><main id="{{ page_id }}"><h1>{{ title }}</h1>
+{% for line in lines %}<p>{{ line }}</p>{% endfor %}
+{% if photos %}<ul id="photos">{% for p in photos %}
+<li>{{ p.title }} ({{ p.taken }})</li>{% endfor %}</ul>{% endif %}
+{% if link %}<p><a id="sign-in" href="{{ link }}">Sign in with the Playground</a>
+</p>{% endif %}
+</main></body></html>"""
+
+
+def _page(page_id: str, title: str, *lines: str, photos=None, link=None, status=200):
+    html = render_template_string(
+        _PAGE, page_id=page_id, title=title, lines=lines, photos=photos, link=link
+    )
+    return html, status
+
+
+class WebClient:
+    """The client application's server side, and the Flask app it serves."""
+
+    def __init__(
+        self, oauth: OAuthClient, weaknesses: Weaknesses, secret_key: bytes
+    ) -> None:
+        self.oauth = oauth
+        self.weaknesses = weaknesses
+        # The client's own server-side store: tokens per browser session.
+        self.sessions: dict[str, dict[str, Any]] = {}
+        self.last_error: str | None = None
+        self.app = self._create_app(secret_key)
+
+    def tokens_for(self, session_id: str) -> dict[str, Any]:
+        return self.sessions.get(session_id, {}).get("tokens", {})
+
+    def _create_app(self, secret_key: bytes) -> Flask:
+        app = Flask("photoprint")
+        app.config.update(
+            SECRET_KEY=secret_key,
+            SESSION_COOKIE_NAME="photoprint_session",
+            SESSION_COOKIE_SAMESITE="Lax",
+            SESSION_COOKIE_SECURE=True,
+        )
+        oauth = self.oauth
+
+        @app.get("/")
+        def home():
+            return _page(
+                "home",
+                "PhotoPrint",
+                "Print the photos you keep at the photos API.",
+                link="/login",
+            )
+
+        @app.get("/login")
+        def login():
+            scope = request.args.get("scope", "basic photos.read")
+            url = oauth.authorization_url(scope)
+            session["state"] = oauth.pending.state if oauth.pending else None
+            session["sid"] = session.get("sid") or oauth.randomness.token(12)
+            return redirect(url, code=302)
+
+        @app.get("/callback")
+        def callback():
+            return self._callback()
+
+        @app.get("/spa/callback")
+        def spa_callback():
+            return _page(
+                "spa-callback",
+                "Photo Gallery",
+                "Finishing sign-in in your browser: the app's script reads the code "
+                "from this page's address.",
+            )
+
+        @app.get("/legacy/callback")
+        def legacy_callback():
+            return _page(
+                "legacy-callback",
+                "Legacy Gallery",
+                "The app's script reads the access token from this page's address "
+                "(after the #).",
+            )
+
+        return app
+
+    def _callback(self):
+        args = request.args
+        if "error" in args:
+            self.last_error = args["error"]
+            return _page(
+                "callback-error",
+                "Sign-in did not complete",
+                f"The authorization server answered: {args['error']}",
+                args.get("error_description", ""),
+                status=400,
+            )
+        expected_state = session.get("state")
+        if "client.skip_state_check" not in self.weaknesses and (
+            not expected_state or args.get("state") != expected_state
+        ):
+            # RFC 6749 10.12: a callback whose state is not the one this
+            # browser's session sent may be a CSRF attack; refuse it.
+            self.last_error = "state_mismatch"
+            return _page(
+                "callback-error",
+                "Sign-in refused",
+                "The state in the callback does not match the one this browser "
+                "sent: possible cross-site request forgery.",
+                status=400,
+            )
+        if args.get("iss") and args["iss"] != self.oauth.issuer:
+            # RFC 9207 2.4: the response came from another authorization server.
+            self.last_error = "issuer_mismatch"
+            return _page(
+                "callback-error",
+                "Sign-in refused",
+                f"The response names issuer {args['iss']}, not {self.oauth.issuer}.",
+                status=400,
+            )
+        session.pop("state", None)
+        token_response = self.oauth.exchange_code(args.get("code", ""))
+        if token_response.status_code != 200:
+            body = token_response.json()
+            self.last_error = body.get("error")
+            return _page(
+                "callback-error",
+                "Sign-in failed",
+                f"The token request was refused: {body.get('error')}",
+                body.get("error_description", ""),
+                status=400,
+            )
+        tokens = token_response.json()
+        sid = session.get("sid") or self.oauth.randomness.token(12)
+        session["sid"] = sid
+        self.sessions[sid] = {"tokens": tokens}
+        self.last_error = None
+        user = self.oauth.call_api("/api/user", tokens["access_token"])
+        lines = []
+        if user.status_code == 200:
+            profile = user.json()
+            lines.append(f"Hello {profile['name']} from {profile['city']}!")
+        photos: list[dict[str, str]] = []
+        if "photos.read" in tokens.get("scope", "").split():
+            listing = self.oauth.call_api("/api/photos", tokens["access_token"])
+            if listing.status_code == 200:
+                photos = listing.json()["photos"]
+                lines.append(f"{len(photos)} photo(s) ready to print.")
+        return _page("signed-in", "Your photos", *lines, photos=photos)

@@ -1,0 +1,150 @@
+"""The virtual network: host names routed to WSGI apps, every message recorded.
+
+Each actor gets its own `httpx.Client` whose transport looks the host up,
+calls the app in process (or a real server on loopback, for `serve`), and
+records the request and response as an `Exchange`. Nothing follows redirects:
+a 302 is a step the learner sees.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from .exchange import Channel, Exchange, HttpRequest, HttpResponse, Party
+from .transcript import Transcript
+
+WSGIApp = Callable[..., Any]
+
+
+class UnknownHostError(httpx.ConnectError):
+    """No server answers at this host: what a browser shows as "can't reach"."""
+
+
+@dataclass(frozen=True)
+class Host:
+    """A name on the network, the party that answers there, and how to reach it."""
+
+    name: str  # host[:port], as in a URL's netloc
+    party: Party
+    app: WSGIApp | None = None
+    upstream: str | None = None  # a real base URL (serve mode), instead of app
+
+
+class Network:
+    def __init__(self, transcript: Transcript) -> None:
+        self.transcript = transcript
+        self._hosts: dict[str, Host] = {}
+
+    def add_host(self, host: Host) -> None:
+        self._hosts[host.name.lower()] = host
+
+    def host_for(self, url: httpx.URL) -> Host | None:
+        netloc = url.netloc.decode("ascii").lower()
+        return self._hosts.get(netloc) or self._hosts.get(url.host.lower())
+
+    def party_at(self, url: str) -> Party | None:
+        host = self.host_for(httpx.URL(url))
+        return host.party if host else None
+
+    def client(
+        self,
+        sender: Party,
+        *,
+        channel: Channel | None = None,
+        base_url: str = "",
+    ) -> httpx.Client:
+        """An HTTP client for one actor; its requests are recorded as `sender`'s."""
+        if channel is None:
+            channel = Channel.FRONT if sender is Party.BROWSER else Channel.BACK
+        return httpx.Client(
+            transport=RecordingTransport(self, sender, channel),
+            base_url=base_url,
+            follow_redirects=False,
+        )
+
+
+class RecordingTransport(httpx.BaseTransport):
+    def __init__(self, network: Network, sender: Party, channel: Channel) -> None:
+        self.network = network
+        self.sender = sender
+        self.channel = channel
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        host = self.network.host_for(request.url)
+        if host is None:
+            raise UnknownHostError(f"No server at {request.url.host}", request=request)
+        transcript = self.network.transcript
+        step, step_title = transcript.current_step, transcript.current_step_title
+        index, opened = transcript.open_exchange()
+        request.read()
+        started = time.perf_counter()
+        response = self._send(host, request)
+        response.read()
+        duration_ms = (time.perf_counter() - started) * 1000
+        transcript.record(
+            Exchange(
+                index=index,
+                sender=self.sender,
+                receiver=host.party,
+                channel=self.channel,
+                request=HttpRequest(
+                    method=request.method,
+                    url=str(request.url),
+                    headers=_headers(request.headers),
+                    body=request.content,
+                ),
+                response=HttpResponse(
+                    status=response.status_code,
+                    reason=_reason(response.status_code),
+                    headers=_headers(response.headers),
+                    body=response.content,
+                ),
+                step=step,
+                step_title=step_title,
+                duration_ms=duration_ms,
+                opened=opened,
+                closed=transcript.tick(),
+            )
+        )
+        return httpx.Response(
+            status_code=response.status_code,
+            headers=response.headers,
+            content=response.content,
+            request=request,
+        )
+
+    @staticmethod
+    def _send(host: Host, request: httpx.Request) -> httpx.Response:
+        if host.app is not None:
+            return httpx.WSGITransport(app=host.app).handle_request(request)
+        assert host.upstream is not None
+        upstream = httpx.URL(host.upstream)
+        url = request.url.copy_with(
+            scheme=upstream.scheme, host=upstream.host, port=upstream.port
+        )
+        forwarded = httpx.Request(
+            request.method, url, headers=request.headers, content=request.content
+        )
+        with httpx.HTTPTransport() as transport:
+            response = transport.handle_request(forwarded)
+            response.read()
+            return response
+
+
+def _headers(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (key.decode("latin-1"), value.decode("latin-1")) for key, value in headers.raw
+    )
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""

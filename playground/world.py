@@ -1,0 +1,198 @@
+"""One learner's world: keys, stores, servers, clock, randomness, actors and
+the transcript of everything that crossed the virtual network.
+
+Every UI session, every test and every lesson replay builds its own; nothing
+is shared at module level (DESIGN decision 7). A replay of the same lesson in
+the same session passes the session's `WorldKeys`, so tokens come out the
+same and Back is a faithful replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from flask import Flask
+
+from mock_servers.clock import Clock
+from mock_servers.deployment import (
+    API_URL,
+    ISSUER,
+    PRIVATE_KEY_JWT_CLIENT,
+    build_deployment,
+)
+from mock_servers.keys import SigningKey, generate_signing_key
+from mock_servers.settings import TokenFormat, TokenValidation
+
+from .actors.browser import Browser
+from .actors.oauth_client import OAuthClient, registration
+from .actors.web_client import WebClient
+from .exchange import Party
+from .network import Host, Network
+from .transcript import Transcript
+
+CLIENT_URL = "https://client.playground.test"
+ATTACKER_URL = "https://attacker.playground.test"
+# A fixed start for the world's clock, so replays and tests are repeatable.
+DEFAULT_START = 1_798_761_600  # 2027-01-01T00:00:00Z
+NATIVE_PORT = 51004
+
+
+def loopback_listener() -> Flask:
+    """The native app's one-shot loopback server that receives the redirect."""
+    app = Flask("photo_uploader_loopback")
+
+    @app.get("/callback")
+    def callback() -> str:
+        return (
+            "<!doctype html><title>Photo Uploader</title>"
+            "<p>Photo Uploader received the answer. You can close this tab.</p>"
+        )
+
+    return app
+
+
+@dataclass(frozen=True)
+class WorldKeys:
+    """The keys of one learner's session, reused by every replay."""
+
+    authorization_server: SigningKey
+    clients: dict[str, SigningKey] = field(default_factory=dict)
+
+    @classmethod
+    def generate(cls) -> WorldKeys:
+        return cls(
+            authorization_server=generate_signing_key(),
+            clients={PRIVATE_KEY_JWT_CLIENT: generate_signing_key()},
+        )
+
+
+class World:
+    def __init__(
+        self,
+        *,
+        weaknesses: Iterable[str] = (),
+        token_format: TokenFormat = "jwt",
+        validation: TokenValidation | None = None,
+        seed: int | str = 0,
+        start_time: float | None = DEFAULT_START,
+        keys: WorldKeys | None = None,
+    ) -> None:
+        self.keys = keys or WorldKeys.generate()
+        self.transcript = Transcript()
+        self.network = Network(self.transcript)
+        self.clock = Clock(frozen_at=start_time)
+        self.deployment = build_deployment(
+            issuer=ISSUER,
+            api_url=API_URL,
+            weaknesses=weaknesses,
+            token_format=token_format,
+            validation=validation,
+            clock=self.clock,
+            seed=seed,
+            authorization_server_client=lambda _app, issuer: self.network.client(
+                Party.RESOURCE_SERVER, base_url=issuer
+            ),
+            signing_key=self.keys.authorization_server,
+            client_keys=dict(self.keys.clients),
+        )
+        self.transcript.events = self.deployment.events
+        self.randomness = self.deployment.as_settings.randomness
+        self.weaknesses = self.deployment.weaknesses
+        self.issuer = ISSUER
+        self.api_url = API_URL
+        self.client_url = CLIENT_URL
+        self.network.add_host(
+            Host(
+                "auth.playground.test",
+                Party.AUTHORIZATION_SERVER,
+                self.deployment.authorization_server,
+            )
+        )
+        self.network.add_host(
+            Host(
+                "api.playground.test",
+                Party.RESOURCE_SERVER,
+                self.deployment.resource_server,
+            )
+        )
+        self.network.add_host(
+            Host("client.playground.test", Party.CLIENT, self.web_client.app)
+        )
+
+    # the actors, made on first use
+    @cached_property
+    def browser(self) -> Browser:
+        return Browser(self.network)
+
+    def new_browser(self) -> Browser:
+        """Another person's browser (an attacker's, or a second user's)."""
+        return Browser(self.network)
+
+    @cached_property
+    def web_client(self) -> WebClient:
+        return WebClient(
+            self.oauth_client("photoprint", sender=Party.CLIENT),
+            self.weaknesses,
+            self.randomness.token_bytes(32),
+        )
+
+    @cached_property
+    def spa(self) -> OAuthClient:
+        return self.oauth_client("photo-gallery-spa")
+
+    @cached_property
+    def native_app(self) -> OAuthClient:
+        # RFC 8252 7.3: the app listens on a loopback port for the redirect.
+        self.network.add_host(
+            Host(f"127.0.0.1:{NATIVE_PORT}", Party.CLIENT, loopback_listener())
+        )
+        return self.oauth_client(
+            "photo-uploader-native",
+            redirect_uri=f"http://127.0.0.1:{NATIVE_PORT}/callback",
+        )
+
+    @cached_property
+    def service(self) -> OAuthClient:
+        return self.oauth_client("print-shop-service")
+
+    @cached_property
+    def first_party_app(self) -> OAuthClient:
+        return self.oauth_client("photoprint-mobile")
+
+    @cached_property
+    def legacy_app(self) -> OAuthClient:
+        return self.oauth_client("legacy-gallery")
+
+    def oauth_client(
+        self,
+        client_id: str,
+        *,
+        sender: Party = Party.CLIENT,
+        auth_method: str | None = None,
+        redirect_uri: str | None = None,
+    ) -> OAuthClient:
+        """A client as registered in the demo data, talking through this network."""
+        demo = registration(client_id)
+        return OAuthClient(
+            client_id=client_id,
+            http=self.network.client(sender),
+            issuer=self.issuer,
+            api_url=self.api_url,
+            randomness=self.randomness,
+            clock=self.clock,
+            auth_method=auth_method or demo.token_endpoint_auth_methods[0],
+            client_secret=demo.client_secret,
+            redirect_uri=redirect_uri
+            or (demo.redirect_uris[0] if demo.redirect_uris else None),
+            key=self.keys.clients.get(client_id),
+        )
+
+    @property
+    def store(self):
+        return self.deployment.store
+
+    @property
+    def events(self):
+        return self.deployment.events
