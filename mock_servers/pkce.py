@@ -54,12 +54,12 @@ class CodeChallenge(_CodeChallenge):
                     "(RFC 9700 2.1.1).",
                 )
             return
-        super().validate_code_challenge(grant, redirect_uri)
         # RFC 7636 4.3: a missing method means "plain".
         if (method or "plain") not in self.supported_methods():
             raise InvalidRequestError(
                 "Unsupported 'code_challenge_method': use S256 (RFC 9700 2.1.1).",
             )
+        super().validate_code_challenge(grant, redirect_uri)
 
     def validate_code_verifier(self, grant: Any, result: Any) -> None:
         request = grant.request

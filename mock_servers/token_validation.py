@@ -69,7 +69,7 @@ class JWTValidator:
                     "algorithm",
                 )
             verify_signature = False
-        if verify_signature and header.get("typ") not in ACCESS_TOKEN_TYPES:
+        if header.get("typ") not in ACCESS_TOKEN_TYPES:
             raise TokenRejected(
                 f"typ is {header.get('typ')!r}, not 'at+jwt': not an access token",
                 "type",
@@ -156,12 +156,14 @@ class IntrospectionValidator:
                 "(expired, revoked or unknown)",
                 "introspection",
             )
+        if claims.get("token_type") != "Bearer":
+            # RFC 6749 10.4: a refresh token goes to the AS only, never to an API.
+            raise TokenRejected(
+                f"The token is a {claims.get('token_type')}, not an access token",
+                "type",
+            )
         audience = claims.get("aud")
-        if (
-            "rs.skip_audience_check" not in self.settings.weaknesses
-            and audience is not None
-            and self.settings.url not in _as_list(audience)
-        ):
+        if audience is None or self.settings.url not in _as_list(audience):
             raise TokenRejected(
                 f"InvalidAudienceError: aud {audience!r} is not {self.settings.url}",
                 "audience",

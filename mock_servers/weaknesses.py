@@ -77,7 +77,7 @@ REGISTRY: tuple[Weakness, ...] = (
     Weakness(
         "rs.skip_audience_check",
         "The resource server accepts an access token issued for another audience.",
-        "mock_servers.token_validation.JWTValidator",
+        "mock_servers.token_validation.JWTValidator.validate",
         "RFC 9068 4, RFC 9700 4.10",
     ),
     Weakness(
