@@ -20,6 +20,12 @@ from .exchange import Channel, Exchange, HttpRequest, HttpResponse, Party
 from .transcript import Transcript
 
 WSGIApp = Callable[..., Any]
+USER_AGENTS = {
+    Party.BROWSER: "Mozilla/5.0 (OAuth Playground browser)",
+    Party.CLIENT: "PhotoPrint/1.0 (OAuth Playground client)",
+    Party.RESOURCE_SERVER: "PhotosAPI/1.0 (OAuth Playground resource server)",
+    Party.ATTACKER: "EvilBot/6.6 (OAuth Playground attacker)",
+}
 
 
 class UnknownHostError(httpx.ConnectError):
@@ -66,6 +72,7 @@ class Network:
             transport=RecordingTransport(self, sender, channel),
             base_url=base_url,
             follow_redirects=False,
+            headers={"User-Agent": USER_AGENTS.get(sender, "OAuth-Playground")},
         )
 
 

@@ -89,7 +89,7 @@ class OAuthClient:
             request.code_verifier = pkce.generate_verifier(self.randomness.token_bytes)
             request.code_challenge = pkce.explain(
                 request.code_verifier, pkce_method
-            ).challenge
+            ).code_challenge
             request.code_challenge_method = pkce_method
             params["code_challenge"] = request.code_challenge or ""
             params["code_challenge_method"] = pkce_method

@@ -1,0 +1,119 @@
+"""What one step of a lesson run shows: the data both the CLI and the UI draw.
+
+Pure functions of a `LessonResult`: no server is called here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from mock_servers.events import Event
+
+from .exchange import Exchange
+from .jwt_view import DecodedJwt
+from .jwt_view import decode as decode_jwt
+from .lesson import LessonResult, Step
+from .pkce import PkceExplanation
+from .transcript import CheckResult
+
+JWT_PATTERN = re.compile(r"eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
+
+
+@dataclass(frozen=True)
+class FoundToken:
+    """A JWT that crossed the wire in this step, where it was, and what it says."""
+
+    where: str
+    token: str
+    decoded: DecodedJwt
+
+
+@dataclass(frozen=True)
+class StepView:
+    step: Step
+    exchanges: tuple[Exchange, ...]
+    tokens: tuple[FoundToken, ...]
+    pkce: tuple[PkceExplanation, ...]
+    events: tuple[Event, ...]
+    checks: tuple[CheckResult, ...]
+    ran: bool
+
+
+def step_views(result: LessonResult) -> list[StepView]:
+    transcript = result.world.transcript
+    views = []
+    for step in result.lesson.steps:
+        exchanges = tuple(transcript.exchanges_for(step.number))
+        views.append(
+            StepView(
+                step=step,
+                exchanges=exchanges,
+                tokens=tuple(tokens_in(exchanges, result)),
+                pkce=tuple(
+                    explanation
+                    for number, explanation in result.run.pkce_explanations
+                    if number == step.number
+                ),
+                events=tuple(transcript.events_for(step.number)),
+                checks=tuple(transcript.checks_for(step.number)),
+                ran=step.number <= result.steps_run
+                or (result.error is not None and result.error.step == step.number),
+            )
+        )
+    return views
+
+
+def tokens_in(
+    exchanges: tuple[Exchange, ...], result: LessonResult
+) -> list[FoundToken]:
+    """JWTs issued in responses: JSON bodies and redirect URLs (query or fragment)."""
+    settings = result.world.deployment.as_settings
+    found: dict[str, FoundToken] = {}
+    for exchange in exchanges:
+        for where, token in _jwts_in_response(exchange):
+            if token in found:
+                continue
+            decoded = decode_jwt(
+                token,
+                jwks=settings.signing_key.public_jwks(),
+                issuer=settings.issuer,
+                audience=_expected_audience(where, result),
+                now=result.world.clock.now(),
+            )
+            found[token] = FoundToken(where, token, decoded)
+    return list(found.values())
+
+
+def _expected_audience(where: str, result: LessonResult) -> str | None:
+    if "id_token" in where:
+        return None  # the client's id: shown, not judged here
+    return result.world.api_url
+
+
+def _jwts_in_response(exchange: Exchange) -> list[tuple[str, str]]:
+    label = f"{exchange.request.method} {urlsplit(exchange.request.url).path}"
+    hits: list[tuple[str, str]] = []
+    body = _json(exchange.response.body)
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if isinstance(value, str) and JWT_PATTERN.fullmatch(value):
+                hits.append((f"{key} in the response to {label}", value))
+    location = exchange.response.header("location") or ""
+    parts = urlsplit(location)
+    for part_name, part in (("query", parts.query), ("fragment", parts.fragment)):
+        for key, values in parse_qs(part).items():
+            for value in values:
+                if JWT_PATTERN.fullmatch(value):
+                    hits.append((f"{key} in the redirect's {part_name}", value))
+    return hits
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
