@@ -1,0 +1,234 @@
+"""The `oauth-playground` console script: one subcommand per `_add_*` function.
+
+To add a command, write `_add_<name>(subparsers)` that makes its parser and
+sets `run=`, and list it in `COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from mock_servers.weaknesses import REGISTRY, UnknownWeaknessError, lookup
+
+
+def _weakness_name(value: str) -> str:
+    try:
+        return lookup(value).name
+    except UnknownWeaknessError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port (0-65535)")
+    return port
+
+
+def _weakness_help() -> str:
+    """The `--weakness` help, generated from the registry (described once)."""
+    lines = ["turn on a named weakness (repeatable); all are off by default:"]
+    for weakness in REGISTRY:
+        lines.append(f"  {weakness.name}")
+        description = f"{weakness.description} ({weakness.spec})"
+        lines += textwrap.wrap(
+            description, width=56, initial_indent="      ", subsequent_indent="      "
+        )
+    return "\n".join(lines).replace("%", "%%")
+
+
+def _add_serve(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve the mock authorization and resource servers on loopback",
+        description=(
+            "Serve the mock authorization server and resource server on\n"
+            "loopback ports, for curl, a browser or a real OAuth client.\n"
+            "They hold demo secrets: only loopback hosts are accepted."
+        ),
+        formatter_class=argparse.RawTextHelpFormatter,
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="loopback address to listen on (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--as-port",
+        type=_port,
+        default=9000,
+        help="authorization server port, 0 for any free one (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--rs-port",
+        type=_port,
+        default=9001,
+        help="resource server port, 0 for any free one (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--weakness",
+        action="append",
+        default=[],
+        metavar="NAME",
+        type=_weakness_name,
+        help=_weakness_help(),
+    )
+    parser.add_argument(
+        "--token-format",
+        choices=("jwt", "opaque"),
+        default="jwt",
+        help="access token format; opaque tokens are checked by introspection\n"
+        "(default: %(default)s)",
+    )
+    parser.set_defaults(run=_run_serve)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from mock_servers.serve import serve  # Flask and Authlib only when serving
+
+    return serve(
+        args.host, args.as_port, args.rs_port, args.weakness, args.token_format
+    )
+
+
+def _lessons_dir() -> Path:
+    """`lessons/` beside the package (a source checkout), else the working dir's."""
+    beside = Path(__file__).resolve().parent.parent / "lessons"
+    return beside if beside.is_dir() else Path.cwd() / "lessons"
+
+
+def _add_lessons(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "lessons", help="list the lessons (file, title, level, weakness)"
+    )
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="lesson folder (default: ./lessons)"
+    )
+    parser.set_defaults(run=_run_lessons)
+
+
+def _run_lessons(args: argparse.Namespace) -> int:
+    from .lesson import discover
+
+    folder = args.dir or _lessons_dir()
+    entries = discover(folder)
+    if not entries:
+        print(f"no lessons in {folder}", file=sys.stderr)
+        return 1
+    for entry in entries:
+        name = entry.path.relative_to(folder)
+        if entry.lesson is None:
+            print(f"{name}  BROKEN: {entry.error}")
+            continue
+        lesson = entry.lesson
+        needs = f"  weakness: {lesson.weakness}" if lesson.weakness else ""
+        print(f"{name}  {lesson.title}  [{lesson.kind}, {lesson.level}]{needs}")
+    return 0
+
+
+def _add_run(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run a lesson headless and print what crossed the wire",
+        description="Run a lesson without the UI: the narrative, every HTTP\n"
+        "message, decoded JWTs, PKCE values and the checks of each step.\n"
+        "Exits 0 only when every check passes.",
+        formatter_class=argparse.RawTextHelpFormatter,
+    )
+    parser.add_argument("lesson", type=Path, help="a lesson file, e.g. lessons/...py")
+    parser.add_argument(
+        "--until", type=int, default=None, metavar="N", help="stop after step N"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the transcript as JSON instead"
+    )
+    parser.add_argument(
+        "--dot", type=Path, metavar="FILE", help="write the DOT diagram"
+    )
+    parser.add_argument("--svg", type=Path, metavar="FILE", help="write an SVG diagram")
+    parser.add_argument(
+        "--defended",
+        action="store_true",
+        help="run an attack lesson with its weakness off: the defence must hold",
+    )
+    parser.add_argument(
+        "--weakness",
+        action="append",
+        default=[],
+        metavar="NAME",
+        type=_weakness_name,
+        help=_weakness_help(),
+    )
+    parser.set_defaults(run=_run_run)
+
+
+def _run_run(args: argparse.Namespace) -> int:
+    from . import sequence_diagram
+    from .lesson import LessonLoadError, load_lesson, run_lesson
+    from .lesson_report import render_text, to_json
+
+    try:
+        lesson = load_lesson(args.lesson)
+    except LessonLoadError as failure:
+        print(f"error: {failure.error}", file=sys.stderr)
+        if failure.error.traceback:
+            print(failure.error.traceback.rstrip(), file=sys.stderr)
+        return 1
+    result = run_lesson(
+        lesson, until=args.until, weaknesses=args.weakness, defended=args.defended
+    )
+    if args.json:
+        print(json.dumps(to_json(result), indent=2))
+    else:
+        print(render_text(result), end="")
+    exchanges = result.world.transcript.exchanges
+    if args.dot:
+        args.dot.write_text(sequence_diagram.to_dot(exchanges, title=lesson.title))
+    if args.svg:
+        svg = sequence_diagram.render_svg(exchanges, title=lesson.title)
+        if svg is None:
+            print(
+                "error: no Graphviz binary for --svg (apt-get install graphviz)",
+                file=sys.stderr,
+            )
+            return 1
+        args.svg.write_bytes(svg)
+    if result.error is not None:
+        print(f"error: {result.error}", file=sys.stderr)
+        return 1
+    return 0 if result.passed else 1
+
+
+COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    _add_serve,
+    _add_lessons,
+    _add_run,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="oauth-playground",
+        description="OAuth Playground: learn OAuth 2.0 by watching real messages.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in COMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
