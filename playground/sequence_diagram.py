@@ -128,8 +128,9 @@ def build(
     for index, party in enumerate(lanes):
         _add_lifeline(graph, index, party, bottom)
 
+    rows = _rows(exchanges)
     for number, exchange in enumerate(exchanges, start=1):
-        row = 2 * (number - 1)
+        request_row, reply_row = rows[number]
         highlight = current_step is not None and exchange.step == current_step
         sender_x = column[exchange.sender] * COLUMN_GAP
         receiver_x = column[exchange.receiver] * COLUMN_GAP
@@ -142,7 +143,7 @@ def build(
             f"m{number}_req",
             start_x=sender_x,
             end_x=receiver_x,
-            y=_row_y(row),
+            y=_row_y(request_row),
             label=f"{number}. {request_label(exchange)}",
             tooltip=f"{exchange.request.method} {exchange.request.url}",
             colour=colour,
@@ -154,7 +155,7 @@ def build(
             f"m{number}_rep",
             start_x=receiver_x,
             end_x=sender_x,
-            y=_row_y(row + 1),
+            y=_row_y(reply_row),
             label=reply_label(exchange),
             tooltip=_reply_tooltip(exchange),
             colour=ERROR_COLOUR if status >= 400 else colour,
@@ -225,6 +226,25 @@ def _lanes(
     }
     lanes += [p for p in CANONICAL_ORDER if p in speaking and p not in lanes]
     return lanes
+
+
+def _rows(exchanges: Sequence[Exchange]) -> dict[int, tuple[int, int]]:
+    """Each exchange's (request row, reply row), in the order things happened.
+
+    A nested exchange (the client's token request made while the browser
+    waits for /callback) sits between its parent's request and reply. Exchanges
+    without open/close ticks (built by hand) get consecutive rows.
+    """
+    if not all(item.opened and item.closed for item in exchanges):
+        return {n: (2 * (n - 1), 2 * (n - 1) + 1) for n in range(1, len(exchanges) + 1)}
+    happenings = sorted(
+        [(item.opened, n, 0) for n, item in enumerate(exchanges, start=1)]
+        + [(item.closed, n, 1) for n, item in enumerate(exchanges, start=1)]
+    )
+    rows: dict[int, list[int]] = {}
+    for row, (_, number, _kind) in enumerate(happenings):
+        rows.setdefault(number, []).append(row)
+    return {number: (pair[0], pair[1]) for number, pair in rows.items()}
 
 
 def _row_y(row: int) -> int:
