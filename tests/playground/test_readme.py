@@ -1,0 +1,38 @@
+"""The README says what the code does: its generated tables match the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playground.readme_tables import clients_table, users_line, weaknesses_table
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+
+
+def test_readme_weakness_table_is_generated_from_the_registry():
+    assert weaknesses_table() in README
+
+
+def test_readme_clients_and_users_come_from_the_demo_data():
+    assert clients_table() in README
+    assert users_line() in README
+
+
+def test_readme_quick_start_shows_the_two_make_commands():
+    assert "make run" in README and "make test" in README
+    assert "pip install -e '.[test]'" in README
+
+
+def test_lessons_readme_example_runs_and_passes(tmp_path):
+    from playground.lesson import load_lesson, run_lesson
+
+    text = (Path(__file__).resolve().parents[2] / "lessons" / "README.md").read_text()
+    example = text.split("```python\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example_lesson.py"
+    path.write_text(example)
+    result = run_lesson(load_lesson(path))
+    assert result.passed, result.error
+    assert [c.description for c in result.checks] == [
+        "the token endpoint answers 200",
+        "the API answers 200",
+    ]
