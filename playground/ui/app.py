@@ -1,0 +1,33 @@
+"""The playground's entry point: `streamlit run playground/ui/app.py`.
+
+A router only: it sets up the session and lists the pages, one file each.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from playground.ui import state
+
+PAGES = Path(__file__).resolve().parent / "pages"
+
+st.set_page_config(page_title="OAuth Playground", page_icon="🔐", layout="wide")
+state.init()
+
+navigation = st.navigation(
+    {
+        "Learn": [
+            st.Page(PAGES / "lessons.py", title="Lessons", icon="📖", default=True),
+            st.Page(PAGES / "which_grant.py", title="Which grant?", icon="🧭"),
+            st.Page(PAGES / "glossary.py", title="Glossary", icon="📚"),
+        ],
+        "Tools": [
+            st.Page(PAGES / "jwt_workbench.py", title="JWT workbench", icon="🔑"),
+            st.Page(PAGES / "pkce_lab.py", title="PKCE lab", icon="🧪"),
+            st.Page(PAGES / "request_builder.py", title="Request builder", icon="📨"),
+        ],
+    }
+)
+navigation.run()

@@ -1,0 +1,5 @@
+"""Placeholder: glossary page (being written)."""
+
+import streamlit as st
+
+st.title("glossary")

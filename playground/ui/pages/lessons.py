@@ -1,0 +1,5 @@
+"""Placeholder: lessons page (being written)."""
+
+import streamlit as st
+
+st.title("lessons")

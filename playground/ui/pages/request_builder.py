@@ -1,0 +1,5 @@
+"""Placeholder: request_builder page (being written)."""
+
+import streamlit as st
+
+st.title("request_builder")

@@ -1,0 +1,5 @@
+"""Placeholder: which_grant page (being written)."""
+
+import streamlit as st
+
+st.title("which_grant")
