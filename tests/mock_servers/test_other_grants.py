@@ -192,3 +192,19 @@ def test_implicit_grant_refused_for_code_clients(servers):
     response = servers.authorize(response_type="token")
     assert response.status_code == 302
     assert location_params(response)["error"] == "unauthorized_client"
+
+
+def test_private_key_jwt_is_judged_by_the_worlds_clock(make):
+    from mock_servers.clock import Clock
+
+    servers = make(clock=Clock(frozen_at=1_798_761_600))  # 2027-01-01, not today
+    data = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": ASSERTION_TYPE,
+        "client_assertion": client_assertion(servers),
+    }
+    assert servers.token(data).status_code == 200
+    servers.deployment.clock.advance(3600)
+    stale = {**data, "client_assertion": client_assertion(servers, exp=1_798_761_660)}
+    response = servers.token(stale)
+    assert response.json()["error"] == "invalid_client"
