@@ -36,7 +36,7 @@ format: $(TEST_STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 bench: $(TEST_STAMP)
-	$(PY) bench/run.py
+	$(PY) bench/lesson_flow.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

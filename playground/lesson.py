@@ -271,10 +271,15 @@ def run_lesson(
     defended: bool = False,
     keys: WorldKeys | None = None,
     seed: int | str = 0,
+    world: World | None = None,
 ) -> LessonResult:
-    """Run steps 1..until (all by default) in a new world; stop at the first raise."""
+    """Run steps 1..until (all by default) in a new world; stop at the first raise.
+
+    A prepared `world` may be passed (e.g. one served on loopback); it must
+    be fresh, and its weaknesses are then the caller's business.
+    """
     switches = lesson_weaknesses(lesson, weaknesses, defended=defended)
-    world = World(
+    world = world or World(
         weaknesses=switches,
         token_format=lesson.token_format,  # type: ignore[arg-type]
         validation=lesson.validation,  # type: ignore[arg-type]
