@@ -1,0 +1,208 @@
+"""Authorization code: a confidential web app keeps the tokens on its server."""
+
+from playground import Lesson
+
+lesson = Lesson(
+    "Authorization code (confidential web app)",
+    level="beginner",
+    kind="grant",
+    summary=(
+        "PhotoPrint is a web app with a server of its own. Alice lets it read "
+        "her photos: her browser carries only a short-lived authorization code, "
+        "and PhotoPrint's server trades it for tokens over the back channel, "
+        "proving who it is with its secret (RFC 6749 4.1)."
+    ),
+)
+
+
+@lesson.step("Alice clicks Sign in on PhotoPrint")
+def open_photoprint(run):
+    """
+    Alice's browser opens `https://client.playground.test/login`, a page on
+    **PhotoPrint's own server**. PhotoPrint does not ask for her password.
+    Instead it answers **302 Found**: a redirect to the authorization
+    server's `/authorize` endpoint, the **authorization request** of
+    RFC 6749 4.1.1.
+
+    Read the `Location` header: `response_type=code`, `client_id=photoprint`,
+    the `redirect_uri` where the answer must come back, the `scope`, and a
+    random `state`. PhotoPrint also stored that `state` in Alice's session
+    cookie (`Set-Cookie: photoprint_session`) to recognise the answer later.
+    """
+    run.browser.open(f"{run.world.client_url}/login")
+    location = run.browser.redirect_location or ""
+    run.check("PhotoPrint answers 302", run.browser.status == 302)
+    run.check(
+        "the Location header points at the authorization server's /authorize",
+        location.startswith(f"{run.world.issuer}/authorize?"),
+    )
+    run.check("the request asks for a code", "response_type=code" in location)
+
+
+@lesson.step("The browser follows the redirect to the authorization server")
+def go_to_authorization_server(run):
+    """
+    Browsers follow a 302 by themselves; here we do it one step at a time.
+    This is the **front channel**: the request travels through Alice's
+    browser, so anything in it can be seen (and changed) there.
+
+    The authorization server does not know Alice yet, so it shows its own
+    sign-in page. The `state` in the address bar is the one PhotoPrint keeps
+    in its session.
+    """
+    run.browser.follow_redirect()
+    params = run.browser.query_params
+    run.state = params.get("state", "")
+    run.check(
+        "the authorization server shows its sign-in page",
+        run.browser.page.form("login-form") is not None,
+    )
+    run.check(
+        "the request names the client photoprint",
+        params.get("client_id") == "photoprint",
+    )
+    run.check(
+        "the state in the address bar is the one PhotoPrint remembered",
+        run.web_client.oauth.state_matches(run.state),
+    )
+
+
+@lesson.step("Alice signs in and sees the consent page")
+def sign_in(run):
+    """
+    Alice types her password **into the authorization server's page**, never
+    into PhotoPrint's. The server sets its own session cookie (`as_session`)
+    and redirects back to the authorization request.
+
+    Now it asks Alice for **consent**: PhotoPrint wants `basic` (her name
+    and city) and `photos.read` (her photos).
+    """
+    run.browser.sign_in("alice", "wonderland")
+    run.check("sign-in answers 302 back to /authorize", run.browser.status == 302)
+    run.browser.follow_redirect()
+    page = run.browser.page.text
+    run.check("the consent page names PhotoPrint", "PhotoPrint" in page)
+    run.check(
+        "it lists the scopes basic and photos.read",
+        "basic" in page and "photos.read" in page,
+    )
+
+
+@lesson.step("Alice approves: a code comes back through the browser")
+def approve(run):
+    """
+    Approving answers **302** to PhotoPrint's redirect URI (RFC 6749 4.1.2)
+    with three query parameters:
+
+    - `code`: the **authorization code**, single-use and short-lived;
+    - `state`: exactly what PhotoPrint sent, so it can tell this answer
+      belongs to Alice's own sign-in and not to a forged request (10.12);
+    - `iss`: the authorization server's name (RFC 9207), against mix-ups.
+
+    The code is *not* an access token. It rides in a URL through the
+    browser, so it might leak; on its own it is worth little, because only
+    PhotoPrint, with its secret, can redeem it.
+    """
+    run.browser.approve()
+    location = run.browser.redirect_location or ""
+    run.check("the authorization server answers 302", run.browser.status == 302)
+    run.check(
+        "Location is PhotoPrint's /callback with a code",
+        location.startswith(f"{run.world.client_url}/callback?code="),
+    )
+    run.check(
+        "the same state comes back, with iss",
+        f"state={run.state}" in location and "iss=" in location,
+    )
+
+
+@lesson.step("PhotoPrint's server trades the code for tokens")
+def callback(run):
+    """
+    The browser delivers the code: `GET /callback?code=...`. While that one
+    request is open, **PhotoPrint's server** does the rest on the **back
+    channel**, server to server, where the browser cannot see:
+
+    1. it checks `state` and `iss`;
+    2. `POST /token` with `grant_type=authorization_code`, the code and the
+       redirect URI (RFC 6749 4.1.3), authenticated with
+       `Authorization: Basic base64(photoprint:secret)`;
+    3. with the access token, `GET /api/user` and `GET /api/photos`
+       (`Authorization: Bearer ...`, RFC 6750).
+
+    The browser's `GET /callback` is listed first, but its answer (the page
+    greeting Alice) went out last: it waited for the back-channel messages
+    listed after it (the sequence diagram shows them nested). In the decoded
+    access token, `sub` is Alice (`u-1001`) and `client_id` is `photoprint`.
+    """
+    run.browser.follow_redirect()
+    step = run.world.transcript.current_step
+    token_requests = [
+        exchange
+        for exchange in run.world.transcript.exchanges_for(step)
+        if exchange.label == "POST /token"
+    ]
+    run.check(
+        'the page says "Hello Alice Liddell from Oxford!"',
+        "Hello Alice Liddell from Oxford!" in run.browser.page.text,
+    )
+    run.check(
+        "POST /token went from the Client to the Authorization Server "
+        "on the back channel",
+        len(token_requests) == 1
+        and token_requests[0].sender == "Client"
+        and token_requests[0].receiver == "Authorization Server"
+        and token_requests[0].channel == "back",
+    )
+    run.check(
+        "PhotoPrint authenticated with Authorization: Basic (client_secret_basic)",
+        len(token_requests) == 1
+        and (token_requests[0].request.header("Authorization") or "").startswith(
+            "Basic "
+        ),
+    )
+
+
+@lesson.step("The access token never reached the browser")
+def tokens_stay_on_the_server(run):
+    """
+    PhotoPrint keeps the tokens in **its own server-side session store**
+    (`run.web_client.sessions`); Alice's browser holds only PhotoPrint's
+    session cookie, a reference to that store.
+
+    So nothing in the browser (its history, its extensions, a script
+    injected into the page) can read the access token. That is the point of
+    the authorization code grant: only the code passes through the browser,
+    and the tokens go straight to the client (RFC 6749 1.3.1). RFC 9700
+    2.1.1 also recommends PKCE for confidential clients like PhotoPrint;
+    lesson 03 shows how it works.
+    """
+    sessions = list(run.web_client.sessions.values())
+    access_token = sessions[0]["tokens"]["access_token"] if sessions else ""
+    seen_by_browser = [
+        exchange
+        for exchange in run.world.transcript.exchanges
+        if exchange.sender == "Browser"
+        and (
+            access_token in exchange.request.url
+            or access_token in exchange.response.text
+            or access_token in (exchange.response.header("Location") or "")
+        )
+    ]
+    run.check(
+        "PhotoPrint's server holds one session with an access token",
+        len(sessions) == 1 and access_token != "",
+    )
+    run.check(
+        "the callback page's HTML does not contain the access token",
+        access_token not in run.browser.response.text,
+    )
+    run.check(
+        "no request or response of the browser ever carried it",
+        seen_by_browser == [],
+    )
+    claims = run.decode(access_token).claims
+    run.check(
+        "the token is about Alice (sub u-1001) and was issued to photoprint",
+        claims.get("sub") == "u-1001" and claims.get("client_id") == "photoprint",
+    )
