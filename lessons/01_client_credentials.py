@@ -49,7 +49,7 @@ def get_token(run):
 def read_token(run):
     """
     The access token is a JWT (RFC 9068). Its decoded header and claims are
-    shown under the `POST /token` response of the previous step.
+    shown in this step's JWT panel.
 
     In the other lessons `sub` (the subject) is a user such as Alice
     (`u-1001`). Here there is no user, so the token is about the client:
@@ -57,7 +57,9 @@ def read_token(run):
     this for tokens a client gets for itself). The `aud` still names the
     photos API, the only resource server that should accept it.
     """
-    token = run.decode(run.service.tokens["access_token"])
+    token = run.show_jwt(
+        run.service.tokens["access_token"], "the service's access token"
+    )
     run.check("the token's signature verifies", token.verification.status == "valid")
     run.check(
         "sub is the client id print-shop-service, not a user",

@@ -167,7 +167,7 @@ def callback(run):
 def tokens_stay_on_the_server(run):
     """
     PhotoPrint keeps the tokens in **its own server-side session store**
-    (`run.web_client.sessions`); Alice's browser holds only PhotoPrint's
+    (`run.web_client.tokens_for_browser(...)`); Alice's browser holds only PhotoPrint's
     session cookie, a reference to that store.
 
     So nothing in the browser (its history, its extensions, a script
@@ -177,8 +177,8 @@ def tokens_stay_on_the_server(run):
     2.1.1 also recommends PKCE for confidential clients like PhotoPrint;
     lesson 03 shows how it works.
     """
-    sessions = list(run.web_client.sessions.values())
-    access_token = sessions[0]["tokens"]["access_token"] if sessions else ""
+    tokens = run.web_client.tokens_for_browser(run.browser)
+    access_token = tokens.get("access_token", "")
     seen_by_browser = [
         exchange
         for exchange in run.world.transcript.exchanges
@@ -191,7 +191,7 @@ def tokens_stay_on_the_server(run):
     ]
     run.check(
         "PhotoPrint's server holds one session with an access token",
-        len(sessions) == 1 and access_token != "",
+        len(run.web_client.sessions) == 1 and access_token != "",
     )
     run.check(
         "the callback page's HTML does not contain the access token",

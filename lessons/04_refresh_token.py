@@ -88,7 +88,9 @@ def expire(run):
     )
     run.check(
         "decoded now, the first access token fails with ExpiredSignatureError",
-        run.decode(run.first["access_token"]).verification.exception
+        run.show_jwt(
+            run.first["access_token"], "the expired access token"
+        ).verification.exception
         == "ExpiredSignatureError",
     )
 

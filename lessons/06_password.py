@@ -1,7 +1,5 @@
 """The resource owner password credentials grant, and why it is deprecated."""
 
-from urllib.parse import parse_qs
-
 from playground import Lesson
 
 lesson = Lesson(
@@ -14,17 +12,6 @@ lesson = Lesson(
         "the problem: RFC 9700 2.4 says this grant MUST NOT be used."
     ),
 )
-
-
-def last_request(run):
-    """The last request that crossed the wire, as the raw HTTP view shows it."""
-    return run.world.transcript.exchanges[-1].request
-
-
-def form_of(request):
-    """The fields of a form-encoded request body, as a dict."""
-    fields = parse_qs(request.body.decode())
-    return {name: values[0] for name, values in fields.items()}
 
 
 @lesson.step("Alice types her password into PhotoPrint Mobile")
@@ -41,8 +28,8 @@ def type_password(run):
     *it* is with its own secret, in the `Authorization: Basic` header.
     """
     response = run.first_party_app.password("alice", "wonderland", "basic photos.read")
-    request = last_request(run)
-    form = form_of(request)
+    request = run.last_request
+    form = request.form
     run.check(
         "the client sent Alice's username and password in the request body",
         form.get("username") == "alice" and form.get("password") == "wonderland",
@@ -154,7 +141,7 @@ def who_saw_the_password(run):
     carried = [
         exchange
         for exchange in run.world.transcript.exchanges
-        if "password" in form_of(exchange.request)
+        if "password" in exchange.request.form
     ]
     run.check(
         "three requests carried a password, all to the token endpoint",

@@ -25,20 +25,6 @@ def sign_in_to_photoprint(run):
     run.browser.follow_redirect()
 
 
-def introspect(run, token):
-    """Ask the authorization server about a token, as the photos API does.
-
-    RFC 7662 2.1: the caller authenticates (here with the API's own client id
-    and secret) and POSTs the token; the answer says whether it is active.
-    """
-    photos_api = run.world.deployment.rs_settings.authorization_server
-    return photos_api.post(
-        "/introspect",
-        data={"token": token, "token_type_hint": "access_token"},
-        auth=("photos-api", "photos-api-secret"),
-    )
-
-
 @lesson.step("Alice signs in to PhotoPrint")
 def sign_in(run):
     """
@@ -71,7 +57,7 @@ def introspect_active(run):
     `client_id`, `scope`, `exp` and `jti`. This is how an API checks an
     **opaque** token, a random string that holds no claims at all.
     """
-    answer = introspect(run, run.access_token).json()
+    answer = run.world.introspect(run.access_token).json()
     claims = run.decode(run.access_token).claims
     run.check("introspection says active: true", answer.get("active") is True)
     run.check(
@@ -102,7 +88,7 @@ def revoke_access_token(run):
         "the server recorded token.revoked",
         len(run.world.events.named("token.revoked")) == 1,
     )
-    answer = introspect(run, run.access_token).json()
+    answer = run.world.introspect(run.access_token).json()
     run.check('introspection now says {"active": false}', answer == {"active": False})
 
 
@@ -146,7 +132,7 @@ def switch_to_introspection(run):
     tokens (which *must* be introspected) only where instant revocation
     matters.
     """
-    run.world.deployment.rs_settings.validation = "introspection"
+    run.world.use_introspection()
     response = run.photoprint.call_api("/api/photos", run.access_token)
     run.check("the photos API answers 401", response.status_code == 401)
     run.check(

@@ -1,7 +1,6 @@
 """Client authentication at the token endpoint: secrets, signed assertions, none."""
 
 import base64
-from urllib.parse import parse_qs
 
 from playground import Lesson
 
@@ -18,17 +17,6 @@ lesson = Lesson(
 )
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-
-
-def last_request(run):
-    """The last request that crossed the wire, as the raw HTTP view shows it."""
-    return run.world.transcript.exchanges[-1].request
-
-
-def form_of(request):
-    """The fields of a form-encoded request body, as a dict."""
-    fields = parse_qs(request.body.decode())
-    return {name: values[0] for name, values in fields.items()}
 
 
 @lesson.step("A secret in the Authorization header (client_secret_basic)")
@@ -50,15 +38,13 @@ def secret_basic(run):
     )
     response = service.client_credentials("photos.read")
     run.check("the token endpoint answers 200", response.status_code == 200)
-    header = last_request(run).header("Authorization") or ""
+    header = run.last_request.header("Authorization") or ""
     encoded = header.removeprefix("Basic ")
     run.check(
         "the Basic header is base64 of id:secret",
         base64.b64decode(encoded) == b"print-shop-service:print-shop-secret",
     )
-    run.check(
-        "the body holds no secret", "client_secret" not in form_of(last_request(run))
-    )
+    run.check("the body holds no secret", "client_secret" not in run.last_request.form)
 
 
 @lesson.step("A secret in the request body (client_secret_post)")
@@ -78,10 +64,10 @@ def secret_post(run):
     )
     response = service.client_credentials("photos.read")
     run.check("the token endpoint answers 200", response.status_code == 200)
-    request = last_request(run)
+    request = run.last_request
     run.check(
         "the secret is in the body",
-        form_of(request).get("client_secret") == "print-shop-secret",
+        request.form.get("client_secret") == "print-shop-secret",
     )
     run.check(
         "there is no Authorization header", request.header("Authorization") is None
@@ -136,8 +122,8 @@ def private_key_jwt(run):
     )
     response = run.print_shop.client_credentials("photos.read")
     run.check("the token endpoint answers 200", response.status_code == 200)
-    request = last_request(run)
-    form = form_of(request)
+    request = run.last_request
+    form = request.form
     run.assertion = form.get("client_assertion", "")
     run.check(
         "the body carries a client assertion of the jwt-bearer type",
@@ -152,8 +138,8 @@ def private_key_jwt(run):
 @lesson.step("Read the client assertion")
 def read_assertion(run):
     """
-    Copy the `client_assertion` from the request body above into the JWT
-    decoder (or read the checks below, which decode it with `run.decode`).
+    The `client_assertion` from the request body above is decoded in this
+    step's JWT panel.
     RFC 7523 3 asks for:
 
     * `iss` and `sub`: the client id, `print-shop-service`;
@@ -167,7 +153,7 @@ def read_assertion(run):
     verifies it with the public key registered for `print-shop-service`:
     the `kid` in the assertion's header names that key.
     """
-    assertion = run.decode(run.assertion)
+    assertion = run.show_jwt(run.assertion, "client_assertion in the token request")
     claims = assertion.claims
     run.check(
         "iss and sub are print-shop-service",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 
 class Channel(StrEnum):
@@ -52,6 +52,14 @@ class HttpRequest:
 
     def header(self, name: str) -> str | None:
         return _header(self.headers, name)
+
+    @property
+    def form(self) -> dict[str, str]:
+        """The fields of a form-encoded body (first value of each)."""
+        if "x-www-form-urlencoded" not in (self.header("Content-Type") or ""):
+            return {}
+        fields = parse_qs(self.body.decode("utf-8", errors="replace"))
+        return {name: values[0] for name, values in fields.items()}
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Any
 
 from mock_servers.weaknesses import lookup
 
+from .exchange import Exchange, HttpRequest
 from .jwt_view import DecodedJwt
 from .jwt_view import decode as decode_jwt
 from .pkce import PkceExplanation, explain
@@ -115,6 +116,15 @@ class LessonRun:
         self.world = world
         self.lesson = lesson
         self.pkce_explanations: list[tuple[int | None, PkceExplanation]] = []
+        self.shown_tokens: list[tuple[int | None, str, str]] = []
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(getattr(type(self), name, None), property):
+            raise AttributeError(
+                f"run.{name} is one of the playground's parties and cannot be "
+                f"replaced; keep your value under another name (run.my_{name} = ...)"
+            )
+        super().__setattr__(name, value)
 
     # the parties
     @property
@@ -149,6 +159,22 @@ class LessonRun:
     def clock(self):
         return self.world.clock
 
+    # what crossed the wire
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """The messages of the step now running, in order."""
+        transcript = self.world.transcript
+        return transcript.exchanges_for(transcript.current_step or 0)
+
+    @property
+    def last_exchange(self) -> Exchange:
+        return self.world.transcript.exchanges[-1]
+
+    @property
+    def last_request(self) -> HttpRequest:
+        """The last request that crossed the wire (`.form` has its fields)."""
+        return self.last_exchange.request
+
     # what a learner should now see
     def check(self, description: str, condition: object, detail: str = "") -> bool:
         """Record an expectation; a false one fails the lesson run but not the step."""
@@ -164,6 +190,13 @@ class LessonRun:
             issuer=self.world.issuer,
             now=self.world.clock.now(),
         )
+
+    def show_jwt(self, token: str, label: str = "") -> DecodedJwt:
+        """Decode a JWT and show it in this step's JWT panel (e.g. one that was
+        sent in a request, or an expired one beside the 401 it earned)."""
+        step = self.world.transcript.current_step
+        self.shown_tokens.append((step, label or "shown by the lesson", token))
+        return self.decode(token)
 
     def show_pkce(self, code_verifier: str, method: str = "S256") -> PkceExplanation:
         """Explain a verifier's hashing; the PKCE panel shows it with this step."""

@@ -22,7 +22,7 @@ from .transcript import Transcript
 WSGIApp = Callable[..., Any]
 USER_AGENTS = {
     Party.BROWSER: "Mozilla/5.0 (OAuth Playground browser)",
-    Party.CLIENT: "PhotoPrint/1.0 (OAuth Playground client)",
+    Party.CLIENT: "OAuth-Playground-Client/1.0",
     Party.RESOURCE_SERVER: "PhotosAPI/1.0 (OAuth Playground resource server)",
     Party.ATTACKER: "EvilBot/6.6 (OAuth Playground attacker)",
 }
@@ -81,6 +81,7 @@ class Network:
         *,
         channel: Channel | None = None,
         base_url: str = "",
+        user_agent: str | None = None,
     ) -> httpx.Client:
         """An HTTP client for one actor; its requests are recorded as `sender`'s."""
         if channel is None:
@@ -89,7 +90,9 @@ class Network:
             transport=RecordingTransport(self, sender, channel),
             base_url=base_url,
             follow_redirects=False,
-            headers={"User-Agent": USER_AGENTS.get(sender, "OAuth-Playground")},
+            headers={
+                "User-Agent": user_agent or USER_AGENTS.get(sender, "OAuth-Playground")
+            },
         )
 
 

@@ -52,7 +52,7 @@ def step_views(result: LessonResult) -> list[StepView]:
             StepView(
                 step=step,
                 exchanges=exchanges,
-                tokens=tuple(tokens_in(exchanges, result)),
+                tokens=tuple(tokens_in(exchanges, result, step.number)),
                 pkce=tuple(
                     explanation
                     for number, explanation in result.run.pkce_explanations
@@ -68,23 +68,29 @@ def step_views(result: LessonResult) -> list[StepView]:
 
 
 def tokens_in(
-    exchanges: tuple[Exchange, ...], result: LessonResult
+    exchanges: tuple[Exchange, ...], result: LessonResult, step: int | None = None
 ) -> list[FoundToken]:
-    """JWTs issued in responses: JSON bodies and redirect URLs (query or fragment)."""
+    """JWTs issued in responses (JSON bodies, redirect URLs), and those a
+    lesson showed with `run.show_jwt` in this step."""
     settings = result.world.deployment.as_settings
+    hits = [hit for exchange in exchanges for hit in _jwts_in_response(exchange)]
+    hits += [
+        (label, token)
+        for number, label, token in result.run.shown_tokens
+        if number == step
+    ]
     found: dict[str, FoundToken] = {}
-    for exchange in exchanges:
-        for where, token in _jwts_in_response(exchange):
-            if token in found:
-                continue
-            decoded = decode_jwt(
-                token,
-                jwks=settings.signing_key.public_jwks(),
-                issuer=settings.issuer,
-                audience=_expected_audience(where, result),
-                now=result.world.clock.now(),
-            )
-            found[token] = FoundToken(where, token, decoded)
+    for where, token in hits:
+        if token in found:
+            continue
+        decoded = decode_jwt(
+            token,
+            jwks=settings.signing_key.public_jwks(),
+            issuer=settings.issuer,
+            audience=_expected_audience(where, result),
+            now=result.world.clock.now(),
+        )
+        found[token] = FoundToken(where, token, decoded)
     return list(found.values())
 
 

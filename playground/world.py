@@ -177,7 +177,9 @@ class World:
         demo = registration(client_id)
         return OAuthClient(
             client_id=client_id,
-            http=self.network.client(sender),
+            http=self.network.client(
+                sender, user_agent=f"{demo.client_name} (client {client_id})"
+            ),
             issuer=self.issuer,
             api_url=self.api_url,
             randomness=self.randomness,
@@ -187,6 +189,23 @@ class World:
             redirect_uri=redirect_uri
             or (demo.redirect_uris[0] if demo.redirect_uris else None),
             key=self.keys.clients.get(client_id),
+        )
+
+    def use_introspection(self, on: bool = True) -> None:
+        """Make the photos API ask the AS about every token (RFC 7662) instead
+        of validating JWTs locally; it reads this per request."""
+        self.deployment.rs_settings.validation = "introspection" if on else "jwt"
+
+    def introspect(self, token: str, hint: str = "access_token"):
+        """The photos API's own introspection call, with its own credentials."""
+        settings = self.deployment.rs_settings
+        return settings.authorization_server.post(
+            "/introspect",
+            data={"token": token, "token_type_hint": hint},
+            auth=(
+                settings.introspection_client_id,
+                settings.introspection_client_secret,
+            ),
         )
 
     @property

@@ -51,6 +51,13 @@ class Browser:
         location = self.response.headers.get("location")
         return urljoin(self.address, location) if location else None
 
+    @property
+    def redirect_params(self) -> dict[str, str]:
+        """Query and fragment parameters of the redirect, before following it."""
+        location = self.redirect_location or ""
+        parts = urlsplit(location)
+        return {**_first(parse_qs(parts.query)), **_first(parse_qs(parts.fragment))}
+
     def submit(self, form_id: str, **values: str) -> httpx.Response:
         """Fill in a form on the current page and press its button."""
         form = self.page.form(form_id)

@@ -51,6 +51,17 @@ class WebClient:
     def tokens_for(self, session_id: str) -> dict[str, Any]:
         return self.sessions.get(session_id, {}).get("tokens", {})
 
+    def tokens_for_browser(self, browser: Any) -> dict[str, Any]:
+        """The tokens PhotoPrint keeps for the session in this browser's cookie."""
+        from flask.sessions import SecureCookieSessionInterface
+
+        serializer = SecureCookieSessionInterface().get_signing_serializer(self.app)
+        for cookie in browser.http.cookies.jar:
+            if cookie.name == self.app.config["SESSION_COOKIE_NAME"] and serializer:
+                data = serializer.loads(cookie.value or "")
+                return self.tokens_for(data.get("sid", ""))
+        return {}
+
     def _create_app(self, secret_key: bytes) -> Flask:
         app = Flask("photoprint")
         app.config.update(
