@@ -198,3 +198,45 @@ def test_lessons_command_lists_file_title_and_level(capsys):
     out = capsys.readouterr().out
     assert "03_authorization_code_pkce.py" in out
     assert "Authorization code with PKCE" in out and "beginner" in out
+
+
+def test_overwriting_a_party_names_the_problem(lesson_copy, keys):
+    text = lesson_copy.read_text().replace(
+        "run.url = run.spa.authorization_url(", "run.spa = run.spa.authorization_url("
+    )
+    lesson_copy.write_text(text)
+    result = run_lesson(load_lesson(lesson_copy), keys=keys)
+    assert result.error is not None and result.error.step == 1
+    assert "run.spa is one of the playground's parties" in result.error.message
+
+
+def test_show_jwt_puts_a_token_in_its_steps_panel(keys):
+    from playground.step_view import step_views
+
+    result = run_lesson(load_lesson(LESSONS / "01_client_credentials.py"), keys=keys)
+    assert result.passed, result.error
+    shown = [
+        (view.step.number, found.where)
+        for view in step_views(result)
+        for found in view.tokens
+        if found.where == "the service's access token"
+    ]
+    assert len(shown) == 1
+    [(step, _)] = shown
+    view = step_views(result)[step - 1]
+    [token] = [found for found in view.tokens if found.where == shown[0][1]]
+    assert token.decoded.verification.status == "valid"
+    assert token.decoded.claims["sub"] == "print-shop-service"
+
+
+def test_last_request_form_and_redirect_params(keys):
+    from playground.world import World
+
+    world = World(keys=keys)
+    world.browser.open("https://client.playground.test/login?scope=basic")
+    params = world.browser.redirect_params
+    assert params["client_id"] == "photoprint" and params["scope"] == "basic"
+    world.service.client_credentials("photos.read")
+    request = world.transcript.exchanges[-1].request
+    assert request.form == {"grant_type": "client_credentials", "scope": "photos.read"}
+    assert request.header("User-Agent").startswith("Print Shop (service)")
