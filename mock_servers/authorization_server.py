@@ -193,7 +193,9 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
     @app.after_request
     def security_headers(response: Response) -> Response:
         # RFC 9700 4.16 / RFC 6749 10.13: the AS's pages must not be framed.
-        if response.mimetype == "text/html":
+        if response.mimetype == "text/html" and "as.allow_framing" not in (
+            settings.weaknesses
+        ):
             response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault(
                 "Content-Security-Policy", "frame-ancestors 'none'"

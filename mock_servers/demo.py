@@ -136,6 +136,19 @@ CLIENTS: tuple[DemoClient, ...] = (
         token_endpoint_auth_methods=("none",),
     ),
     DemoClient(
+        client_id="photo-printz",
+        client_name="PhotoPrintz",
+        client_type="confidential",
+        description="A look-alike client the attacker registered (open "
+        "registration): same logo, one letter different.",
+        redirect_uris=("https://attacker.playground.test/callback",),
+        grant_types=("authorization_code",),
+        response_types=("code",),
+        scope="basic email photos.read",
+        token_endpoint_auth_methods=("client_secret_basic", "client_secret_post"),
+        client_secret="photoprintz-secret",
+    ),
+    DemoClient(
         client_id="photos-api",
         client_name="Photos API (resource server)",
         client_type="confidential",

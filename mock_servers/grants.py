@@ -148,6 +148,13 @@ class PasswordGrant(_SettingsMixin, grants.ResourceOwnerPasswordCredentialsGrant
 
     TOKEN_ENDPOINT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 
+    def authenticate_token_endpoint_client(self) -> Any:
+        client = super().authenticate_token_endpoint_client()
+        if "as.password_grant_any_client" in self.settings.weaknesses:
+            # The weakness: whoever holds a client secret may collect passwords.
+            return _PasswordAllowed(client)
+        return client
+
     def authenticate_user(self, username: str, password: str) -> User:
         user = self.settings.store.user_by_username(username)
         if user is None or not user.check_password(password):
@@ -169,6 +176,16 @@ class RefreshTokenGrant(_SettingsMixin, grants.RefreshTokenGrant):
     def INCLUDE_NEW_REFRESH_TOKEN(self) -> bool:
         # RFC 9700 4.14.2: rotate refresh tokens of public clients (we rotate all).
         return "as.refresh_no_rotation" not in self.settings.weaknesses
+
+    def _validate_token_scope(self, token: Token) -> None:
+        self.check_requested_scope(token)
+
+    def check_requested_scope(self, token: Token) -> None:
+        """RFC 6749 6: the requested scope MUST NOT include any scope not
+        originally granted by the resource owner."""
+        if "as.refresh_scope_upgrade" in self.settings.weaknesses:
+            return  # the weakness: any scope the client is registered for
+        super()._validate_token_scope(token)
 
     def authenticate_refresh_token(self, refresh_token: str) -> Token:
         store = self.settings.store
@@ -203,3 +220,16 @@ class RefreshTokenGrant(_SettingsMixin, grants.RefreshTokenGrant):
     def revoke_old_credential(self, refresh_token: Token) -> None:
         if self.INCLUDE_NEW_REFRESH_TOKEN:
             refresh_token.refresh_token_used = True
+
+
+class _PasswordAllowed:
+    """A registered client, seen by a careless AS as allowed the password grant."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type == "password" or self._client.check_grant_type(grant_type)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)

@@ -8,11 +8,15 @@ learner see *which* check failed). The RS weaknesses are read here only.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import jwt
+from cryptography.hazmat.primitives import serialization
 
 from .settings import ResourceServerSettings
 
@@ -69,6 +73,12 @@ class JWTValidator:
                     "algorithm",
                 )
             verify_signature = False
+        if alg == "HS256" and "rs.allow_hs256_key_confusion" in weak:
+            # The weakness: a library that takes "the key" and trusts the
+            # token's alg verifies an HMAC keyed with the public key's PEM,
+            # which anyone can download from /jwks.json. PyJWT refuses this.
+            self._verify_hmac_with_public_key(token, header)
+            verify_signature = False
         if header.get("typ") not in ACCESS_TOKEN_TYPES:
             raise TokenRejected(
                 f"typ is {header.get('typ')!r}, not 'at+jwt': not an access token",
@@ -106,6 +116,20 @@ class JWTValidator:
                 "expiry",
             )
         return AccessToken(claims=claims, validated_by="jwt")
+
+    def _verify_hmac_with_public_key(self, token: str, header: dict[str, Any]) -> None:
+        keys = self._jwks(refresh=False).keys
+        key = next((k for k in keys if k.key_id == header.get("kid")), None) or keys[0]
+        public_pem = key.key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        signing_input, _, signature = token.rpartition(".")
+        expected = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
+        sent = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+        if not hmac.compare_digest(expected, sent):
+            raise TokenRejected(
+                "InvalidSignatureError: HMAC does not match", "signature"
+            )
 
     def _key(self, header: dict[str, Any]) -> jwt.PyJWK:
         kid = header.get("kid")

@@ -81,6 +81,53 @@ REGISTRY: tuple[Weakness, ...] = (
         "RFC 9068 4, RFC 9700 4.10",
     ),
     Weakness(
+        "rs.allow_hs256_key_confusion",
+        "The resource server verifies an HS256 token using the authorization "
+        "server's RSA public key as the HMAC secret (algorithm confusion).",
+        "mock_servers.token_validation.JWTValidator.validate",
+        "RFC 8725 2.1 and 3.1",
+    ),
+    Weakness(
+        "as.refresh_scope_upgrade",
+        "A refresh request may ask for scopes the resource owner never granted.",
+        "mock_servers.grants.RefreshTokenGrant.check_requested_scope",
+        "RFC 6749 6, RFC 9700 4.14",
+    ),
+    Weakness(
+        "as.allow_framing",
+        "The authorization server's pages can be framed by any site "
+        "(no X-Frame-Options, no CSP frame-ancestors): clickjacking.",
+        "mock_servers.authorization_server.create_app",
+        "RFC 6749 10.13, RFC 9700 4.16",
+    ),
+    Weakness(
+        "as.password_grant_any_client",
+        "Any confidential client may use the password grant, not only the "
+        "first-party app registered for it.",
+        "mock_servers.grants.PasswordGrant.authenticate_token_endpoint_client",
+        "RFC 9700 2.4, RFC 6749 4.3",
+    ),
+    Weakness(
+        "client.open_redirect",
+        "The client's /go endpoint redirects to any URL, not only its own pages.",
+        "playground.actors.web_client.WebClient (/go)",
+        "RFC 9700 4.11, RFC 6749 10.15",
+    ),
+    Weakness(
+        "client.accept_any_token",
+        "The legacy client signs a user in with any access token handed to it, "
+        "without checking the token was issued to this client.",
+        "playground.actors.web_client.WebClient (/legacy/session)",
+        "RFC 9700 4.3.2, RFC 6749 10.16",
+    ),
+    Weakness(
+        "client.skip_iss_check",
+        "The client does not check the iss parameter of the authorization "
+        "response against the server it sent the user to (mix-up).",
+        "playground.actors.web_client.WebClient (/callback)",
+        "RFC 9207 2.4, RFC 9700 4.4",
+    ),
+    Weakness(
         "rs.skip_expiry_check",
         "The resource server accepts an access token after its exp time.",
         "mock_servers.token_validation.JWTValidator",

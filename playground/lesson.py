@@ -54,7 +54,7 @@ class Lesson:
         level: str = "beginner",
         kind: str = "grant",
         summary: str = "",
-        weakness: str | None = None,
+        weakness: str | tuple[str, ...] | None = None,
         defence: str = "",
         token_format: str = "jwt",
         validation: str | None = None,
@@ -63,13 +63,16 @@ class Lesson:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
         if level not in LEVELS:
             raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
-        if weakness is not None:
-            lookup(weakness)  # a typo fails when the lesson loads
+        names = (weakness,) if isinstance(weakness, str) else tuple(weakness or ())
+        for name in names:
+            lookup(name)  # a typo fails when the lesson loads
         self.title = title
         self.level = level
         self.kind = kind
         self.summary = summary
-        self.weakness = weakness
+        # An attack lesson needs these switches on; the first is its name.
+        self.weaknesses: tuple[str, ...] = names
+        self.weakness = names[0] if names else None
         self.defence = defence
         self.token_format = token_format
         self.validation = validation
@@ -158,6 +161,16 @@ class LessonRun:
     @property
     def clock(self):
         return self.world.clock
+
+    @property
+    def attacker(self):
+        return self.world.attacker
+
+    @property
+    def weakness_on(self) -> bool:
+        """Is this an attack run (the lesson's weaknesses on), not a defended one?"""
+        wanted = self.lesson.weaknesses
+        return bool(wanted) and all(name in self.world.weaknesses for name in wanted)
 
     # what crossed the wire
     @property
@@ -287,12 +300,12 @@ class LessonResult:
 def lesson_weaknesses(
     lesson: Lesson, extra: Iterable[str] = (), *, defended: bool = False
 ) -> tuple[str, ...]:
-    """An attack lesson runs with its weakness on, unless defended."""
+    """An attack lesson runs with its weaknesses on, unless defended."""
     names = [name for name in extra if name]
-    if lesson.weakness and not defended:
-        names.append(lesson.weakness)
-    if defended and lesson.weakness:
-        names = [name for name in names if name != lesson.weakness]
+    if defended:
+        names = [name for name in names if name not in lesson.weaknesses]
+    else:
+        names.extend(lesson.weaknesses)
     return tuple(dict.fromkeys(names))
 
 

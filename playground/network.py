@@ -69,7 +69,16 @@ class Network:
 
     def host_for(self, url: httpx.URL) -> Host | None:
         netloc = url.netloc.decode("ascii").lower()
-        return self._hosts.get(netloc) or self._hosts.get(url.host.lower())
+        name = url.host.lower()
+        found = self._hosts.get(netloc) or self._hosts.get(name)
+        if found is None:
+            # "*.attacker.playground.test": a party owning a whole domain.
+            labels = name.split(".")
+            for cut in range(1, len(labels)):
+                found = self._hosts.get("*." + ".".join(labels[cut:]))
+                if found:
+                    break
+        return found
 
     def party_at(self, url: str) -> Party | None:
         host = self.host_for(httpx.URL(url))

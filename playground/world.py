@@ -25,6 +25,7 @@ from mock_servers.deployment import (
 from mock_servers.keys import SigningKey, generate_signing_key
 from mock_servers.settings import TokenFormat, TokenValidation
 
+from .actors.attacker import Attacker
 from .actors.browser import Browser
 from .actors.oauth_client import OAuthClient, registration
 from .actors.web_client import WebClient
@@ -120,6 +121,14 @@ class World:
         self.network.add_host(
             Host("client.playground.test", Party.CLIENT, self.web_client.app)
         )
+        self.attacker  # noqa: B018 (registers the attacker's site on the network)
+
+    @cached_property
+    def attacker(self) -> Attacker:
+        attacker = Attacker(self.network, self.issuer, self.api_url)
+        for name in ("attacker.playground.test", "*.attacker.playground.test"):
+            self.network.add_host(Host(name, Party.ATTACKER, attacker.site.app))
+        return attacker
 
     # the actors, made on first use
     @cached_property

@@ -42,6 +42,11 @@ class Browser:
         if location is None:
             status = self.response.status_code if self.response else "nothing"
             raise BrowserError(f"The page is not a redirect (status {status}).")
+        fragment = urlsplit(self.address).fragment
+        if fragment and "#" not in location:
+            # RFC 9110 10.2.2: a redirect without a fragment inherits the
+            # original one, which is how an open redirector forwards a token.
+            location = f"{location}#{fragment}"
         return self.open(location)
 
     @property

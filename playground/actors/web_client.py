@@ -10,7 +10,9 @@ The browser only ever sees the code, never the tokens.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
+import jwt
 from flask import Flask, redirect, render_template_string, request, session
 
 from mock_servers.weaknesses import Weaknesses
@@ -93,6 +95,14 @@ class WebClient:
         def callback():
             return self._callback()
 
+        @app.get("/go")
+        def go():
+            return self._go()
+
+        @app.post("/legacy/session")
+        def legacy_session():
+            return self._legacy_session()
+
         @app.get("/spa/callback")
         def spa_callback():
             return _page(
@@ -138,7 +148,11 @@ class WebClient:
                 "sent: possible cross-site request forgery.",
                 status=400,
             )
-        if args.get("iss") and args["iss"] != self.oauth.issuer:
+        if (
+            "client.skip_iss_check" not in self.weaknesses
+            and args.get("iss")
+            and args["iss"] != self.oauth.issuer
+        ):
             # RFC 9207 2.4: the response came from another authorization server.
             self.last_error = "issuer_mismatch"
             return _page(
@@ -176,3 +190,79 @@ class WebClient:
                 photos = listing.json()["photos"]
                 lines.append(f"{len(photos)} photo(s) ready to print.")
         return _page("signed-in", "Your photos", *lines, photos=photos)
+
+    def _go(self):
+        """`/go?to=...`: "continue to" links after sign-in.
+
+        RFC 9700 4.11: an open redirector lets anyone bounce a browser (and a
+        URL fragment with it) to any site; only our own paths are allowed.
+        """
+        target = request.args.get("to", "/")
+        parts = urlsplit(target)
+        own = not parts.scheme and not parts.netloc and target.startswith("/")
+        if own or "client.open_redirect" in self.weaknesses:
+            return redirect(target, code=302)
+        return _page(
+            "go-refused",
+            "Link refused",
+            "PhotoPrint only forwards you to its own pages.",
+            status=400,
+        )
+
+    def _legacy_session(self):
+        """The legacy gallery's script posts the token from the fragment here,
+        and the server signs the user in as whoever the token belongs to.
+
+        RFC 9700 4.3.2 (access token injection): a token must have been issued
+        to this client; otherwise a token of Alice's held by any other app signs
+        its holder in as Alice.
+        """
+        token = request.form.get("access_token", "")
+        if "client.accept_any_token" not in self.weaknesses:
+            issued_to = self._client_id_of(token)
+            if issued_to != "legacy-gallery":
+                self.last_error = "token_not_for_this_client"
+                return _page(
+                    "legacy-refused",
+                    "Sign-in refused",
+                    f"This token was issued to {issued_to or 'an unknown client'}, "
+                    "not to Legacy Gallery.",
+                    status=401,
+                )
+        profile = self.oauth.call_api("/api/user", token)
+        if profile.status_code != 200:
+            return _page(
+                "legacy-refused",
+                "Sign-in failed",
+                "The API refused the token.",
+                status=401,
+            )
+        user = profile.json()
+        sid = self.oauth.randomness.token(12)
+        session["legacy_user"] = user["id"]
+        self.sessions[sid] = {
+            "legacy_user": user["id"],
+            "tokens": {"access_token": token},
+        }
+        return _page(
+            "legacy-signed-in", "Legacy Gallery", f"Signed in as {user['name']}."
+        )
+
+    def _client_id_of(self, token: str) -> str | None:
+        """Who was this access token issued to? Verified against the AS's keys."""
+        jwks = self.oauth.http.get(f"{self.oauth.issuer}/jwks.json")
+        try:
+            key_set = jwt.PyJWKSet.from_dict(jwks.json())
+            header = jwt.get_unverified_header(token)
+            key = next(k for k in key_set.keys if k.key_id == header.get("kid"))
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256"],
+                audience=self.oauth.api_url,
+                issuer=self.oauth.issuer,
+                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
+            )
+        except (jwt.PyJWTError, StopIteration, ValueError):
+            return None
+        return claims.get("client_id")

@@ -68,6 +68,26 @@ COVERAGE: dict[str, tuple[str, ...]] = {
     "rs.accept_alg_none": ("test_rs_weakness_on_accepts", "test_rs_weakness_off"),
     "rs.skip_audience_check": ("test_rs_weakness_on_accepts", "test_rs_weakness_off"),
     "rs.skip_expiry_check": ("test_rs_weakness_on_accepts", "test_rs_weakness_off"),
+    "rs.allow_hs256_key_confusion": (
+        "test_key_confusion_accepts_hmac_keyed_with_the_public_key",
+        "test_key_confusion_token_is_refused_by_default",
+    ),
+    "as.refresh_scope_upgrade": (
+        "test_refresh_scope_upgrade_widens_the_granted_scope",
+        "test_refresh_cannot_widen_scope_by_default",
+    ),
+    "as.allow_framing": (
+        "test_allow_framing_drops_the_anti_framing_headers",
+        "test_pages_forbid_framing_by_default",
+    ),
+    "as.password_grant_any_client": (
+        "test_password_grant_any_client_lets_a_look_alike_collect_passwords",
+        "test_password_grant_refused_to_unregistered_clients_by_default",
+    ),
+    # Read by the playground's web client: tested in tests/playground.
+    "client.open_redirect": ("test_skip_state_check_is_a_client_side_switch",),
+    "client.accept_any_token": ("test_skip_state_check_is_a_client_side_switch",),
+    "client.skip_iss_check": ("test_skip_state_check_is_a_client_side_switch",),
 }
 
 
@@ -520,3 +540,116 @@ def test_signature_weaknesses_leave_the_claim_checks_on(
     else:
         token = unsigned(good_claims(servers, **changes))
     assert_invalid_token(servers.call_api(token), description)
+
+
+# -- rs.allow_hs256_key_confusion (RFC 8725 2.1) ---------------------------------
+
+
+def key_confusion_token(servers: Servers, **changes: object) -> str:
+    import hashlib
+    import hmac
+
+    from tests.mock_servers.test_resource_server import b64url, b64url_json
+
+    key = servers.deployment.as_settings.signing_key
+    header = b64url_json({"alg": "HS256", "typ": "at+jwt", "kid": key.kid})
+    payload = b64url_json(good_claims(servers, **changes))
+    mac = hmac.new(key.public_pem(), f"{header}.{payload}".encode(), hashlib.sha256)
+    return f"{header}.{payload}.{b64url(mac.digest())}"
+
+
+def test_key_confusion_accepts_hmac_keyed_with_the_public_key(make):
+    servers = make(weaknesses=["rs.allow_hs256_key_confusion"])
+    response = servers.call_api(key_confusion_token(servers, sub="u-1002"))
+    assert response.status_code == 200
+    assert response.json()["name"] == "Bob Builder"
+    wrong_key = key_confusion_token(servers)[:-4] + "AAAA"
+    assert servers.call_api(wrong_key).status_code == 401
+
+
+def test_key_confusion_token_is_refused_by_default(servers):
+    assert_invalid_token(
+        servers.call_api(key_confusion_token(servers)),
+        "InvalidAlgorithmError: The specified alg value is not allowed",
+    )
+
+
+# -- as.refresh_scope_upgrade (RFC 6749 6) ---------------------------------------
+
+
+def test_refresh_scope_upgrade_widens_the_granted_scope(make):
+    servers = make(weaknesses=["as.refresh_scope_upgrade"])
+    tokens = servers.redeem(servers.code_for(scope="basic")).json()
+    wider = refresh_with_scope(
+        servers, tokens["refresh_token"], "basic email photos.read"
+    )
+    assert wider.status_code == 200
+    assert wider.json()["scope"] == "basic email photos.read"
+    assert (
+        servers.call_api(wider.json()["access_token"], "/api/photos").status_code == 200
+    )
+
+
+def test_refresh_cannot_widen_scope_by_default(servers):
+    tokens = servers.redeem(servers.code_for(scope="basic")).json()
+    wider = refresh_with_scope(servers, tokens["refresh_token"], "basic photos.read")
+    assert wider.status_code == 400
+    assert wider.json()["error"] == "invalid_scope"
+
+
+def refresh_with_scope(servers: Servers, refresh_token: str, scope: str):
+    return servers.token(
+        {"grant_type": "refresh_token", "refresh_token": refresh_token, "scope": scope},
+        auth=WEB_CLIENT,
+    )
+
+
+# -- as.allow_framing (RFC 6749 10.13) -------------------------------------------
+
+
+def consent_url() -> str:
+    return (
+        "/authorize?response_type=code&client_id=photoprint&scope=basic"
+        "&redirect_uri=https%3A%2F%2Fclient.playground.test%2Fcallback"
+    )
+
+
+def test_allow_framing_drops_the_anti_framing_headers(make):
+    servers = make(weaknesses=["as.allow_framing"])
+    page = servers.auth.get(consent_url())
+    assert page.status_code == 200
+    assert "x-frame-options" not in page.headers
+    assert "content-security-policy" not in page.headers
+
+
+def test_pages_forbid_framing_by_default(servers):
+    page = servers.auth.get(consent_url())
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["content-security-policy"] == "frame-ancestors 'none'"
+
+
+# -- as.password_grant_any_client (RFC 9700 2.4) ---------------------------------
+
+LOOK_ALIKE = ("photo-printz", "photoprintz-secret")
+PASSWORD_FORM = {
+    "grant_type": "password",
+    "username": "alice",
+    "password": "wonderland",
+}
+
+
+def test_password_grant_any_client_lets_a_look_alike_collect_passwords(make):
+    servers = make(weaknesses=["as.password_grant_any_client"])
+    response = servers.token({**PASSWORD_FORM, "scope": "basic"}, auth=LOOK_ALIKE)
+    assert response.status_code == 200
+    assert servers.call_api(response.json()["access_token"]).json()["id"] == "u-1001"
+
+
+def test_password_grant_refused_to_unregistered_clients_by_default(servers):
+    response = servers.token(PASSWORD_FORM, auth=LOOK_ALIKE)
+    assert response.status_code == 400
+    description = "The client is not authorized to use 'grant_type=password'"
+    assert response.json() == {
+        "error": "unauthorized_client",
+        "error_description": description,
+    }

