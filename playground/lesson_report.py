@@ -31,6 +31,8 @@ def render_text(result: LessonResult) -> str:
     for view in step_views(result):
         if view.ran:
             out.extend(_step_text(view, len(lesson.steps)))
+    if lesson.defence and result.steps_run == len(lesson.steps):
+        out.extend(["", "How to defend", "-" * len("How to defend"), lesson.defence])
     out.append("")
     if result.error is not None:
         out.append(f"ERROR {result.error}")

@@ -14,7 +14,7 @@ import httpx
 from flask import Flask, request
 
 from ..exchange import Party
-from ..network import Network
+from ..network import Host, Network
 from .browser import Browser
 
 ATTACKER_URL = "https://attacker.playground.test"
@@ -94,6 +94,17 @@ class Attacker:
 
     def loot(self, name: str) -> list[str]:
         return self.site.values(name)
+
+    def take_over_host(self, name: str) -> None:
+        """Answer for a host name from now on: a malicious app on the same
+        device that bound the native app's loopback port (or claimed its
+        custom URL scheme) first, RFC 8252 8.1 / RFC 7636 1."""
+        self.network.add_host(Host(name, Party.ATTACKER, self.site.app))
+
+    def secrets_received(self) -> list[Loot]:
+        """Loot that is worth something: codes, tokens, passwords."""
+        valuable = {"code", "access_token", "refresh_token", "id_token", "password"}
+        return [item for item in self.site.loot if item.name in valuable]
 
     def exfiltrate(self, browser: Browser, *, path: str = "/collect") -> httpx.Response:
         """A script of the attacker's running in the victim's page reads the
