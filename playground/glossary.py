@@ -1,0 +1,223 @@
+"""The words of OAuth 2.0, each with a plain definition, its spec and a lesson.
+
+DESIGN asks every part of the playground to use the words of RFC 6749 and the
+seeds' glossary; this is where a learner looks them up. Each entry names the
+lesson that shows the thing happening, so a definition is one click from the
+wire. Pure data: the Glossary page only draws it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Term:
+    """One glossary entry: the term, a short definition, where it is specified,
+    and the lesson file (in lessons/) that shows it."""
+
+    term: str
+    definition: str
+    spec: str
+    lesson: str
+
+    @property
+    def slug(self) -> str:
+        """A stable identifier for widget keys and anchors."""
+        return re.sub(r"[^a-z0-9]+", "_", self.term.lower()).strip("_")
+
+
+TERMS: tuple[Term, ...] = (
+    Term(
+        "Access token",
+        "A string the client shows the resource server to be let in. It stands "
+        "for a grant of limited scope and lifetime; the client need not "
+        "understand it. In the playground it is a signed JWT.",
+        "RFC 6749 1.4",
+        "01_client_credentials.py",
+    ),
+    Term(
+        "Authorization code",
+        "A short-lived, one-time code the authorization server sends back "
+        "through the browser; the client trades it for tokens at the token "
+        "endpoint, so the tokens never travel through the browser.",
+        "RFC 6749 1.3.1, 4.1",
+        "02_authorization_code.py",
+    ),
+    Term(
+        "Authorization server",
+        "The server that authenticates the resource owner, asks for consent and "
+        "issues access tokens to the client (here: auth.playground.test).",
+        "RFC 6749 1.1",
+        "02_authorization_code.py",
+    ),
+    Term(
+        "Resource server",
+        "The server that holds the protected resources and accepts access "
+        "tokens (here: the photos API at api.playground.test).",
+        "RFC 6749 1.1",
+        "01_client_credentials.py",
+    ),
+    Term(
+        "Client",
+        "The application that asks for access on the resource owner's behalf "
+        "(or its own). Confidential clients can keep a secret; public clients "
+        "(browser and mobile apps) cannot.",
+        "RFC 6749 1.1, 2.1",
+        "09_client_authentication.py",
+    ),
+    Term(
+        "Grant",
+        "The way a client obtains an access token: authorization code, client "
+        "credentials, refresh token, and the deprecated implicit and password "
+        "grants. Also called an authorization grant.",
+        "RFC 6749 1.3",
+        "01_client_credentials.py",
+    ),
+    Term(
+        "Resource owner",
+        "The person (or entity) who can grant access to a protected resource: "
+        "usually the end user, Alice in the lessons.",
+        "RFC 6749 1.1",
+        "02_authorization_code.py",
+    ),
+    Term(
+        "Scope",
+        "Space-separated names of what the client may do with a token (say "
+        "photos.read). The client asks; the user and the server may grant less.",
+        "RFC 6749 3.3",
+        "01_client_credentials.py",
+    ),
+    Term(
+        "JWT",
+        "JSON Web Token: a header, claims and a signature, each base64url "
+        "encoded and joined by dots. An access token in JWT form is typed "
+        "at+jwt and checked by the API with the issuer's public keys.",
+        "RFC 7519, RFC 9068",
+        "01_client_credentials.py",
+    ),
+    Term(
+        "Refresh token",
+        "A long-lived credential the client sends only to the authorization "
+        "server, to get new access tokens without asking the user again.",
+        "RFC 6749 1.5, 6",
+        "04_refresh_token.py",
+    ),
+    Term(
+        "PKCE",
+        "Proof Key for Code Exchange: the client sends the hash of a random "
+        "code verifier with the authorization request and the verifier itself "
+        "with the code, so a stolen code is useless to anyone else.",
+        "RFC 7636",
+        "03_authorization_code_pkce.py",
+    ),
+    Term(
+        "State",
+        "A random value the client sends in the authorization request and "
+        "checks in the callback, so an attacker cannot slip their own code "
+        "into the user's session (CSRF).",
+        "RFC 6749 4.1.1, 10.12",
+        "02_authorization_code.py",
+    ),
+    Term(
+        "Redirect URI",
+        "Where the authorization server sends the browser back with the code. "
+        "It must match one the client registered exactly, or codes leak to "
+        "whoever controls the other address.",
+        "RFC 6749 3.1.2",
+        "02_authorization_code.py",
+    ),
+    Term(
+        "Consent",
+        "The resource owner's decision, on the authorization server's own page, "
+        "to let this client have these scopes. The password grant skips it.",
+        "RFC 6749 4.1 (B)",
+        "02_authorization_code.py",
+    ),
+    Term(
+        "Introspection",
+        "A resource server asks the authorization server whether a token is "
+        "still active and what it allows, instead of reading it itself.",
+        "RFC 7662",
+        "07_introspection_and_revocation.py",
+    ),
+    Term(
+        "Revocation",
+        "A client tells the authorization server it no longer needs a token, "
+        "which then stops being active.",
+        "RFC 7009",
+        "07_introspection_and_revocation.py",
+    ),
+    Term(
+        "ID token",
+        "A JWT for the client (not for an API) that says who signed in and "
+        "when: the addition OpenID Connect makes to OAuth.",
+        "OpenID Connect Core 2",
+        "08_openid_connect.py",
+    ),
+    Term(
+        "Bearer token",
+        "A token that works for whoever holds it, with no further proof, like "
+        "cash: it is sent as `Authorization: Bearer <token>` and must be kept "
+        "secret in transit and at rest.",
+        "RFC 6750 1.2, 2.1",
+        "01_client_credentials.py",
+    ),
+    Term(
+        "Front channel",
+        "Messages carried by the user's browser: redirects and form posts. "
+        "Anything in them (a URL, a fragment) may be seen by the user, the "
+        "browser's history and scripts on the page.",
+        "RFC 9700 2.1.2, RFC 6749 4.1",
+        "05_implicit.py",
+    ),
+    Term(
+        "Back channel",
+        "Direct server-to-server requests, such as the client's call to the "
+        "token endpoint; the browser never sees them.",
+        "RFC 6749 4.1.3",
+        "02_authorization_code.py",
+    ),
+    Term(
+        "Client authentication",
+        "How a confidential client proves who it is at the token endpoint: a "
+        "secret in a Basic header or the body, or a JWT signed with its own key.",
+        "RFC 6749 2.3, RFC 7523",
+        "09_client_authentication.py",
+    ),
+    Term(
+        "Implicit grant",
+        "The authorization server returns the access token straight in the "
+        "redirect's fragment, over the front channel. Deprecated: use the "
+        "authorization code with PKCE instead.",
+        "RFC 6749 4.2, RFC 9700 2.1.2",
+        "05_implicit.py",
+    ),
+    Term(
+        "Password grant",
+        "The client collects the user's username and password and sends them "
+        "to the token endpoint itself. Deprecated: it MUST NOT be used.",
+        "RFC 6749 4.3, RFC 9700 2.4",
+        "06_password.py",
+    ),
+)
+
+
+def search(text: str) -> tuple[Term, ...]:
+    """Terms whose name, definition or spec mention `text` (case-insensitive)."""
+    wanted = text.strip().lower()
+    if not wanted:
+        return TERMS
+    return tuple(
+        term
+        for term in TERMS
+        if wanted in f"{term.term} {term.definition} {term.spec}".lower()
+    )
+
+
+def lesson_label(file_name: str) -> str:
+    """'04_refresh_token.py' -> 'Lesson 04: refresh token', for a button."""
+    stem = file_name.removesuffix(".py")
+    number, _, words = stem.partition("_")
+    return f"Lesson {number}: {words.replace('_', ' ')}"
