@@ -6,29 +6,14 @@ shows it and goes to the Lessons page.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
-from streamlit.errors import StreamlitPageNotFoundError
 
 from playground import glossary
 from playground.ui import state
+from playground.ui.lesson_links import open_lesson
 
 SEARCH = "glossary_search"
 LESSON_BUTTON = "glossary_lesson_{}"  # per term slug
-LESSONS_PAGE = Path(__file__).resolve().with_name("lessons.py")
-
-
-def open_lesson(file_name: str) -> None:
-    """Select the lesson from its first step, then show it on the Lessons page."""
-    lessons_dir = Path(st.session_state[state.LESSONS_DIR])
-    st.session_state[state.LESSON] = str(lessons_dir / file_name)
-    st.session_state[state.STEP] = 0
-    try:
-        st.switch_page(LESSONS_PAGE)
-    except StreamlitPageNotFoundError:
-        # This page was opened on its own, outside the app's navigation.
-        st.info(f"Lesson {file_name} is selected: open **Lessons** to start it.")
 
 
 def main() -> None:

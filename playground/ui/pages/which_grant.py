@@ -7,30 +7,15 @@ there.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
-from streamlit.errors import StreamlitPageNotFoundError
 
 from playground import grant_guide
 from playground.grant_guide import Grant
 from playground.ui import state
+from playground.ui.lesson_links import open_lesson
 
 OPEN_LESSON = "open_lesson"  # button key for the recommended grant's lesson
 QUESTION_KEY = "guide_{}"  # radio key per question id: guide_q1, guide_q2, ...
-LESSONS_PAGE = Path(__file__).resolve().with_name("lessons.py")
-
-
-def open_lesson(file_name: str) -> None:
-    """Select the lesson from its first step, then show it on the Lessons page."""
-    lessons_dir = Path(st.session_state[state.LESSONS_DIR])
-    st.session_state[state.LESSON] = str(lessons_dir / file_name)
-    st.session_state[state.STEP] = 0
-    try:
-        st.switch_page(LESSONS_PAGE)
-    except StreamlitPageNotFoundError:
-        # This page was opened on its own, outside the app's navigation.
-        st.info(f"Lesson {file_name} is selected: open **Lessons** to start it.")
 
 
 def ask() -> dict[str, str | None]:
