@@ -38,6 +38,7 @@ from .metadata import authorization_server_metadata, openid_configuration
 from .models import Token, User
 from .openid import OpenIDCode, UserInfoEndpoint
 from .pkce import CodeChallenge
+from .sessions import ClockedSessionInterface
 from .settings import AuthorizationServerSettings
 from .token_generators import AccessTokenGenerator
 
@@ -157,6 +158,7 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.issuer.startswith("https://"),
     )
+    app.session_interface = ClockedSessionInterface(settings.clock)
     server = PlaygroundAuthorizationServer(app, settings)
     code_challenge = CodeChallenge(settings)
     server.register_grant(

@@ -69,7 +69,7 @@ def create_app(settings: ResourceServerSettings) -> Flask:
                     response.headers["WWW-Authenticate"] = f'Bearer realm="{REALM}"'
                     return response
                 if in_query or in_body:
-                    # RFC 9700 2.5 / RFC 6750 5.3: tokens in URLs leak (logs,
+                    # RFC 9700 4.3.2 / RFC 6750 5.3: tokens in URLs leak (logs,
                     # Referer); this API takes them in the header only.
                     return _invalid_request(
                         "Send the access token in the Authorization header."

@@ -118,7 +118,7 @@ REGISTRY: tuple[Weakness, ...] = (
         "The legacy client signs a user in with any access token handed to it, "
         "without checking the token was issued to this client.",
         "playground.actors.web_client.WebClient (/legacy/session)",
-        "RFC 9700 4.3.2, RFC 6749 10.16",
+        "RFC 9700 4.6, RFC 6749 10.16",
     ),
     Weakness(
         "client.skip_iss_check",

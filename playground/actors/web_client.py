@@ -5,6 +5,11 @@
 it (unless the `client.skip_state_check` weakness is on), checks RFC 9207's
 `iss`, trades the code for tokens server to server, and calls the photos API.
 The browser only ever sees the code, never the tokens.
+
+PhotoPrint may be registered at more than one authorization server
+(`/login?as=NAME`); a session remembers where its flow started, and the
+callback checks `iss` against, and redeems the code at, that server only
+(RFC 9207 2.4, RFC 9700 4.4: the mix-up attack).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from urllib.parse import urlsplit
 import jwt
 from flask import Flask, redirect, render_template_string, request, session
 
+from mock_servers.sessions import ClockedSessionInterface
 from mock_servers.weaknesses import Weaknesses
 
 from .oauth_client import OAuthClient
@@ -40,11 +46,25 @@ def _page(page_id: str, title: str, *lines: str, photos=None, link=None, status=
 class WebClient:
     """The client application's server side, and the Flask app it serves."""
 
+    # The name of the playground's own authorization server in `/login?as=`.
+    HOME_SERVER = "playground"
+
     def __init__(
-        self, oauth: OAuthClient, weaknesses: Weaknesses, secret_key: bytes
+        self,
+        oauth: OAuthClient,
+        weaknesses: Weaknesses,
+        secret_key: bytes,
+        *,
+        other_servers: dict[str, OAuthClient] | None = None,
     ) -> None:
         self.oauth = oauth
         self.weaknesses = weaknesses
+        # PhotoPrint's registration at each authorization server it works
+        # with, by the name `/login?as=` takes; each knows its own issuer.
+        self.servers: dict[str, OAuthClient] = {
+            self.HOME_SERVER: oauth,
+            **(other_servers or {}),
+        }
         # The client's own server-side store: tokens per browser session.
         self.sessions: dict[str, dict[str, Any]] = {}
         self.last_error: str | None = None
@@ -66,6 +86,7 @@ class WebClient:
 
     def _create_app(self, secret_key: bytes) -> Flask:
         app = Flask("photoprint")
+        app.session_interface = ClockedSessionInterface(self.oauth.clock)
         app.config.update(
             SECRET_KEY=secret_key,
             SESSION_COOKIE_NAME="photoprint_session",
@@ -86,8 +107,21 @@ class WebClient:
         @app.get("/login")
         def login():
             scope = request.args.get("scope", "basic photos.read")
-            url = oauth.authorization_url(scope)
-            session["state"] = oauth.pending.state if oauth.pending else None
+            name = request.args.get("as") or request.args.get("server")
+            name = name or self.HOME_SERVER
+            server = self.servers.get(name)
+            if server is None:
+                return _page(
+                    "login-error",
+                    "Unknown sign-in provider",
+                    f"PhotoPrint does not work with an authorization server "
+                    f"called {name!r}.",
+                    status=400,
+                )
+            url = server.authorization_url(scope)
+            session["state"] = server.pending.state if server.pending else None
+            # Which authorization server this flow started at (RFC 9207 2.4).
+            session["as"] = name
             session["sid"] = session.get("sid") or oauth.randomness.token(12)
             return redirect(url, code=302)
 
@@ -148,21 +182,26 @@ class WebClient:
                 "sent: possible cross-site request forgery.",
                 status=400,
             )
+        # The authorization server this browser's flow started at.
+        server = self.servers.get(session.get("as") or "", self.oauth)
         if (
             "client.skip_iss_check" not in self.weaknesses
             and args.get("iss")
-            and args["iss"] != self.oauth.issuer
+            and args["iss"] != server.issuer
         ):
-            # RFC 9207 2.4: the response came from another authorization server.
+            # RFC 9207 2.4: the response came from another authorization server
+            # than the one this flow was sent to; its code must not go to ours.
             self.last_error = "issuer_mismatch"
             return _page(
                 "callback-error",
                 "Sign-in refused",
-                f"The response names issuer {args['iss']}, not {self.oauth.issuer}.",
+                f"The response names issuer {args['iss']}, not {server.issuer}.",
                 status=400,
             )
         session.pop("state", None)
-        token_response = self.oauth.exchange_code(args.get("code", ""))
+        session.pop("as", None)
+        # RFC 6749 4.1.3, at the token endpoint of the server the flow used.
+        token_response = server.exchange_code(args.get("code", ""))
         if token_response.status_code != 200:
             body = token_response.json()
             self.last_error = body.get("error")
@@ -178,14 +217,14 @@ class WebClient:
         session["sid"] = sid
         self.sessions[sid] = {"tokens": tokens}
         self.last_error = None
-        user = self.oauth.call_api("/api/user", tokens["access_token"])
+        user = server.call_api("/api/user", tokens["access_token"])
         lines = []
         if user.status_code == 200:
             profile = user.json()
             lines.append(f"Hello {profile['name']} from {profile['city']}!")
         photos: list[dict[str, str]] = []
         if "photos.read" in tokens.get("scope", "").split():
-            listing = self.oauth.call_api("/api/photos", tokens["access_token"])
+            listing = server.call_api("/api/photos", tokens["access_token"])
             if listing.status_code == 200:
                 photos = listing.json()["photos"]
                 lines.append(f"{len(photos)} photo(s) ready to print.")
@@ -213,7 +252,7 @@ class WebClient:
         """The legacy gallery's script posts the token from the fragment here,
         and the server signs the user in as whoever the token belongs to.
 
-        RFC 9700 4.3.2 (access token injection): a token must have been issued
+        RFC 9700 4.6 (access token injection): a token must have been issued
         to this client; otherwise a token of Alice's held by any other app signs
         its holder in as Alice.
         """
