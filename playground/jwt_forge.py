@@ -23,6 +23,7 @@ from types import MappingProxyType
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives import serialization
 
 from mock_servers.keys import SigningKey
 
@@ -154,6 +155,15 @@ def hs256_with_public_key(
     # RFC 7518 3.2: HMAC SHA-256 over the ASCII of the JWS Signing Input.
     mac = hmac.new(secret, signing_input.encode("ascii"), hashlib.sha256).digest()
     return f"{signing_input}.{_b64(mac)}"
+
+
+def public_pem_from_jwk(jwk: Mapping[str, Any]) -> bytes:
+    """The PEM text of a published RSA key, as a resource server would load it
+    (and as a key-confusion attacker uses it for an HMAC secret)."""
+    public_key = jwt.PyJWK(dict(jwk)).key
+    return public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def with_claims(token: str, claims: Mapping[str, Any]) -> str:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jwt
+
 from mock_servers.weaknesses import lookup
 
 from .exchange import Exchange, HttpRequest
@@ -109,6 +111,23 @@ def _source_lines(function: StepFunction) -> tuple[list[str], int]:
         return [], function.__code__.co_firstlineno
 
 
+def decode_in_world(token: str, world: World, now: int) -> DecodedJwt:
+    """One rule for the lesson API and the JWT panel: verify against the AS
+    keys; judge `aud` for access tokens (typ at+jwt) only, since an ID token
+    or a client assertion is meant for someone else."""
+    try:
+        typ = jwt.get_unverified_header(token.strip()).get("typ")
+    except jwt.PyJWTError:
+        typ = None
+    return decode_jwt(
+        token,
+        jwks=world.deployment.as_settings.signing_key.public_jwks(),
+        issuer=world.issuer,
+        audience=world.api_url if typ in ("at+jwt", "application/at+jwt") else None,
+        now=now,
+    )
+
+
 class LessonRun:
     """What a step gets: the world's parties, `check`, and room for values.
 
@@ -196,13 +215,9 @@ class LessonRun:
         ).passed
 
     def decode(self, token: str) -> DecodedJwt:
-        """Decode and verify a JWT against this world's AS keys and clock."""
-        return decode_jwt(
-            token,
-            jwks=self.world.deployment.as_settings.signing_key.public_jwks(),
-            issuer=self.world.issuer,
-            now=self.world.clock.now(),
-        )
+        """Decode and verify a JWT against this world's AS keys and clock; an
+        access token must also be for the photos API (as the JWT panel says)."""
+        return decode_in_world(token, self.world, self.world.clock.now())
 
     def show_jwt(self, token: str, label: str = "") -> DecodedJwt:
         """Decode a JWT and show it in this step's JWT panel (e.g. one that was
@@ -340,10 +355,10 @@ def run_lesson(
         try:
             step.function(run)
         except Exception as error:
-            world.transcript.end_step(step.number)
+            world.transcript.end_step(step.number, world.clock.now())
             result.error = _error_in(lesson.path, error, step)
             return result
-        world.transcript.end_step(step.number)
+        world.transcript.end_step(step.number, world.clock.now())
         result.steps_run = step.number
     return result
 

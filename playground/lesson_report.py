@@ -69,6 +69,7 @@ def _step_text(view: StepView, total: int) -> list[str]:
         out.extend(
             f"    {event.server}: {event.name}"
             + (f" (client {event.client_id})" if event.client_id else "")
+            + (f" (user {event.user})" if event.user else "")
             + (f" - {event.detail}" if event.detail else "")
             for event in view.events
         )

@@ -15,8 +15,7 @@ from mock_servers.events import Event
 
 from .exchange import Exchange
 from .jwt_view import DecodedJwt
-from .jwt_view import decode as decode_jwt
-from .lesson import LessonResult, Step
+from .lesson import LessonResult, Step, decode_in_world
 from .pkce import PkceExplanation
 from .transcript import CheckResult
 
@@ -72,32 +71,20 @@ def tokens_in(
 ) -> list[FoundToken]:
     """JWTs issued in responses (JSON bodies, redirect URLs), and those a
     lesson showed with `run.show_jwt` in this step."""
-    settings = result.world.deployment.as_settings
     hits = [hit for exchange in exchanges for hit in _jwts_in_response(exchange)]
     hits += [
         (label, token)
         for number, label, token in result.run.shown_tokens
         if number == step
     ]
+    transcript = result.world.transcript
+    now = transcript.step_times.get(step or 0, result.world.clock.now())
     found: dict[str, FoundToken] = {}
     for where, token in hits:
-        if token in found:
-            continue
-        decoded = decode_jwt(
-            token,
-            jwks=settings.signing_key.public_jwks(),
-            issuer=settings.issuer,
-            audience=_expected_audience(where, result),
-            now=result.world.clock.now(),
-        )
-        found[token] = FoundToken(where, token, decoded)
+        if token not in found:
+            decoded = decode_in_world(token, result.world, now)
+            found[token] = FoundToken(where, token, decoded)
     return list(found.values())
-
-
-def _expected_audience(where: str, result: LessonResult) -> str | None:
-    if "id_token" in where:
-        return None  # the client's id: shown, not judged here
-    return result.world.api_url
 
 
 def _jwts_in_response(exchange: Exchange) -> list[tuple[str, str]]:

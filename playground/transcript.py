@@ -33,6 +33,8 @@ class Transcript:
     _next_index: int = 1
     _next_tick: int = 1
     _event_marks: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # The world's clock when each step ended: a token is judged as of its step.
+    step_times: dict[int, int] = field(default_factory=dict)
 
     def open_exchange(self) -> tuple[int, int]:
         """Number a request as it starts: (exchange index, tick)."""
@@ -55,9 +57,11 @@ class Transcript:
         self.current_step_title = title
         self._event_marks[step] = (len(self.events), len(self.events))
 
-    def end_step(self, step: int) -> None:
+    def end_step(self, step: int, clock_time: int | None = None) -> None:
         start, _ = self._event_marks.get(step, (len(self.events), 0))
         self._event_marks[step] = (start, len(self.events))
+        if clock_time is not None:
+            self.step_times[step] = clock_time
         self.current_step = None
         self.current_step_title = ""
 

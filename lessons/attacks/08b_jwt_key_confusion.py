@@ -1,8 +1,5 @@
 """Forged JWT: HS256 keyed with the issuer's public key (algorithm confusion)."""
 
-import jwt
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
 from playground import Lesson, jwt_forge
 
 ALICE = "u-1001"  # Alice's user id; ids are not secrets (they show up in links)
@@ -69,16 +66,12 @@ def fetch_public_key(run):
 
     Read the response: one RSA key (`kty: RSA`, `alg: RS256`), its modulus
     `n` and exponent `e`, and the `kid` the token named. Mallory turns it
-    into the usual PEM text (`-----BEGIN PUBLIC KEY-----...`) with PyJWT and
-    `cryptography`, byte for byte what a resource server would get if it
-    loaded the same key.
+    into the usual PEM text (`-----BEGIN PUBLIC KEY-----...`), byte for
+    byte what a resource server would get if it loaded the same key.
     """
     response = run.attacker.http.get(f"{run.world.issuer}/jwks.json")
     jwk = response.json()["keys"][0]
-    public_key = jwt.PyJWK(jwk).key
-    run.public_pem = public_key.public_bytes(
-        Encoding.PEM, PublicFormat.SubjectPublicKeyInfo
-    )
+    run.public_pem = jwt_forge.public_pem_from_jwk(jwk)
     run.kid = jwk["kid"]
     run.check("the JWKS answers 200", response.status_code == 200)
     run.check(

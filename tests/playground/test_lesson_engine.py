@@ -240,3 +240,19 @@ def test_last_request_form_and_redirect_params(keys):
     request = world.transcript.exchanges[-1].request
     assert request.form == {"grant_type": "client_credentials", "scope": "photos.read"}
     assert request.header("User-Agent").startswith("Print Shop (service)")
+
+
+def test_jwt_panel_judges_each_token_as_of_its_own_step(keys):
+    from playground.step_view import step_views
+
+    result = run_lesson(load_lesson(LESSONS / "04_refresh_token.py"), keys=keys)
+    assert result.passed, result.error
+    views = step_views(result)
+    first = next(view for view in views if view.tokens)
+    [issued] = [t for t in first.tokens if "access_token" in t.where]
+    # Valid when its step ran, though the clock later moves past its exp.
+    assert issued.decoded.verification.status == "valid"
+    later = run_lesson(load_lesson(LESSONS / "04_refresh_token.py"), keys=keys)
+    assert later.run.decode(issued.token).verification.exception == (
+        "ExpiredSignatureError"
+    )
