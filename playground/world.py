@@ -10,8 +10,9 @@ same and Back is a faithful replay.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -25,7 +26,7 @@ from mock_servers.deployment import (
 from mock_servers.keys import SigningKey, generate_signing_key
 from mock_servers.settings import TokenFormat, TokenValidation
 
-from .actors.attacker import Attacker
+from .actors.attacker import ATTACKER_AS_URL, Attacker
 from .actors.browser import Browser
 from .actors.oauth_client import OAuthClient, registration
 from .actors.web_client import WebClient
@@ -38,6 +39,9 @@ ATTACKER_URL = "https://attacker.playground.test"
 # A fixed start for the world's clock, so replays and tests are repeatable.
 DEFAULT_START = 1_798_761_600  # 2027-01-01T00:00:00Z
 NATIVE_PORT = 51004
+# What Mallory's authorization server issued PhotoPrint when it registered
+# there (as `photoprint` too): a secret of that server, not of ours.
+PHOTOPRINT_SECRET_AT_ATTACKER_AS = "photoprint-secret-at-as-attacker"
 
 
 def loopback_listener() -> Flask:
@@ -128,6 +132,14 @@ class World:
         attacker = Attacker(self.network, self.issuer, self.api_url)
         for name in ("attacker.playground.test", "*.attacker.playground.test"):
             self.network.add_host(Host(name, Party.ATTACKER, attacker.site.app))
+        # Mallory's own authorization server (the mix-up attack, RFC 9700 4.4).
+        self.network.add_host(
+            Host(
+                urlsplit(ATTACKER_AS_URL).netloc,
+                Party.ATTACKER,
+                attacker.authorization_server.app,
+            )
+        )
         return attacker
 
     # the actors, made on first use
@@ -141,10 +153,22 @@ class World:
 
     @cached_property
     def web_client(self) -> WebClient:
+        oauth = self.oauth_client("photoprint", sender=Party.CLIENT)
+        # PhotoPrint also works with Mallory's authorization server, where it
+        # is registered as `photoprint` with a secret of that server's
+        # (`/login?as=attacker`): the setting of the mix-up attack.
+        at_attacker = replace(
+            oauth,
+            issuer=ATTACKER_AS_URL,
+            client_secret=PHOTOPRINT_SECRET_AT_ATTACKER_AS,
+            tokens={},
+            pending=None,
+        )
         return WebClient(
-            self.oauth_client("photoprint", sender=Party.CLIENT),
+            oauth,
             self.weaknesses,
             self.randomness.token_bytes(32),
+            other_servers={"attacker": at_attacker},
         )
 
     @cached_property

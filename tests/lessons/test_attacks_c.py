@@ -1,0 +1,331 @@
+"""Attack lessons 09-12: PKCE downgrade and plain PKCE, mix-up, scope upgrade on
+refresh and clickjacking. Each runs with its weakness on, where the attacker
+really gets something, and `--defended`, where the exact refusal shows and
+nothing of value reaches the attacker."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from playground.cli import main
+from playground.exchange import Exchange, Party
+from playground.lesson import LessonResult, load_lesson, run_lesson
+from playground.world import WorldKeys
+
+ATTACKS = Path(__file__).resolve().parents[2] / "lessons" / "attacks"
+
+DOWNGRADE = "09a_pkce_downgrade.py"
+PLAIN = "09b_pkce_plain_method.py"
+MIX_UP = "10_mix_up.py"
+SCOPE_UPGRADE = "11_scope_upgrade_on_refresh.py"
+CLICKJACKING = "12_clickjacking_consent.py"
+ALL = (DOWNGRADE, PLAIN, MIX_UP, SCOPE_UPGRADE, CLICKJACKING)
+
+WEAKNESSES = {
+    DOWNGRADE: ("as.pkce_optional",),
+    PLAIN: ("as.allow_plain_pkce",),
+    MIX_UP: ("client.skip_iss_check",),
+    SCOPE_UPGRADE: ("as.refresh_scope_upgrade",),
+    CLICKJACKING: ("as.allow_framing",),
+}
+
+ISSUER = "https://auth.playground.test"
+ATTACKER_AS = "https://as.attacker.playground.test"
+CLIENT = "https://client.playground.test"
+ATTACKER = "https://attacker.playground.test"
+ALICES_PHOTOS = ["p-1", "p-2"]
+
+
+def run(name: str, keys: WorldKeys, *, defended: bool) -> LessonResult:
+    result = run_lesson(load_lesson(ATTACKS / name), defended=defended, keys=keys)
+    assert result.error is None, result.error
+    assert result.passed, [c.description for c in result.checks if not c.passed]
+    return result
+
+
+def exchanges(result: LessonResult, path: str, sender: Party | None = None):
+    return [
+        e
+        for e in result.world.transcript.exchanges
+        if urlsplit(e.request.url).path == path
+        and (sender is None or e.sender == sender)
+    ]
+
+
+def location_params(exchange: Exchange) -> dict[str, str]:
+    parts = urlsplit(exchange.response.header("Location") or "")
+    params = parse_qs(parts.query) | parse_qs(parts.fragment)
+    return {key: values[0] for key, values in params.items()}
+
+
+def body(exchange: Exchange) -> dict:
+    return json.loads(exchange.response.body)
+
+
+def spent_by_attacker(result: LessonResult) -> list[Exchange]:
+    """Attacker-sent token or API requests that succeeded."""
+    return [
+        e
+        for e in result.world.transcript.exchanges
+        if e.sender == Party.ATTACKER
+        and (e.receiver == Party.RESOURCE_SERVER or e.request.target == "/token")
+        and 200 <= e.response.status < 300
+    ]
+
+
+# -- every lesson ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_attack_lesson_declares_its_weakness_and_defence(name):
+    lesson = load_lesson(ATTACKS / name)
+    assert lesson.kind == "attack"
+    assert lesson.level in ("intermediate", "advanced")
+    assert lesson.weaknesses == WEAKNESSES[name]
+    assert lesson.summary
+    assert 4 <= len(lesson.steps) <= 7
+    assert all(step.narrative for step in lesson.steps)
+    assert "RFC" in lesson.defence
+
+
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("defended", [False, True], ids=["attack", "defended"])
+def test_attack_lesson_tells_its_story_both_ways(name, defended, keys):
+    result = run(name, keys, defended=defended)
+    assert result.steps_run == len(result.lesson.steps)
+    assert result.run.weakness_on is not defended
+    assert set(result.weaknesses) == (set() if defended else set(WEAKNESSES[name]))
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if n != DOWNGRADE])
+def test_defended_run_leaks_nothing_to_the_attacker(name, keys):
+    result = run(name, keys, defended=True)
+    attacker = result.world.attacker
+    assert attacker.secrets_received() == []
+    assert attacker.stolen == {}
+    assert spent_by_attacker(result) == []
+
+
+def test_defended_pkce_downgrade_leaves_the_attacker_a_useless_code(keys):
+    # The leaked code is the lesson's premise, in both runs; what PKCE denies
+    # is tokens for it.
+    result = run(DOWNGRADE, keys, defended=True)
+    attacker = result.world.attacker
+    assert [item.name for item in attacker.secrets_received()] == ["code"]
+    assert attacker.stolen == {}
+    assert spent_by_attacker(result) == []
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_cli_runs_the_attack_and_the_defence(name, capsys):
+    path = str(ATTACKS / name)
+    assert main(["run", path]) == 0
+    attack = capsys.readouterr().out
+    assert main(["run", path, "--defended"]) == 0
+    defended = capsys.readouterr().out
+    assert f"Weaknesses on: {', '.join(WEAKNESSES[name])}" in attack
+    assert "Weaknesses on: none (secure defaults)" in defended
+    for out in (attack, defended):
+        assert "[FAIL]" not in out
+        assert "How to defend" in out
+
+
+# -- 09a: PKCE downgrade (RFC 7636 4.6, RFC 9700 2.1.1) ---------------------------
+
+
+def test_pkce_optional_redeems_a_leaked_code_without_verifier(keys):
+    result = run(DOWNGRADE, keys, defended=False)
+    attacker = result.world.attacker
+    (code,) = attacker.loot("code")
+    assert code == result.run.code
+    assert result.run.verifier not in [item.value for item in attacker.site.loot]
+
+    (redeemed,) = exchanges(result, "/token", Party.ATTACKER)
+    assert redeemed.response.status == 200
+    assert redeemed.request.form == {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": f"{CLIENT}/spa/callback",
+        "client_id": "photo-gallery-spa",
+    }
+    claims = result.run.decode(attacker.stolen["access_token"]).claims
+    assert claims["sub"] == "u-1001" and claims["client_id"] == "photo-gallery-spa"
+    (photos,) = exchanges(result, "/api/photos", Party.ATTACKER)
+    assert photos.response.status == 200
+    assert [p["id"] for p in body(photos)["photos"]] == ALICES_PHOTOS
+
+
+def test_challenged_code_without_verifier_is_refused_to_the_attacker(keys):
+    result = run(DOWNGRADE, keys, defended=True)
+    (refused,) = exchanges(result, "/token", Party.ATTACKER)
+    assert refused.response.status == 400
+    assert body(refused) == {
+        "error": "invalid_request",
+        "error_description": "Missing 'code_verifier'",
+    }
+    assert exchanges(result, "/api/photos", Party.ATTACKER) == []
+    # The failed attempt did not use up the code: the real app still signs in.
+    (app_redeems,) = exchanges(result, "/token", Party.CLIENT)
+    assert app_redeems.response.status == 200
+    assert app_redeems.request.form["code_verifier"] == result.run.verifier
+
+
+# -- 09b: plain PKCE (RFC 7636 4.2, RFC 9700 2.1.1) -------------------------------
+
+
+def test_plain_pkce_lets_the_attacker_copy_the_verifier_from_the_url(keys):
+    result = run(PLAIN, keys, defended=False)
+    attacker = result.world.attacker
+    verifier = result.run.verifier
+    assert attacker.loot("code_challenge") == [verifier]
+    (redeemed,) = exchanges(result, "/token", Party.ATTACKER)
+    assert redeemed.response.status == 200
+    assert redeemed.request.form["code_verifier"] == verifier
+    assert redeemed.request.form["code"] == attacker.loot("code")[0]
+    claims = result.run.decode(attacker.stolen["access_token"]).claims
+    assert claims["sub"] == "u-1001"
+    (photos,) = exchanges(result, "/api/photos", Party.ATTACKER)
+    assert photos.response.status == 200
+    assert [p["id"] for p in body(photos)["photos"]] == ALICES_PHOTOS
+
+
+def test_plain_pkce_authorization_request_is_refused(keys):
+    result = run(PLAIN, keys, defended=True)
+    (authorize,) = exchanges(result, "/authorize")
+    assert authorize.response.status == 302
+    assert location_params(authorize) == {
+        "error": "invalid_request",
+        "error_description": (
+            "Unsupported 'code_challenge_method': use S256 (RFC 9700 2.1.1)."
+        ),
+        "state": result.world.spa.pending.state,
+        "iss": ISSUER,
+    }
+    assert exchanges(result, "/token") == []
+    assert result.world.events.named("authorization_code.issued") == []
+
+
+# -- 10: mix-up (RFC 9207, RFC 9700 4.4) ------------------------------------------
+
+
+def test_mix_up_sends_alices_code_to_the_attackers_token_endpoint(keys):
+    result = run(MIX_UP, keys, defended=False)
+    world = result.world
+    code = result.run.code
+    assert world.attacker.loot("code") == [code]
+
+    (bounce,) = exchanges(result, "/authorize", Party.BROWSER)[:1]
+    assert bounce.request.url.startswith(f"{ATTACKER_AS}/authorize?")
+    assert bounce.receiver == Party.ATTACKER
+    assert (bounce.response.header("Location") or "").startswith(f"{ISSUER}/authorize?")
+
+    (to_attacker,) = [
+        e for e in exchanges(result, "/token") if e.request.url.startswith(ATTACKER_AS)
+    ]
+    assert to_attacker.sender == Party.CLIENT
+    assert to_attacker.request.form["code"] == code
+    basic = (to_attacker.request.header("Authorization") or "").removeprefix("Basic ")
+    # PhotoPrint's secret at the honest AS never went to Mallory.
+    assert base64.b64decode(basic) == b"photoprint:photoprint-secret-at-as-attacker"
+    assert "photoprint-secret" not in to_attacker.request.body.decode()
+
+    # Mallory cannot redeem it herself, but injects it into her own session.
+    (direct,) = exchanges(result, "/token", Party.ATTACKER)
+    assert direct.response.status == 401
+    assert body(direct)["error"] == "invalid_client"
+    injected = exchanges(result, "/callback", Party.ATTACKER)[-1]
+    assert parse_qs(urlsplit(injected.request.url).query)["code"] == [code]
+    assert injected.response.status == 200
+    assert b"Hello Alice Liddell" in injected.response.body
+    assert world.store.code(code).user_id == "u-1001"
+
+
+def test_mix_up_callback_with_another_issuer_is_refused(keys):
+    result = run(MIX_UP, keys, defended=True)
+    world = result.world
+    callback = exchanges(result, "/callback")[-1]
+    assert callback.response.status == 400
+    assert (
+        b"The response names issuer https://auth.playground.test, not "
+        b"https://as.attacker.playground.test." in callback.response.body
+    )
+    assert world.web_client.last_error == "issuer_mismatch"
+    assert exchanges(result, "/token") == []
+    assert world.attacker.loot("code") == []
+    assert not world.store.code(result.run.code).used
+
+
+# -- 11: scope upgrade on refresh (RFC 6749 6) ------------------------------------
+
+
+def test_refresh_widens_the_scope_alice_granted(keys):
+    result = run(SCOPE_UPGRADE, keys, defended=False)
+    world = result.world
+    refresh = exchanges(result, "/token")[-1]
+    assert refresh.request.form["grant_type"] == "refresh_token"
+    assert refresh.request.form["scope"] == "basic email photos.read"
+    assert refresh.response.status == 200
+    assert body(refresh)["scope"] == "basic email photos.read"
+    photos = exchanges(result, "/api/photos")[-1]
+    assert photos.response.status == 200
+    assert [p["id"] for p in body(photos)["photos"]] == ALICES_PHOTOS
+    assert not world.store.has_consent("u-1001", "photoprint", "photos.read")
+
+
+def test_refresh_cannot_widen_the_granted_scope(keys):
+    result = run(SCOPE_UPGRADE, keys, defended=True)
+    refresh = exchanges(result, "/token")[-1]
+    assert refresh.response.status == 400
+    assert body(refresh) == {
+        "error": "invalid_scope",
+        "error_description": "The requested scope is invalid, unknown, or malformed.",
+    }
+    assert [e.response.status for e in exchanges(result, "/api/photos")] == [403, 403]
+
+
+# -- 12: clickjacking (RFC 6749 10.13, RFC 9700 4.16) -----------------------------
+
+
+def test_framed_consent_page_is_rendered_and_approved(keys):
+    result = run(CLICKJACKING, keys, defended=False)
+    world = result.world
+    framed = result.run.framed
+    assert framed.rendered
+    assert framed.reason == (
+        "No X-Frame-Options and no CSP frame-ancestors: any site may frame this page."
+    )
+    assert world.store.has_consent("u-1001", "photo-printz", "basic photos.read")
+    (code,) = world.attacker.loot("code")
+    (redeemed,) = exchanges(result, "/token", Party.ATTACKER)
+    assert redeemed.response.status == 200
+    assert redeemed.request.form["code"] == code
+    claims = result.run.decode(world.attacker.stolen["access_token"]).claims
+    assert claims["sub"] == "u-1001" and claims["client_id"] == "photo-printz"
+    (photos,) = exchanges(result, "/api/photos", Party.ATTACKER)
+    assert photos.response.status == 200
+
+
+def test_consent_page_refuses_to_be_framed(keys):
+    result = run(CLICKJACKING, keys, defended=True)
+    world = result.world
+    framed = result.run.framed
+    assert not framed.rendered
+    assert framed.response.headers["x-frame-options"] == "DENY"
+    assert framed.response.headers["content-security-policy"] == (
+        "frame-ancestors 'none'"
+    )
+    assert framed.reason == (
+        "Refused to frame 'https://auth.playground.test/authorize' because an "
+        "ancestor violates the following Content Security Policy directive: "
+        "\"frame-ancestors 'none'\"."
+    )
+    # Alice's click went to Mallory's own button; nothing reached the AS.
+    assert [e.request.method for e in exchanges(result, "/authorize")][-1] == "GET"
+    assert exchanges(result, "/win")[-1].receiver == Party.ATTACKER
+    assert not world.store.has_consent("u-1001", "photo-printz", "basic")
+    assert exchanges(result, "/token", Party.ATTACKER) == []
