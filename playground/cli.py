@@ -40,7 +40,11 @@ def _weakness_help() -> str:
         lines.append(f"  {weakness.name}")
         description = f"{weakness.description} ({weakness.spec})"
         lines += textwrap.wrap(
-            description, width=56, initial_indent="      ", subsequent_indent="      "
+            description,
+            width=56,
+            initial_indent="      ",
+            subsequent_indent="      ",
+            break_on_hyphens=False,
         )
     return "\n".join(lines).replace("%", "%%")
 
