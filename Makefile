@@ -19,7 +19,7 @@ $(TEST_STAMP): pyproject.toml | $(PY)
 	touch $@ $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/oauth-playground serve
+	$(VENV)/bin/oauth-playground ui
 
 serve: $(STAMP)
 	$(VENV)/bin/oauth-playground serve

@@ -211,10 +211,114 @@ def _run_run(args: argparse.Namespace) -> int:
     return 0 if result.passed else 1
 
 
+def streamlit_command(
+    port: int = 8501,
+    host: str = "127.0.0.1",
+    *,
+    python: str | None = None,
+    app: Path | None = None,
+) -> list[str]:
+    """The `streamlit run` command line for the playground app.
+
+    Headless and without usage statistics; bound to `host`, loopback unless
+    the instructor asks for more (the app holds demo secrets).
+    """
+    app = app or Path(__file__).resolve().parent / "ui" / "app.py"
+    return [
+        python or sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(Path(app).resolve()),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+    ]
+
+
+def _add_ui(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "ui",
+        help="start the Streamlit playground in your browser",
+        description="Start the Streamlit playground: step through lessons,\n"
+        "decode tokens, try PKCE. Open the printed URL; Ctrl-C stops it.",
+        formatter_class=argparse.RawTextHelpFormatter,
+    )
+    parser.add_argument(
+        "--port", type=_port, default=8501, help="port (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: %(default)s, this machine only;\n"
+        "0.0.0.0 shows it to the classroom's network)",
+    )
+    parser.add_argument(
+        "--lessons",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="lesson folder (default: ./lessons)",
+    )
+    parser.set_defaults(run=_run_ui)
+
+
+def _run_ui(args: argparse.Namespace) -> int:
+    import os
+    import signal
+    import subprocess
+
+    from .ui.lesson_session import LESSONS_DIR_ENV  # no Streamlit import here
+
+    env = dict(os.environ)
+    if args.lessons is not None:
+        if not args.lessons.is_dir():
+            print(f"error: no lesson folder {args.lessons}", file=sys.stderr)
+            return 2
+        env[LESSONS_DIR_ENV] = str(args.lessons.resolve())
+    command = streamlit_command(args.port, args.host)
+    print(f"OAuth Playground on http://{args.host}:{args.port}/ (Ctrl-C stops it)")
+    # Streamlit runs in its own session, so one Ctrl-C reaches it exactly once:
+    # forwarded from here, not also straight from the terminal.
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    previous = signal.signal(
+        signal.SIGTERM, lambda *_: process.send_signal(signal.SIGTERM)
+    )
+    try:
+        try:
+            return _exit_code(process.wait())
+        except KeyboardInterrupt:
+            process.send_signal(signal.SIGINT)  # Streamlit's own clean shutdown
+            try:
+                return _exit_code(process.wait(timeout=STOP_TIMEOUT))
+            except (KeyboardInterrupt, subprocess.TimeoutExpired):
+                process.terminate()
+                return _exit_code(process.wait())
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+STOP_TIMEOUT = 10.0  # seconds Streamlit gets to stop after Ctrl-C
+
+
+def _exit_code(returncode: int) -> int:
+    """A child killed by signal N exits the shell way: 128 + N."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
 COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_serve,
     _add_lessons,
     _add_run,
+    _add_ui,
 )
 
 

@@ -13,20 +13,39 @@ from playground.ui import state
 
 PAGES = Path(__file__).resolve().parent / "pages"
 
-st.set_page_config(page_title="OAuth Playground", page_icon="🔐", layout="wide")
+st.set_page_config(
+    page_title="OAuth Playground", page_icon=":material/lock:", layout="wide"
+)
 state.init()
 
 navigation = st.navigation(
     {
         "Learn": [
-            st.Page(PAGES / "lessons.py", title="Lessons", icon="📖", default=True),
-            st.Page(PAGES / "which_grant.py", title="Which grant?", icon="🧭"),
-            st.Page(PAGES / "glossary.py", title="Glossary", icon="📚"),
+            st.Page(
+                PAGES / "lessons.py",
+                title="Lessons",
+                icon=":material/menu_book:",
+                default=True,
+            ),
+            st.Page(
+                PAGES / "which_grant.py",
+                title="Which grant?",
+                icon=":material/explore:",
+            ),
+            st.Page(
+                PAGES / "glossary.py", title="Glossary", icon=":material/dictionary:"
+            ),
         ],
         "Tools": [
-            st.Page(PAGES / "jwt_workbench.py", title="JWT workbench", icon="🔑"),
-            st.Page(PAGES / "pkce_lab.py", title="PKCE lab", icon="🧪"),
-            st.Page(PAGES / "request_builder.py", title="Request builder", icon="📨"),
+            st.Page(
+                PAGES / "jwt_workbench.py", title="JWT workbench", icon=":material/key:"
+            ),
+            st.Page(PAGES / "pkce_lab.py", title="PKCE lab", icon=":material/science:"),
+            st.Page(
+                PAGES / "request_builder.py",
+                title="Request builder",
+                icon=":material/send:",
+            ),
         ],
     }
 )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from playground.ui.lesson_session import LESSONS_DIR_ENV, LessonMemo
 from playground.world import WorldKeys
 
 # session_state keys
@@ -19,8 +20,9 @@ LESSON = "lesson"  # str path of the selected lesson file
 STEP = "step"  # int: how many steps have run (0 = none yet)
 WEAKNESSES = "weaknesses"  # list[str]: switches the instructor turned on
 LESSONS_DIR = "lessons_dir"  # str: the folder lessons are discovered in
-
-LESSONS_DIR_ENV = "OAUTH_PLAYGROUND_LESSONS"
+LESSON_MEMO = "lesson_memo"  # LessonMemo: this session's loaded lessons and replays
+LESSON_LENGTH = "lesson_length"  # int | None: steps in the lesson on screen
+DEFENDED = "defended"  # bool toggle: an attack lesson runs with its weakness off
 
 
 def default_lessons_dir() -> Path:
@@ -41,6 +43,13 @@ def init() -> None:
     st.session_state.setdefault(STEP, 0)
     st.session_state.setdefault(WEAKNESSES, [])
     st.session_state.setdefault(LESSONS_DIR, str(default_lessons_dir()))
+    if LESSON_MEMO not in st.session_state:
+        st.session_state[LESSON_MEMO] = LessonMemo()
+
+
+def weakness_key(name: str) -> str:
+    """The toggle key of one weakness switch on the Lessons page."""
+    return f"weakness:{name}"
 
 
 def world_keys() -> WorldKeys:
