@@ -133,7 +133,9 @@ def _run_lessons(args: argparse.Namespace) -> int:
             print(f"{name}  BROKEN: {entry.error}")
             continue
         lesson = entry.lesson
-        needs = f"  weakness: {lesson.weakness}" if lesson.weakness else ""
+        needs = (
+            f"  needs: {', '.join(lesson.weaknesses)}" if lesson.weaknesses else ""
+        )
         print(f"{name}  {lesson.title}  [{lesson.kind}, {lesson.level}]{needs}")
     return 0
 

@@ -256,3 +256,24 @@ def test_jwt_panel_judges_each_token_as_of_its_own_step(keys):
     assert later.run.decode(issued.token).verification.exception == (
         "ExpiredSignatureError"
     )
+
+
+def test_lessons_command_lists_attacks_with_the_weaknesses_they_need(capsys):
+    assert main(["lessons"]) == 0
+    out = capsys.readouterr().out
+    line = next(row for row in out.splitlines() if "03_redirect_uri_prefix" in row)
+    assert line.startswith("attacks/") and "[attack, " in line
+    assert line.endswith("needs: as.loose_redirect_uri, client.open_redirect")
+
+
+def test_every_weakness_has_an_attack_lesson_that_exploits_it():
+    from mock_servers.weaknesses import REGISTRY
+
+    needed = {
+        name
+        for entry in discover(LESSONS)
+        if entry.lesson is not None and entry.lesson.kind == "attack"
+        for name in entry.lesson.weaknesses
+    }
+    assert needed == {weakness.name for weakness in REGISTRY}
+    assert not [entry.path for entry in discover(LESSONS) if entry.lesson is None]
