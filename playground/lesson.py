@@ -375,14 +375,28 @@ def _error_in(path: Path | None, error: BaseException, step: Step | None = None)
         path=str(path) if path else "<lesson>",
         line=line,
         message=f"{type(error).__name__}: {error}",
-        traceback=_format_exception(error),
+        traceback=_format_exception(error, path),
         step=step.number if step else None,
         step_title=step.title if step else "",
     )
 
 
-def _format_exception(error: BaseException) -> str:
-    return "".join(traceback.format_exception(type(error), error, error.__traceback__))
+def _format_exception(error: BaseException, path: Path | None = None) -> str:
+    """The traceback a student needs: from their lesson file's first frame on
+    (the engine's own frames above it are noise); a syntax error is just the
+    offending line and its caret."""
+    if isinstance(error, SyntaxError):
+        return "".join(traceback.format_exception_only(type(error), error))
+    frames = traceback.extract_tb(error.__traceback__)
+    if path is not None:
+        ours = [i for i, f in enumerate(frames) if Path(f.filename).resolve() == path]
+        if ours:
+            frames = traceback.StackSummary.from_list(frames[ours[0] :])
+    return (
+        "Traceback (most recent call last):\n"
+        + "".join(traceback.format_list(frames))
+        + "".join(traceback.format_exception_only(type(error), error))
+    )
 
 
 @dataclass(frozen=True)
