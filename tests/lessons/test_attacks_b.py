@@ -4,19 +4,14 @@ nothing the weakness would have given away reaches the attacker."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import jwt
 import pytest
 
-from playground.cli import main
 from playground.exchange import Exchange, Party
-from playground.lesson import LessonResult, load_lesson, run_lesson
-from playground.world import WorldKeys
-
-ATTACKS = Path(__file__).resolve().parents[2] / "lessons" / "attacks"
+from playground.lesson import LessonResult
+from tests.lessons.attack_runs import body, run
 
 IMPLICIT = "05_implicit_token_leakage.py"
 PHISHING = "06_password_phishing_lookalike.py"
@@ -54,13 +49,6 @@ ALICE = "u-1001"
 ALICES_PHOTOS = ["Tea party", "Croquet lawn"]
 
 
-def run(name: str, keys: WorldKeys, *, defended: bool) -> LessonResult:
-    result = run_lesson(load_lesson(ATTACKS / name), defended=defended, keys=keys)
-    assert result.error is None, result.error
-    assert result.passed, [c.description for c in result.checks if not c.passed]
-    return result
-
-
 def sent(
     result: LessonResult, sender: Party, host: str, path: str | None = None
 ) -> list[Exchange]:
@@ -73,10 +61,6 @@ def sent(
     ]
 
 
-def body(exchange: Exchange) -> dict:
-    return json.loads(exchange.response.body)
-
-
 def bearer(exchange: Exchange) -> str:
     return (exchange.request.header("Authorization") or "").removeprefix("Bearer ")
 
@@ -87,36 +71,6 @@ def shown(result: LessonResult, label_part: str) -> str:
 
 
 # -- every lesson of this file ---------------------------------------------------
-
-
-@pytest.mark.parametrize("name", ALL)
-def test_attack_lesson_declares_its_weakness_and_a_cited_defence(name):
-    lesson = load_lesson(ATTACKS / name)
-    assert lesson.kind == "attack"
-    assert lesson.weaknesses == (WEAKNESSES[name],)
-    assert lesson.summary
-    assert "RFC" in lesson.defence
-    assert 4 <= len(lesson.steps) <= 7
-    assert all(step.narrative for step in lesson.steps)
-
-
-@pytest.mark.parametrize("name", ALL)
-@pytest.mark.parametrize("defended", [False, True], ids=["attack", "defended"])
-def test_lesson_passes_both_ways(name, defended, keys):
-    result = run(name, keys, defended=defended)
-    assert result.steps_run == len(result.lesson.steps)
-    assert (WEAKNESSES[name] in result.world.weaknesses) is not defended
-
-
-@pytest.mark.parametrize("name", ALL)
-def test_cli_runs_exit_0_both_ways(name, capsys):
-    path = str(ATTACKS / name)
-    assert main(["run", path]) == 0
-    assert main(["run", path, "--defended"]) == 0
-    out = capsys.readouterr().out
-    assert f"Weaknesses on: {WEAKNESSES[name]}" in out
-    assert "Weaknesses on: none (secure defaults)" in out
-    assert "How to defend" in out
 
 
 # -- 05: implicit token leakage and token injection ------------------------------

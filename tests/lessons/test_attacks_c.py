@@ -6,18 +6,16 @@ nothing of value reaches the attacker."""
 from __future__ import annotations
 
 import base64
-import json
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
-from playground.cli import main
-from playground.exchange import Exchange, Party
-from playground.lesson import LessonResult, load_lesson, run_lesson
-from playground.world import WorldKeys
-
-ATTACKS = Path(__file__).resolve().parents[2] / "lessons" / "attacks"
+from playground.exchange import Party
+from tests.lessons.attack_runs import (
+    body,
+    exchanges,
+    location_params,
+    run,
+    spent_by_attacker,
+)
 
 DOWNGRADE = "09a_pkce_downgrade.py"
 PLAIN = "09b_pkce_plain_method.py"
@@ -41,74 +39,7 @@ ATTACKER = "https://attacker.playground.test"
 ALICES_PHOTOS = ["p-1", "p-2"]
 
 
-def run(name: str, keys: WorldKeys, *, defended: bool) -> LessonResult:
-    result = run_lesson(load_lesson(ATTACKS / name), defended=defended, keys=keys)
-    assert result.error is None, result.error
-    assert result.passed, [c.description for c in result.checks if not c.passed]
-    return result
-
-
-def exchanges(result: LessonResult, path: str, sender: Party | None = None):
-    return [
-        e
-        for e in result.world.transcript.exchanges
-        if urlsplit(e.request.url).path == path
-        and (sender is None or e.sender == sender)
-    ]
-
-
-def location_params(exchange: Exchange) -> dict[str, str]:
-    parts = urlsplit(exchange.response.header("Location") or "")
-    params = parse_qs(parts.query) | parse_qs(parts.fragment)
-    return {key: values[0] for key, values in params.items()}
-
-
-def body(exchange: Exchange) -> dict:
-    return json.loads(exchange.response.body)
-
-
-def spent_by_attacker(result: LessonResult) -> list[Exchange]:
-    """Attacker-sent token or API requests that succeeded."""
-    return [
-        e
-        for e in result.world.transcript.exchanges
-        if e.sender == Party.ATTACKER
-        and (e.receiver == Party.RESOURCE_SERVER or e.request.target == "/token")
-        and 200 <= e.response.status < 300
-    ]
-
-
 # -- every lesson ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", ALL)
-def test_attack_lesson_declares_its_weakness_and_defence(name):
-    lesson = load_lesson(ATTACKS / name)
-    assert lesson.kind == "attack"
-    assert lesson.level in ("intermediate", "advanced")
-    assert lesson.weaknesses == WEAKNESSES[name]
-    assert lesson.summary
-    assert 4 <= len(lesson.steps) <= 7
-    assert all(step.narrative for step in lesson.steps)
-    assert "RFC" in lesson.defence
-
-
-@pytest.mark.parametrize("name", ALL)
-@pytest.mark.parametrize("defended", [False, True], ids=["attack", "defended"])
-def test_attack_lesson_tells_its_story_both_ways(name, defended, keys):
-    result = run(name, keys, defended=defended)
-    assert result.steps_run == len(result.lesson.steps)
-    assert result.run.weakness_on is not defended
-    assert set(result.weaknesses) == (set() if defended else set(WEAKNESSES[name]))
-
-
-@pytest.mark.parametrize("name", [n for n in ALL if n != DOWNGRADE])
-def test_defended_run_leaks_nothing_to_the_attacker(name, keys):
-    result = run(name, keys, defended=True)
-    attacker = result.world.attacker
-    assert attacker.secrets_received() == []
-    assert attacker.stolen == {}
-    assert spent_by_attacker(result) == []
 
 
 def test_defended_pkce_downgrade_leaves_the_attacker_a_useless_code(keys):
@@ -119,20 +50,6 @@ def test_defended_pkce_downgrade_leaves_the_attacker_a_useless_code(keys):
     assert [item.name for item in attacker.secrets_received()] == ["code"]
     assert attacker.stolen == {}
     assert spent_by_attacker(result) == []
-
-
-@pytest.mark.parametrize("name", ALL)
-def test_cli_runs_the_attack_and_the_defence(name, capsys):
-    path = str(ATTACKS / name)
-    assert main(["run", path]) == 0
-    attack = capsys.readouterr().out
-    assert main(["run", path, "--defended"]) == 0
-    defended = capsys.readouterr().out
-    assert f"Weaknesses on: {', '.join(WEAKNESSES[name])}" in attack
-    assert "Weaknesses on: none (secure defaults)" in defended
-    for out in (attack, defended):
-        assert "[FAIL]" not in out
-        assert "How to defend" in out
 
 
 # -- 09a: PKCE downgrade (RFC 7636 4.6, RFC 9700 2.1.1) ---------------------------

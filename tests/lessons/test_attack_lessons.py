@@ -1,0 +1,74 @@
+"""Every attack lesson: declared like one, honest both ways, runnable from the
+CLI, and in its defended run nothing of value reaches the attacker."""
+
+from __future__ import annotations
+
+import pytest
+
+from playground.cli import main
+from playground.lesson import load_lesson
+from tests.lessons.attack_runs import ATTACKS, run, spent_by_attacker
+
+ALL = sorted(path.name for path in ATTACKS.glob("*.py"))
+
+# Lessons whose premise leaks something in both runs (the weakness decides
+# what the attacker can do with it); their own tests pin what happens.
+LEAKED_EITHER_WAY = {
+    "05_implicit_token_leakage.py",  # part one: a token in a URL, via Referer
+    "06_password_phishing_lookalike.py",  # the password typed into the look-alike
+    "07_refresh_token_theft.py",  # the refresh token an XSS sends home
+    "08a_jwt_alg_none.py",  # Mallory's own token, used for her own data
+    "08c_jwt_no_signature_check.py",  # likewise
+    "08d_jwt_expired.py",  # Alice's leaked (soon expired) token
+    "09a_pkce_downgrade.py",  # the intercepted code; PKCE denies the tokens
+}
+
+
+def test_there_is_an_attack_lesson_for_each_scenario():
+    assert len(ALL) >= 12
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_attack_lesson_declares_its_weakness_and_a_cited_defence(name):
+    lesson = load_lesson(ATTACKS / name)
+    assert lesson.kind == "attack"
+    assert lesson.level in ("intermediate", "advanced")
+    assert lesson.weaknesses
+    assert lesson.summary
+    assert "RFC" in lesson.defence
+    assert 4 <= len(lesson.steps) <= 7
+    assert all(step.narrative for step in lesson.steps)
+
+
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("defended", [False, True], ids=["attack", "defended"])
+def test_attack_lesson_tells_its_story_both_ways(name, defended, keys):
+    result = run(name, keys, defended=defended)
+    assert result.steps_run == len(result.lesson.steps)
+    assert result.run.weakness_on is not defended
+    expected = set() if defended else set(result.lesson.weaknesses)
+    assert set(result.weaknesses) == expected
+
+
+@pytest.mark.parametrize("name", sorted(set(ALL) - LEAKED_EITHER_WAY))
+def test_defended_run_leaks_nothing_to_the_attacker(name, keys):
+    result = run(name, keys, defended=True)
+    attacker = result.world.attacker
+    assert attacker.secrets_received() == []
+    assert attacker.stolen == {}
+    assert spent_by_attacker(result) == []
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_cli_runs_the_attack_and_the_defence(name, capsys):
+    path = str(ATTACKS / name)
+    assert main(["run", path]) == 0
+    attack = capsys.readouterr().out
+    assert main(["run", path, "--defended"]) == 0
+    defended = capsys.readouterr().out
+    lesson = load_lesson(ATTACKS / name)
+    assert f"Weaknesses on: {', '.join(lesson.weaknesses)}" in attack
+    assert "Weaknesses on: none (secure defaults)" in defended
+    for out in (attack, defended):
+        assert "[FAIL]" not in out
+        assert "How to defend" in out
