@@ -11,14 +11,7 @@ CSRF = "01_csrf_missing_state.py"
 INTERCEPTION = "02_code_interception_native_app.py"
 REDIRECT = "03_redirect_uri_prefix_and_open_redirect.py"
 REPLAY = "04_authorization_code_replay.py"
-ALL = (CSRF, INTERCEPTION, REDIRECT, REPLAY)
 
-WEAKNESSES = {
-    CSRF: ("client.skip_state_check",),
-    INTERCEPTION: ("as.pkce_optional",),
-    REDIRECT: ("as.loose_redirect_uri", "client.open_redirect"),
-    REPLAY: ("as.allow_code_reuse",),
-}
 
 CLIENT = "https://client.playground.test"
 ATTACKER = "https://attacker.playground.test"

@@ -21,27 +21,7 @@ KEY_CONFUSION = "08b_jwt_key_confusion.py"
 NO_SIGNATURE = "08c_jwt_no_signature_check.py"
 EXPIRED = "08d_jwt_expired.py"
 AUDIENCE = "08e_jwt_other_audience.py"
-ALL = (
-    IMPLICIT,
-    PHISHING,
-    REFRESH,
-    ALG_NONE,
-    KEY_CONFUSION,
-    NO_SIGNATURE,
-    EXPIRED,
-    AUDIENCE,
-)
 
-WEAKNESSES = {
-    IMPLICIT: "client.accept_any_token",
-    PHISHING: "as.password_grant_any_client",
-    REFRESH: "as.refresh_no_rotation",
-    ALG_NONE: "rs.accept_alg_none",
-    KEY_CONFUSION: "rs.allow_hs256_key_confusion",
-    NO_SIGNATURE: "rs.skip_signature_check",
-    EXPIRED: "rs.skip_expiry_check",
-    AUDIENCE: "rs.skip_audience_check",
-}
 
 API = "api.playground.test"
 AUTH = "auth.playground.test"

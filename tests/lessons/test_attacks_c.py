@@ -22,15 +22,7 @@ PLAIN = "09b_pkce_plain_method.py"
 MIX_UP = "10_mix_up.py"
 SCOPE_UPGRADE = "11_scope_upgrade_on_refresh.py"
 CLICKJACKING = "12_clickjacking_consent.py"
-ALL = (DOWNGRADE, PLAIN, MIX_UP, SCOPE_UPGRADE, CLICKJACKING)
 
-WEAKNESSES = {
-    DOWNGRADE: ("as.pkce_optional",),
-    PLAIN: ("as.allow_plain_pkce",),
-    MIX_UP: ("client.skip_iss_check",),
-    SCOPE_UPGRADE: ("as.refresh_scope_upgrade",),
-    CLICKJACKING: ("as.allow_framing",),
-}
 
 ISSUER = "https://auth.playground.test"
 ATTACKER_AS = "https://as.attacker.playground.test"
