@@ -37,6 +37,8 @@ format: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(PY) bench/lesson_flow.py
+	$(PY) bench/ui_next.py
+	$(PY) bench/ui_cold_start.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
