@@ -133,9 +133,7 @@ def _run_lessons(args: argparse.Namespace) -> int:
             print(f"{name}  BROKEN: {entry.error}")
             continue
         lesson = entry.lesson
-        needs = (
-            f"  needs: {', '.join(lesson.weaknesses)}" if lesson.weaknesses else ""
-        )
+        needs = f"  needs: {', '.join(lesson.weaknesses)}" if lesson.weaknesses else ""
         print(f"{name}  {lesson.title}  [{lesson.kind}, {lesson.level}]{needs}")
     return 0
 
