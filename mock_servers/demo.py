@@ -8,6 +8,7 @@ immutable; `populate` builds fresh, mutable copies for one world's store.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from .keys import SigningKey
@@ -15,14 +16,16 @@ from .models import Client, User
 from .store import Store
 from .weaknesses import Weaknesses
 
-SCOPES: dict[str, str] = {
-    "basic": "See your name and city",
-    "email": "See your email address",
-    "photos.read": "View your photos",
-    "openid": "Sign you in with your account (OpenID Connect)",
-    "profile": "See your profile (name)",
-    "offline_access": "Keep access while you are away (refresh token)",
-}
+SCOPES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "basic": "See your name and city",
+        "email": "See your email address",
+        "photos.read": "View your photos",
+        "openid": "Sign you in with your account (OpenID Connect)",
+        "profile": "See your profile (name)",
+        "offline_access": "Keep access while you are away (refresh token)",
+    }
+)
 
 CLIENT_HOST = "https://client.playground.test"
 

@@ -19,7 +19,7 @@ from authlib.oidc.core import AuthorizationCodeMixin
 from .clock import Clock
 from .weaknesses import Weaknesses
 
-LOOPBACK_HOSTS = {"127.0.0.1", "[::1]", "::1"}
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "[::1]", "::1"})
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from .settings import ResourceServerSettings
 
 # RFC 9068 4: the RS MUST verify that the typ header is "at+jwt"; that stops an
 # ID token (or any other JWT from the same issuer) being used as an access token.
-ACCESS_TOKEN_TYPES = {"at+jwt", "application/at+jwt"}
-REQUIRED_CLAIMS = ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"]
+ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
+REQUIRED_CLAIMS = ("iss", "exp", "aud", "sub", "client_id", "iat", "jti")
 
 
 class TokenRejected(Exception):
@@ -100,7 +100,7 @@ class JWTValidator:
                     "verify_exp": False,
                     "verify_iat": False,
                     "verify_nbf": False,
-                    "require": REQUIRED_CLAIMS,
+                    "require": list(REQUIRED_CLAIMS),
                 },
             )
         except jwt.PyJWTError as error:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from types import MappingProxyType
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,9 @@ REGISTRY: tuple[Weakness, ...] = (
     ),
 )
 
-BY_NAME: dict[str, Weakness] = {weakness.name: weakness for weakness in REGISTRY}
+BY_NAME: MappingProxyType[str, Weakness] = MappingProxyType(
+    {weakness.name: weakness for weakness in REGISTRY}
+)
 
 
 class UnknownWeaknessError(ValueError):

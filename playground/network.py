@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
+from types import MappingProxyType
 from typing import Any
 
 import httpx
@@ -20,12 +21,14 @@ from .exchange import Channel, Exchange, HttpRequest, HttpResponse, Party
 from .transcript import Transcript
 
 WSGIApp = Callable[..., Any]
-USER_AGENTS = {
-    Party.BROWSER: "Mozilla/5.0 (OAuth Playground browser)",
-    Party.CLIENT: "OAuth-Playground-Client/1.0",
-    Party.RESOURCE_SERVER: "PhotosAPI/1.0 (OAuth Playground resource server)",
-    Party.ATTACKER: "EvilBot/6.6 (OAuth Playground attacker)",
-}
+USER_AGENTS = MappingProxyType(
+    {
+        Party.BROWSER: "Mozilla/5.0 (OAuth Playground browser)",
+        Party.CLIENT: "OAuth-Playground-Client/1.0",
+        Party.RESOURCE_SERVER: "PhotosAPI/1.0 (OAuth Playground resource server)",
+        Party.ATTACKER: "EvilBot/6.6 (OAuth Playground attacker)",
+    }
+)
 
 
 class UnknownHostError(httpx.ConnectError):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from types import MappingProxyType
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
@@ -24,7 +25,7 @@ from ..network import Network
 
 # A frame has no address bar to show a redirect in: it follows them itself.
 MAX_FRAME_REDIRECTS = 5
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+_DEFAULT_PORTS = MappingProxyType({"http": 80, "https": 443})
 _SCHEME_SOURCE = re.compile(r"^[a-z][a-z0-9+.-]*:$")
 _HOST_SOURCE = re.compile(
     r"^(?:(?P<scheme>[a-z][a-z0-9+.-]*)://)?"
