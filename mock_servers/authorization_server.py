@@ -35,7 +35,7 @@ from .grants import (
     RefreshTokenGrant,
 )
 from .metadata import authorization_server_metadata, openid_configuration
-from .models import Token, User
+from .models import Client, Token, User
 from .openid import OpenIDCode, UserInfoEndpoint
 from .pkce import CodeChallenge
 from .sessions import ClockedSessionInterface
@@ -77,15 +77,19 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
         self.issuer_parameter = Issuer(settings.issuer)
         self.register_extension(self.issuer_parameter)
 
-    def record(self, name: str, client_id: str | None, user: str | None, detail=""):
+    def record(
+        self, name: str, client_id: str | None, user: str | None, detail: str = ""
+    ) -> None:
         self.settings.events.record(
             Event(self.settings.clock.now(), name, SERVER_NAME, client_id, user, detail)
         )
 
-    def query_client(self, client_id: str):
+    def query_client(self, client_id: str) -> Client | None:
         return self.settings.store.client(client_id)
 
-    def authenticate_client(self, request: Any, methods: list[str], endpoint="token"):
+    def authenticate_client(
+        self, request: Any, methods: list[str], endpoint: str = "token"
+    ) -> Client:
         try:
             return super().authenticate_client(request, methods, endpoint)
         except InvalidClientError as error:

@@ -28,7 +28,9 @@ class RevocationEndpoint(_RevocationEndpoint):
         super().__init__()
         self.settings = settings
 
-    def query_token(self, token_string: str, token_type_hint: str | None):
+    def query_token(
+        self, token_string: str, token_type_hint: str | None
+    ) -> PresentedToken | None:
         return self.settings.store.find_token(token_string, token_type_hint)
 
     def revoke_token(self, token: PresentedToken, request: Any) -> None:
@@ -60,10 +62,14 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
         super().__init__()
         self.settings = settings
 
-    def query_token(self, token_string: str, token_type_hint: str | None):
+    def query_token(
+        self, token_string: str, token_type_hint: str | None
+    ) -> PresentedToken | None:
         return self.settings.store.find_token(token_string, token_type_hint)
 
-    def check_permission(self, token: PresentedToken, client: Any, request: Any):
+    def check_permission(
+        self, token: PresentedToken, client: Any, request: Any
+    ) -> bool:
         # The resource server may introspect any token; a client only its own.
         return client.can_introspect or token.check_client(client)
 

@@ -34,7 +34,9 @@ class _SettingsMixin:
     def settings(self) -> AuthorizationServerSettings:
         return self.server.settings
 
-    def record(self, name: str, client_id: str | None, user: str | None, detail=""):
+    def record(
+        self, name: str, client_id: str | None, user: str | None, detail: str = ""
+    ) -> None:
         self.settings.events.record(
             Event(
                 time=self.settings.clock.now(),

@@ -21,8 +21,13 @@ from typing import Any
 
 import jwt
 
+from mock_servers.clock import Clock
 from mock_servers.weaknesses import lookup
 
+from .actors.attacker import Attacker
+from .actors.browser import Browser
+from .actors.oauth_client import OAuthClient
+from .actors.web_client import WebClient
 from .exchange import Exchange, HttpRequest
 from .jwt_view import DecodedJwt
 from .jwt_view import decode as decode_jwt
@@ -150,39 +155,39 @@ class LessonRun:
 
     # the parties
     @property
-    def browser(self):
+    def browser(self) -> Browser:
         return self.world.browser
 
     @property
-    def web_client(self):
+    def web_client(self) -> WebClient:
         return self.world.web_client
 
     @property
-    def spa(self):
+    def spa(self) -> OAuthClient:
         return self.world.spa
 
     @property
-    def native_app(self):
+    def native_app(self) -> OAuthClient:
         return self.world.native_app
 
     @property
-    def service(self):
+    def service(self) -> OAuthClient:
         return self.world.service
 
     @property
-    def first_party_app(self):
+    def first_party_app(self) -> OAuthClient:
         return self.world.first_party_app
 
     @property
-    def legacy_app(self):
+    def legacy_app(self) -> OAuthClient:
         return self.world.legacy_app
 
     @property
-    def clock(self):
+    def clock(self) -> Clock:
         return self.world.clock
 
     @property
-    def attacker(self):
+    def attacker(self) -> Attacker:
         return self.world.attacker
 
     @property

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from urllib.parse import urlsplit
 
+import httpx
 from flask import Flask
 
 from mock_servers.clock import Clock
@@ -23,8 +24,10 @@ from mock_servers.deployment import (
     PRIVATE_KEY_JWT_CLIENT,
     build_deployment,
 )
+from mock_servers.events import EventLog
 from mock_servers.keys import SigningKey, generate_signing_key
 from mock_servers.settings import TokenFormat, TokenValidation
+from mock_servers.store import Store
 
 from .actors.attacker import ATTACKER_AS_URL, Attacker
 from .actors.browser import Browser
@@ -229,7 +232,7 @@ class World:
         of validating JWTs locally; it reads this per request."""
         self.deployment.rs_settings.validation = "introspection" if on else "jwt"
 
-    def introspect(self, token: str, hint: str = "access_token"):
+    def introspect(self, token: str, hint: str = "access_token") -> httpx.Response:
         """The photos API's own introspection call, with its own credentials."""
         settings = self.deployment.rs_settings
         return settings.authorization_server.post(
@@ -242,9 +245,9 @@ class World:
         )
 
     @property
-    def store(self):
+    def store(self) -> Store:
         return self.deployment.store
 
     @property
-    def events(self):
+    def events(self) -> EventLog:
         return self.deployment.events

@@ -124,7 +124,9 @@ class OAuthClient:
             data["code_verifier"] = verifier
         return self.token_request(data)
 
-    def refresh(self, refresh_token: str | None = None, scope: str | None = None):
+    def refresh(
+        self, refresh_token: str | None = None, scope: str | None = None
+    ) -> httpx.Response:
         data = {
             "grant_type": "refresh_token",
             "refresh_token": refresh_token or self.tokens.get("refresh_token", ""),
@@ -162,7 +164,9 @@ class OAuthClient:
         return self.http.post(f"{self.issuer}/revoke", data=form, auth=auth)
 
     # the protected resources
-    def call_api(self, path: str = "/api/user", access_token: str | None = None):
+    def call_api(
+        self, path: str = "/api/user", access_token: str | None = None
+    ) -> httpx.Response:
         token = access_token or self.tokens.get("access_token", "")
         return self.http.get(
             f"{self.api_url}{path}", headers={"Authorization": f"Bearer {token}"}

@@ -36,7 +36,14 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 </main></body></html>"""
 
 
-def _page(page_id: str, title: str, *lines: str, photos=None, link=None, status=200):
+def _page(
+    page_id: str,
+    title: str,
+    *lines: str,
+    photos: list[dict[str, str]] | None = None,
+    link: str | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     html = render_template_string(
         _PAGE, page_id=page_id, title=title, lines=lines, photos=photos, link=link
     )
