@@ -11,10 +11,12 @@ import hmac
 from typing import Any
 from urllib.parse import urlsplit
 
+import jwt
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidClientError
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, Response, jsonify, redirect, request, session
 
@@ -137,15 +139,11 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
 
 
 def _basic_username(request: Any) -> str | None:
-    from authlib.oauth2.rfc6749.util import extract_basic_authorization
-
     client_id, _ = extract_basic_authorization(request.headers)
     return client_id
 
 
 def _jti(access_token: str) -> str | None:
-    import jwt
-
     try:
         return jwt.decode(access_token, options={"verify_signature": False}).get("jti")
     except jwt.PyJWTError:
