@@ -33,6 +33,15 @@ ADVANCED_LESSONS = (PASSWORD, INTROSPECTION, OPENID, CLIENT_AUTH)
 ALL = GRANT_LESSONS + ADVANCED_LESSONS
 
 # (sender, receiver, channel, method, path, status), in transcript order.
+
+# Alice at the authorization server: the sign-in page, her password, the
+# consent page, Approve (a 302 back to the client with the code).
+SIGN_IN_AND_APPROVE = [
+    (BROWSER, AS, FRONT, "GET", "/authorize", 200),
+    (BROWSER, AS, FRONT, "POST", "/login", 302),
+    (BROWSER, AS, FRONT, "GET", "/authorize", 200),
+    (BROWSER, AS, FRONT, "POST", "/authorize", 302),
+]
 GRANT_EXCHANGES = {
     CLIENT_CREDENTIALS: [
         (CLIENT, AS, BACK, "POST", "/token", 200),
@@ -43,10 +52,7 @@ GRANT_EXCHANGES = {
     ],
     AUTHORIZATION_CODE: [
         (BROWSER, CLIENT, FRONT, "GET", "/login", 302),
-        (BROWSER, AS, FRONT, "GET", "/authorize", 200),
-        (BROWSER, AS, FRONT, "POST", "/login", 302),
-        (BROWSER, AS, FRONT, "GET", "/authorize", 200),
-        (BROWSER, AS, FRONT, "POST", "/authorize", 302),
+        *SIGN_IN_AND_APPROVE,
         (BROWSER, CLIENT, FRONT, "GET", "/callback", 200),
         (CLIENT, AS, BACK, "POST", "/token", 200),
         (CLIENT, RS, BACK, "GET", "/api/user", 200),
@@ -54,10 +60,7 @@ GRANT_EXCHANGES = {
         (CLIENT, RS, BACK, "GET", "/api/photos", 200),
     ],
     REFRESH_TOKEN: [
-        (BROWSER, AS, FRONT, "GET", "/authorize", 200),
-        (BROWSER, AS, FRONT, "POST", "/login", 302),
-        (BROWSER, AS, FRONT, "GET", "/authorize", 200),
-        (BROWSER, AS, FRONT, "POST", "/authorize", 302),
+        *SIGN_IN_AND_APPROVE,
         (BROWSER, CLIENT, FRONT, "GET", "/spa/callback", 200),
         (CLIENT, AS, BACK, "POST", "/token", 200),
         (CLIENT, RS, BACK, "GET", "/api/photos", 200),
@@ -70,10 +73,7 @@ GRANT_EXCHANGES = {
         (CLIENT, RS, BACK, "GET", "/api/photos", 200),
     ],
     IMPLICIT: [
-        (BROWSER, AS, FRONT, "GET", "/authorize", 200),
-        (BROWSER, AS, FRONT, "POST", "/login", 302),
-        (BROWSER, AS, FRONT, "GET", "/authorize", 200),
-        (BROWSER, AS, FRONT, "POST", "/authorize", 302),
+        *SIGN_IN_AND_APPROVE,
         (BROWSER, CLIENT, FRONT, "GET", "/legacy/callback", 200),
         (CLIENT, RS, BACK, "GET", "/api/user", 200),
         (RS, AS, BACK, "GET", "/jwks.json", 200),
@@ -93,10 +93,7 @@ ADVANCED_EXCHANGES = {
     ],
     INTROSPECTION: [
         (BROWSER, CLIENT, FRONT, "GET", "/login", 302),
-        (BROWSER, AS, FRONT, "GET", "/authorize", 200),
-        (BROWSER, AS, FRONT, "POST", "/login", 302),
-        (BROWSER, AS, FRONT, "GET", "/authorize", 200),
-        (BROWSER, AS, FRONT, "POST", "/authorize", 302),
+        *SIGN_IN_AND_APPROVE,
         (BROWSER, CLIENT, FRONT, "GET", "/callback", 200),
         (CLIENT, AS, BACK, "POST", "/token", 200),
         (CLIENT, RS, BACK, "GET", "/api/user", 200),
@@ -123,10 +120,7 @@ ADVANCED_EXCHANGES = {
         (CLIENT, AS, BACK, "POST", "/token", 400),
     ],
     OPENID: [
-        (BROWSER, AS, FRONT, "GET", "/authorize", 200),
-        (BROWSER, AS, FRONT, "POST", "/login", 302),
-        (BROWSER, AS, FRONT, "GET", "/authorize", 200),
-        (BROWSER, AS, FRONT, "POST", "/authorize", 302),
+        *SIGN_IN_AND_APPROVE,
         (BROWSER, CLIENT, FRONT, "GET", "/spa/callback", 200),
         (CLIENT, AS, BACK, "POST", "/token", 200),
         (CLIENT, AS, BACK, "GET", "/userinfo", 200),
