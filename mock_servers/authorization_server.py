@@ -95,6 +95,13 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
         try:
             return super().authenticate_client(request, methods, endpoint)
         except InvalidClientError as error:
+            if error.description.startswith("The client cannot authenticate"):
+                # Authlib prints a Python tuple here; say it for a learner.
+                error.description = (
+                    "Client authentication failed; this endpoint accepts "
+                    + ", ".join(methods)
+                    + "."
+                )
             self.record(
                 "client.authentication.failed",
                 request.payload.client_id or _basic_username(request),

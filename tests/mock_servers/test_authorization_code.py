@@ -328,3 +328,13 @@ def test_grant_not_allowed_for_client_is_unauthorized_client(servers):
     )
     assert response.status_code == 400
     assert response.json()["error"] == "unauthorized_client"
+
+
+def test_bad_client_secret_names_the_accepted_methods(servers):
+    response = servers.token(
+        {"grant_type": "authorization_code", "code": "x"}, auth=("photoprint", "nope")
+    )
+    assert response.json()["error_description"] == (
+        "Client authentication failed; this endpoint accepts client_secret_basic, "
+        "client_secret_post, private_key_jwt, none."
+    )
