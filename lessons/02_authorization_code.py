@@ -18,7 +18,7 @@ lesson = Lesson(
 @lesson.step("Alice clicks Sign in on PhotoPrint")
 def open_photoprint(run):
     """
-    Alice's browser opens `https://client.playground.test/login`, a page on
+    Alice's browser opens `https://photoprint.test/login`, a page on
     **PhotoPrint's own server**. PhotoPrint does not ask for her password.
     Instead it answers **302 Found**: a redirect to the authorization
     server's `/authorize` endpoint, the **authorization request** of

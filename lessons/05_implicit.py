@@ -81,7 +81,7 @@ def approve(run):
 @lesson.step("The browser follows: the token sits in the address bar")
 def follow(run):
     """
-    The browser goes to `https://client.playground.test/legacy/callback`.
+    The browser goes to `https://photoprint.test/legacy/callback`.
     Read the request below: `GET /legacy/callback` with **no token**. A
     browser never sends the fragment to the server; only scripts on the page
     can read it. That was the whole idea of the implicit grant: the app's

@@ -160,7 +160,7 @@ def read_assertion(run):
         claims.get("iss") == claims.get("sub") == "print-shop-service",
     )
     run.check(
-        "aud is https://auth.playground.test/token",
+        "aud is https://auth.photos.test/token",
         claims.get("aud") == f"{run.world.issuer}/token",
     )
     run.check(

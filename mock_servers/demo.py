@@ -27,7 +27,7 @@ SCOPES: MappingProxyType[str, str] = MappingProxyType(
     }
 )
 
-CLIENT_HOST = "https://client.playground.test"
+CLIENT_HOST = "https://photoprint.test"
 
 USERS: tuple[User, ...] = (
     User(
@@ -144,7 +144,7 @@ CLIENTS: tuple[DemoClient, ...] = (
         client_type="confidential",
         description="A look-alike client the attacker registered (open "
         "registration): same logo, one letter different.",
-        redirect_uris=("https://attacker.playground.test/callback",),
+        redirect_uris=("https://attacker.test/callback",),
         grant_types=("authorization_code",),
         response_types=("code",),
         scope="basic email photos.read",

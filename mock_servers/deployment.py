@@ -28,8 +28,8 @@ from .settings import (
 from .store import Store
 from .weaknesses import Weaknesses
 
-ISSUER = "https://auth.playground.test"
-API_URL = "https://api.playground.test"
+ISSUER = "https://auth.photos.test"
+API_URL = "https://api.photos.test"
 
 # The client whose key signs its private_key_jwt assertions (RFC 7523).
 PRIVATE_KEY_JWT_CLIENT = "print-shop-service"

@@ -48,14 +48,14 @@ TERMS: tuple[Term, ...] = (
     Term(
         "Authorization server",
         "The server that authenticates the resource owner, asks for consent and "
-        "issues access tokens to the client (here: auth.playground.test).",
+        "issues access tokens to the client (here: auth.photos.test).",
         "RFC 6749 1.1",
         "02_authorization_code.py",
     ),
     Term(
         "Resource server",
         "The server that holds the protected resources and accepts access "
-        "tokens (here: the photos API at api.playground.test).",
+        "tokens (here: the photos API at api.photos.test).",
         "RFC 6749 1.1",
         "01_client_credentials.py",
     ),

@@ -75,7 +75,7 @@ class Network:
         name = url.host.lower()
         found = self._hosts.get(netloc) or self._hosts.get(name)
         if found is None:
-            # "*.attacker.playground.test": a party owning a whole domain.
+            # "*.attacker.test": a party owning a whole domain.
             labels = name.split(".")
             for cut in range(1, len(labels)):
                 found = self._hosts.get("*." + ".".join(labels[cut:]))

@@ -36,8 +36,8 @@ RS = "RS"
 TARGETS: Mapping[str, str] = MappingProxyType({AS: ISSUER, RS: API_URL})
 TARGET_LABELS: Mapping[str, str] = MappingProxyType(
     {
-        AS: "Authorization server (auth.playground.test)",
-        RS: "Resource server: the photos API (api.playground.test)",
+        AS: "Authorization server (auth.photos.test)",
+        RS: "Resource server: the photos API (api.photos.test)",
     }
 )
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")

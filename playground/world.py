@@ -37,8 +37,8 @@ from .exchange import Party
 from .network import Host, Network
 from .transcript import Transcript
 
-CLIENT_URL = "https://client.playground.test"
-ATTACKER_URL = "https://attacker.playground.test"
+CLIENT_URL = "https://photoprint.test"
+ATTACKER_URL = "https://attacker.test"
 # A fixed start for the world's clock, so replays and tests are repeatable.
 DEFAULT_START = 1_798_761_600  # 2027-01-01T00:00:00Z
 NATIVE_PORT = 51004
@@ -113,27 +113,27 @@ class World:
         self.client_url = CLIENT_URL
         self.network.add_host(
             Host(
-                "auth.playground.test",
+                "auth.photos.test",
                 Party.AUTHORIZATION_SERVER,
                 self.deployment.authorization_server,
             )
         )
         self.network.add_host(
             Host(
-                "api.playground.test",
+                "api.photos.test",
                 Party.RESOURCE_SERVER,
                 self.deployment.resource_server,
             )
         )
         self.network.add_host(
-            Host("client.playground.test", Party.CLIENT, self.web_client.app)
+            Host("photoprint.test", Party.CLIENT, self.web_client.app)
         )
         self.attacker  # noqa: B018 (registers the attacker's site on the network)
 
     @cached_property
     def attacker(self) -> Attacker:
         attacker = Attacker(self.network, self.issuer, self.api_url)
-        for name in ("attacker.playground.test", "*.attacker.playground.test"):
+        for name in ("attacker.test", "*.attacker.test"):
             self.network.add_host(Host(name, Party.ATTACKER, attacker.site.app))
         # Mallory's own authorization server (the mix-up attack, RFC 9700 4.4).
         self.network.add_host(

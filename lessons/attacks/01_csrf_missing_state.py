@@ -35,7 +35,7 @@ lesson = Lesson(
 """,
 )
 
-CLIENT = "https://client.playground.test"
+CLIENT = "https://photoprint.test"
 
 
 @lesson.step("Mallory starts a sign-in to PhotoPrint with her own account")
@@ -100,7 +100,7 @@ def mallory_keeps_her_code(run):
 def alice_visits_mallory(run):
     """
     Alice, in **her own browser**, follows a link to "Win 100 free photo
-    prints!" at `attacker.playground.test`. She is not signed in to PhotoPrint
+    prints!" at `attacker.test`. She is not signed in to PhotoPrint
     and has no reason to be suspicious: she has not typed anything anywhere.
 
     The page carries Mallory's trap: a link (or a script setting

@@ -46,11 +46,11 @@ implicit grant), with the open redirector of RFC 9700 4.11 as its accomplice.
 """,
 )
 
-CLIENT = "https://client.playground.test"
+CLIENT = "https://photoprint.test"
 REGISTERED = f"{CLIENT}/legacy/callback"
 # Starts with the registered URI; the browser resolves `..` (RFC 3986 5.2.4),
 # so the request goes to PhotoPrint's /go, which forwards to Mallory.
-CRAFTED = f"{REGISTERED}/../../go?to=https://attacker.playground.test/landing"
+CRAFTED = f"{REGISTERED}/../../go?to=https://attacker.test/landing"
 
 
 @lesson.step("Alice has used Legacy Gallery before")
@@ -59,7 +59,7 @@ def alice_uses_legacy_gallery(run):
     Set the scene: Alice signs in to Legacy Gallery, an old browser app using
     the implicit grant (`response_type=token`), and approves `basic` and
     `photos.read`. The token comes back in the fragment of the registered
-    redirect URI, `https://client.playground.test/legacy/callback`.
+    redirect URI, `https://photoprint.test/legacy/callback`.
 
     Two things stay behind that Mallory will count on: Alice's session
     cookie at the authorization server, and her **remembered consent** for
@@ -85,7 +85,7 @@ def mallory_crafts_the_link(run):
     `response_type=token`, the same scopes Alice approved before, and this
     redirect URI:
 
-    `https://client.playground.test/legacy/callback/../../go?to=https://attacker.playground.test/landing`
+    `https://photoprint.test/legacy/callback/../../go?to=https://attacker.test/landing`
 
     As a string it **starts with** the registered URI. As a URL, a browser
     resolves the `..` segments (RFC 3986 5.2.4) and lands on PhotoPrint's
@@ -162,14 +162,14 @@ def alice_clicks(run):
 def open_redirect(run):
     """
     The browser follows the `Location`. Look at the request line: it is
-    `GET /go?to=https://attacker.playground.test/landing`, because the
+    `GET /go?to=https://attacker.test/landing`, because the
     browser removed `legacy/callback/../..` before sending. The fragment is
     **not** in the request: fragments never leave the browser.
 
     PhotoPrint's `/go` answers **302** to Mallory's page. Its `Location` has
     no fragment, so the browser keeps the one it had (RFC 9110 10.2.2): the
     address bar now reads
-    `https://attacker.playground.test/landing#access_token=...`.
+    `https://attacker.test/landing#access_token=...`.
 
     - **Defended**: the browser is still on the authorization server's error
       page; there is nothing to follow. As a second line of defence, we try

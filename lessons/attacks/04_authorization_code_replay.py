@@ -43,7 +43,7 @@ lesson = Lesson(
 """,
 )
 
-CLIENT = "https://client.playground.test"
+CLIENT = "https://photoprint.test"
 
 
 @lesson.step("Alice signs in to PhotoPrint")
@@ -51,7 +51,7 @@ def alice_signs_in(run):
     """
     An ordinary sign-in: PhotoPrint's `/login` sends Alice's browser to the
     authorization server, she signs in as `alice` and approves. The AS
-    answers **302** to `https://client.playground.test/callback?code=...`.
+    answers **302** to `https://photoprint.test/callback?code=...`.
 
     Note the code in the `Location` header: from here on it sits in a URL.
     """

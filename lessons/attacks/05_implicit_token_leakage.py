@@ -4,8 +4,8 @@ from urllib.parse import urlsplit
 
 from playground import Lesson
 
-PIXEL = "https://attacker.playground.test/pixel.gif"
-ANALYTICS_SDK = "https://sdk.attacker.playground.test/collect"
+PIXEL = "https://attacker.test/pixel.gif"
+ANALYTICS_SDK = "https://sdk.attacker.test/collect"
 ALICE = "u-1001"
 
 lesson = Lesson(
@@ -103,12 +103,12 @@ def history(run):
 def referer_without_fragment(run):
     """
     The callback page shows an image from another site, an ad or analytics
-    pixel at `attacker.playground.test`. Read the request: `GET /pixel.gif`
+    pixel at `attacker.test`. Read the request: `GET /pixel.gif`
     with a `Referer` header naming the page it is on.
 
     Browsers never put the fragment in `Referer` (RFC 9110 10.1.3). Today's
     default policy, `strict-origin-when-cross-origin`, would even send only
-    `https://client.playground.test/`; our browser sends the full address,
+    `https://photoprint.test/`; our browser sends the full address,
     as under `Referrer-Policy: unsafe-url` or in older browsers. Even in
     that worst case, the token in the fragment does not reach Mallory.
     """
@@ -165,7 +165,7 @@ def token_from_another_app(run):
     Part two: **token injection**. Alice also uses **PhotoPrint Mobile**.
     The app embeds a third-party analytics SDK, which is Mallory's; it
     reports the app's requests home, bearer token included. Read the
-    request: from the **client** to `sdk.attacker.playground.test`, with
+    request: from the **client** to `sdk.attacker.test`, with
     `access_token=...` in the body.
 
     The token is Alice's (`sub: u-1001`) but was issued to

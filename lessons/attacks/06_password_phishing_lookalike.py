@@ -2,7 +2,7 @@
 
 from playground import Lesson
 
-LOOK_ALIKE = "https://attacker.playground.test/photoprintz"
+LOOK_ALIKE = "https://attacker.test/photoprintz"
 LOOK_ALIKE_CLIENT = ("photo-printz", "photoprintz-secret")
 REFUSAL = "The client is not authorized to use 'grant_type=password'"
 
@@ -64,7 +64,7 @@ def find_look_alike(run):
         and registration.grant_types == ("authorization_code",),
     )
     run.check(
-        "the page Alice sees is served by attacker.playground.test",
+        "the page Alice sees is served by attacker.test",
         run.browser.status == 200
         and "sign in with your photo account" in run.browser.page.text,
     )
@@ -75,7 +75,7 @@ def type_password(run):
     """
     Alice types `alice` / `wonderland` into PhotoPrintz's form, and her
     browser posts it to **PhotoPrintz's** server. Read the request body:
-    `username=alice&password=wonderland`, sent to `attacker.playground.test`.
+    `username=alice&password=wonderland`, sent to `attacker.test`.
 
     This is the **first harm**, and nothing later undoes it: Mallory has
     Alice's password. She can type it into the authorization server's own
@@ -186,12 +186,12 @@ def code_flow(run):
     """
     The same sign-in done right: Alice signs in to the real **PhotoPrint**
     with the authorization code flow (lesson 02). PhotoPrint sends her
-    browser to `https://auth.playground.test`; she types her password
+    browser to `https://auth.photos.test`; she types her password
     **there**, on the authorization server's page, at its address; PhotoPrint
     only ever receives a code.
 
     Search this step's requests for `wonderland`: it appears once, in
-    `POST /login` to `auth.playground.test`. No request to PhotoPrint
+    `POST /login` to `auth.photos.test`. No request to PhotoPrint
     carries it. A look-alike that sends Alice to the real server gets a
     code for *its own* client, after a consent screen naming it, and never
     her password. That is why RFC 9700 2.4 says the password grant **MUST
@@ -212,7 +212,7 @@ def code_flow(run):
     run.check(
         "her password went to the authorization server only (POST /login)",
         [(e.request.host, e.request.target) for e in with_password]
-        == [("auth.playground.test", "/login")],
+        == [("auth.photos.test", "/login")],
     )
     run.check(
         "Mallory's site got nothing new",

@@ -85,7 +85,7 @@ def steal(run):
     tokens from storage and posts the refresh token to her site.
 
     Read the request: `POST /steal` from Alice's **browser** to
-    **attacker.playground.test**, `refresh_token=...` in the body. Nothing
+    **attacker.test**, `refresh_token=...` in the body. Nothing
     in OAuth can stop a script that runs with the app's own privileges; what
     matters now is how much the stolen token is worth.
     """

@@ -3,7 +3,7 @@
 from playground import Lesson
 
 ALICE = "u-1001"
-LOG_SERVICE = "https://logs.attacker.playground.test/upload"
+LOG_SERVICE = "https://logs.attacker.test/upload"
 ONE_DAY = 24 * 60 * 60
 
 lesson = Lesson(
@@ -64,7 +64,7 @@ def leak(run):
     The app crashes. Its crash reporter uploads the app's state to a
     log-collection service, and that state includes `access_token=...`.
     The service's storage is readable by anyone who finds it; here the
-    service runs at `logs.attacker.playground.test`, so you can see Mallory
+    service runs at `logs.attacker.test`, so you can see Mallory
     receive it.
 
     Read the request: a `POST /upload` from the **client** to the

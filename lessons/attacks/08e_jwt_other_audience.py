@@ -3,7 +3,7 @@
 from playground import Lesson, jwt_forge
 
 ALICE = "u-1001"
-QUOTES_API = "https://quotes.attacker.playground.test"
+QUOTES_API = "https://quotes.attacker.test"
 AUDIENCE_CHECK = "InvalidAudienceError: Audience doesn't match"
 
 lesson = Lesson(
@@ -53,7 +53,7 @@ def token_for_quotes(run):
     The JWT panel shows both tokens: they differ only in `aud` and `jti`,
     and both signatures are the authorization server's. The panel judges
     tokens the way the photos API should, so it already flags the second
-    one: `InvalidAudienceError`, it is not for `https://api.playground.test`.
+    one: `InvalidAudienceError`, it is not for `https://api.photos.test`.
     """
     response = run.first_party_app.password("alice", "wonderland", "basic photos.read")
     photos_token = response.json().get("access_token", "")
@@ -111,7 +111,7 @@ def replay(run):
 
     **Defended**: **401** `invalid_token`, `error_description`
     `InvalidAudienceError: Audience doesn't match`. The API passed its own
-    URL, `https://api.playground.test`, to PyJWT as the expected audience;
+    URL, `https://api.photos.test`, to PyJWT as the expected audience;
     the token says QuickQuote.
     """
     response = run.attacker.call_api("/api/user", run.stolen_token)

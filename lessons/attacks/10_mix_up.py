@@ -40,12 +40,12 @@ lesson = Lesson(
 def start_at_attackers_server(run):
     """
     PhotoPrint lets its users sign in with more than one authorization
-    server, and Mallory runs one of them, `as.attacker.playground.test`
+    server, and Mallory runs one of them, `as.attacker.test`
     (PhotoPrint registered there as `photoprint` too, and got a secret of
     that server's).
 
     Mallory sends Alice a link to the **real** PhotoPrint:
-    `https://client.playground.test/login?as=attacker`. PhotoPrint starts an
+    `https://photoprint.test/login?as=attacker`. PhotoPrint starts an
     ordinary flow: a fresh `state` in Alice's session, the name of the
     server it chose, and a redirect to *that server's* authorization endpoint.
     (In RFC 9700 4.4.1 a network attacker swaps Alice's choice; a link is
@@ -70,7 +70,7 @@ def bounce_to_honest_server(run):
     `redirect_uri`, `state` and `scope` unchanged: the honest server sees an
     ordinary request from PhotoPrint.
 
-    Alice sees the real sign-in page at `auth.playground.test`. Nothing looks
+    Alice sees the real sign-in page at `auth.photos.test`. Nothing looks
     wrong, because nothing on this page is wrong.
     """
     run.browser.follow_redirect()
@@ -98,7 +98,7 @@ def approve(run):
     """
     Alice signs in and approves PhotoPrint. The honest server sends the
     browser to PhotoPrint's callback with a **code**, the `state`, and
-    `iss=https://auth.playground.test`: its own name (RFC 9207 2).
+    `iss=https://auth.photos.test`: its own name (RFC 9207 2).
     """
     run.browser.sign_in("alice", "wonderland")
     run.browser.follow_redirect()
@@ -119,12 +119,12 @@ def callback(run):
     PhotoPrint's session says this flow started at **Mallory's** server. The
     `state` matches, so a client that checks only `state` trusts the answer
     and redeems the code where the flow started: it posts Alice's code to
-    `as.attacker.playground.test/token`. Mallory keeps the code and answers
+    `as.attacker.test/token`. Mallory keeps the code and answers
     an error; Alice sees "Sign-in failed" and shrugs.
 
     A client that checks `iss` (RFC 9207 2.4) compares
-    `https://auth.playground.test` with the issuer it started with,
-    `https://as.attacker.playground.test`, and refuses the response before
+    `https://auth.photos.test` with the issuer it started with,
+    `https://as.attacker.test`, and refuses the response before
     the code goes anywhere.
     """
     run.browser.follow_redirect()
@@ -157,8 +157,8 @@ def callback(run):
         run.check(
             "because iss is not the issuer this flow started with",
             run.web_client.last_error == "issuer_mismatch"
-            and "The response names issuer https://auth.playground.test, not "
-            "https://as.attacker.playground.test."
+            and "The response names issuer https://auth.photos.test, not "
+            "https://as.attacker.test."
             in run.browser.page.text,
         )
         run.check("nothing was sent to Mallory's token endpoint", token_requests == [])

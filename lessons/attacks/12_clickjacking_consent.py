@@ -32,7 +32,7 @@ lesson = Lesson(
 )
 
 REFUSED = (
-    "Refused to frame 'https://auth.playground.test/authorize' because an "
+    "Refused to frame 'https://auth.photos.test/authorize' because an "
     "ancestor violates the following Content Security Policy directive: "
     "\"frame-ancestors 'none'\"."
 )
@@ -92,7 +92,7 @@ def load_frame(run):
     would like to: basic, photos.read", with Approve and Deny.
 
     Now the browser decides whether it may **show** that page inside a frame
-    on `attacker.playground.test`. It reads two response headers of the
+    on `attacker.test`. It reads two response headers of the
     framed page: `Content-Security-Policy: frame-ancestors ...` and the older
     `X-Frame-Options`. Without them it renders the page, invisible but
     clickable. With `frame-ancestors 'none'` it refuses, and the frame stays

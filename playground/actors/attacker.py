@@ -1,4 +1,4 @@
-"""The attacker: a site at `attacker.playground.test` that keeps whatever
+"""The attacker: a site at `attacker.test` that keeps whatever
 leaks to it, a browser of their own, and an HTTP client to spend the loot.
 
 Everything the attacker touches crosses the virtual network, so the
@@ -17,15 +17,15 @@ from ..exchange import Party
 from ..network import Host, Network
 from .browser import Browser
 
-ATTACKER_URL = "https://attacker.playground.test"
+ATTACKER_URL = "https://attacker.test"
 # The attacker's own authorization server, for the mix-up attack (RFC 9700 4.4).
-ATTACKER_AS_URL = "https://as.attacker.playground.test"
+ATTACKER_AS_URL = "https://as.attacker.test"
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Free prints! - totally legit</title></head><body>
 <h1>Win 100 free photo prints!</h1>
 <p>Just sign in with your photo account below.</p>
-<img src="https://attacker.playground.test/pixel.gif" alt="">
+<img src="https://attacker.test/pixel.gif" alt="">
 </body></html>"""
 
 # Clickjacking (RFC 6749 10.13): the page the victim sees is the prize button;
@@ -105,7 +105,7 @@ class AttackerSite:
 
 @dataclass
 class MixUpAuthorizationServer:
-    """Mallory's own authorization server at `as.attacker.playground.test`,
+    """Mallory's own authorization server at `as.attacker.test`,
     where PhotoPrint is registered too (RFC 9700 4.4, the mix-up attack).
 
     `/authorize` does not authorize anything: it sends the browser on to the

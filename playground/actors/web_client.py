@@ -1,5 +1,5 @@
 """PhotoPrint, the confidential web client: a real WSGI app at
-`client.playground.test` with its own server-side back channel.
+`photoprint.test` with its own server-side back channel.
 
 `/login` sends the browser to the AS with a fresh `state`; `/callback` checks
 it (unless the `client.skip_state_check` weakness is on), checks RFC 9207's

@@ -271,9 +271,7 @@ def see_the_token_step(page: Page) -> None:
     expect(raw.first).to_contain_text("code_verifier=")
 
     claims = page.get_by_test_id("stMarkdownContainer").locator("li")
-    audience = claims.filter(
-        has_text=re.compile(r"aud\W+https://api\.playground\.test")
-    )
+    audience = claims.filter(has_text=re.compile(r"aud\W+https://api\.photos\.test"))
     expect(audience.first).to_be_visible()
     token_type = page.locator("code").filter(has_text=re.compile(r"^at\+jwt$"))
     expect(token_type.first).to_be_visible()  # the JWT header's `typ`

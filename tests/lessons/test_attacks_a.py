@@ -13,11 +13,9 @@ REDIRECT = "03_redirect_uri_prefix_and_open_redirect.py"
 REPLAY = "04_authorization_code_replay.py"
 
 
-CLIENT = "https://client.playground.test"
-ATTACKER = "https://attacker.playground.test"
-CRAFTED = (
-    f"{CLIENT}/legacy/callback/../../go?to=https://attacker.playground.test/landing"
-)
+CLIENT = "https://photoprint.test"
+ATTACKER = "https://attacker.test"
+CRAFTED = f"{CLIENT}/legacy/callback/../../go?to=https://attacker.test/landing"
 REUSED = {
     "error": "invalid_grant",
     "error_description": (
@@ -132,7 +130,7 @@ def test_prefix_redirect_uri_and_open_redirect_leak_implicit_token(keys):
     assert location.startswith(f"{CRAFTED}#") and f"access_token={token}" in location
 
     (go,) = exchanges(result, "/go")
-    assert go.request.target == "/go?to=https://attacker.playground.test/landing"
+    assert go.request.target == "/go?to=https://attacker.test/landing"
     assert go.response.status == 302
     assert go.response.header("Location") == f"{ATTACKER}/landing"
     # The fragment never crossed the wire in a request line...

@@ -23,8 +23,8 @@ EXPIRED = "08d_jwt_expired.py"
 AUDIENCE = "08e_jwt_other_audience.py"
 
 
-API = "api.playground.test"
-AUTH = "auth.playground.test"
+API = "api.photos.test"
+AUTH = "auth.photos.test"
 ALICE = "u-1001"
 ALICES_PHOTOS = ["Tea party", "Croquet lawn"]
 
@@ -63,10 +63,10 @@ def test_implicit_token_leaks_via_referer_only_once_moved_into_the_query(
     result = run(IMPLICIT, keys, defended=defended)
     attacker = result.world.attacker
     gallery_token = result.run.gallery_token
-    pixels = sent(result, Party.BROWSER, "attacker.playground.test", "/pixel.gif")
+    pixels = sent(result, Party.BROWSER, "attacker.test", "/pixel.gif")
     assert [p.request.header("Referer") for p in pixels] == [
-        "https://client.playground.test/legacy/callback",
-        "https://client.playground.test/legacy/callback?"
+        "https://photoprint.test/legacy/callback",
+        "https://photoprint.test/legacy/callback?"
         + urlsplit(result.world.browser.history[-2]).fragment,
     ]
     # The fragment version leaked nothing; the query version leaked the token.
@@ -82,7 +82,7 @@ def test_implicit_token_leaks_via_referer_only_once_moved_into_the_query(
 
 def test_token_injection_signs_mallory_in_as_alice_only_with_weakness(keys):
     result = run(IMPLICIT, keys, defended=False)
-    (injection,) = sent(result, Party.ATTACKER, "client.playground.test")
+    (injection,) = sent(result, Party.ATTACKER, "photoprint.test")
     assert injection.request.form["access_token"] == result.run.other_token
     assert jwt.decode(result.run.other_token, options={"verify_signature": False})[
         "client_id"
@@ -94,7 +94,7 @@ def test_token_injection_signs_mallory_in_as_alice_only_with_weakness(keys):
 
 def test_token_injection_refused_with_the_issued_to_check(keys):
     result = run(IMPLICIT, keys, defended=True)
-    (injection,) = sent(result, Party.ATTACKER, "client.playground.test")
+    (injection,) = sent(result, Party.ATTACKER, "photoprint.test")
     assert injection.response.status == 401
     assert (
         "This token was issued to photoprint-mobile, not to Legacy Gallery."
@@ -328,8 +328,8 @@ def test_other_audience_token_accepted_only_without_audience_check(keys):
     attack = run(AUDIENCE, keys, defended=False)
     token = attack.run.stolen_token
     claims = jwt.decode(token, options={"verify_signature": False})
-    assert claims["aud"] == "https://quotes.attacker.playground.test"
-    (to_quotes,) = sent(attack, Party.CLIENT, "quotes.attacker.playground.test")
+    assert claims["aud"] == "https://quotes.attacker.test"
+    (to_quotes,) = sent(attack, Party.CLIENT, "quotes.attacker.test")
     assert bearer(to_quotes) == token  # sent to Mallory's API by Alice's app
     assert_alices_data_served(attack, token)
 

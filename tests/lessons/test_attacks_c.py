@@ -24,10 +24,10 @@ SCOPE_UPGRADE = "11_scope_upgrade_on_refresh.py"
 CLICKJACKING = "12_clickjacking_consent.py"
 
 
-ISSUER = "https://auth.playground.test"
-ATTACKER_AS = "https://as.attacker.playground.test"
-CLIENT = "https://client.playground.test"
-ATTACKER = "https://attacker.playground.test"
+ISSUER = "https://auth.photos.test"
+ATTACKER_AS = "https://as.attacker.test"
+CLIENT = "https://photoprint.test"
+ATTACKER = "https://attacker.test"
 ALICES_PHOTOS = ["p-1", "p-2"]
 
 
@@ -160,8 +160,8 @@ def test_mix_up_callback_with_another_issuer_is_refused(keys):
     callback = exchanges(result, "/callback")[-1]
     assert callback.response.status == 400
     assert (
-        b"The response names issuer https://auth.playground.test, not "
-        b"https://as.attacker.playground.test." in callback.response.body
+        b"The response names issuer https://auth.photos.test, not "
+        b"https://as.attacker.test." in callback.response.body
     )
     assert world.web_client.last_error == "issuer_mismatch"
     assert exchanges(result, "/token") == []
@@ -229,7 +229,7 @@ def test_consent_page_refuses_to_be_framed(keys):
         "frame-ancestors 'none'"
     )
     assert framed.reason == (
-        "Refused to frame 'https://auth.playground.test/authorize' because an "
+        "Refused to frame 'https://auth.photos.test/authorize' because an "
         "ancestor violates the following Content Security Policy directive: "
         "\"frame-ancestors 'none'\"."
     )

@@ -58,8 +58,8 @@ def test_implicit_token_stays_in_the_fragment(keys):
     [callback] = result.world.transcript.exchanges_for(4)
     location = redirect.response.header("Location") or ""
     assert location.startswith(
-        "https://client.playground.test/legacy/callback#token_type=Bearer&access_token="
+        "https://photoprint.test/legacy/callback#token_type=Bearer&access_token="
     )
     # The browser drops the fragment: the client's server never receives it.
-    assert callback.request.url == "https://client.playground.test/legacy/callback"
+    assert callback.request.url == "https://photoprint.test/legacy/callback"
     assert any("access_token=" in url for url in result.world.browser.history)

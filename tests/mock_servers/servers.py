@@ -18,9 +18,9 @@ import httpx
 from mock_servers.deployment import API_URL, ISSUER, Deployment, build_deployment
 
 WEB_CLIENT = ("photoprint", "photoprint-secret")
-WEB_REDIRECT = "https://client.playground.test/callback"
+WEB_REDIRECT = "https://photoprint.test/callback"
 SPA_CLIENT = "photo-gallery-spa"
-SPA_REDIRECT = "https://client.playground.test/spa/callback"
+SPA_REDIRECT = "https://photoprint.test/spa/callback"
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  # RFC 7636 Appendix B
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 

@@ -18,7 +18,7 @@ def test_code_flow_issues_rfc9068_jwt_that_the_api_accepts(servers):
     assert response.headers["location"].startswith(WEB_REDIRECT + "?")
     assert params["state"] == "xyz-state"
     # RFC 9207: the AS names itself in the authorization response.
-    assert params["iss"] == "https://auth.playground.test"
+    assert params["iss"] == "https://auth.photos.test"
 
     token = servers.redeem(params["code"])
     assert token.status_code == 200, token.text
@@ -35,8 +35,8 @@ def test_code_flow_issues_rfc9068_jwt_that_the_api_accepts(servers):
         body["access_token"],
         key.private_key.public_key(),
         algorithms=["RS256"],
-        audience="https://api.playground.test",
-        issuer="https://auth.playground.test",
+        audience="https://api.photos.test",
+        issuer="https://auth.photos.test",
     )
     assert claims["sub"] == "u-1001"
     assert claims["client_id"] == "photoprint"
@@ -109,7 +109,7 @@ def test_denied_consent_redirects_access_denied_with_state(servers):
     params = location_params(response)
     assert params["error"] == "access_denied"
     assert params["state"] == "xyz-state"
-    assert params["iss"] == "https://auth.playground.test"
+    assert params["iss"] == "https://auth.photos.test"
     assert "code" not in params
 
 
@@ -149,7 +149,7 @@ def test_unknown_client_is_an_error_page_never_a_redirect(servers):
         params={
             "response_type": "code",
             "client_id": "no-such-client",
-            "redirect_uri": "https://attacker.playground.test/steal",
+            "redirect_uri": "https://attacker.test/steal",
         },
     )
     assert response.status_code == 400
@@ -164,7 +164,7 @@ def test_redirect_uri_mismatch_is_an_error_page_never_a_redirect(servers):
         params={
             "response_type": "code",
             "client_id": "photoprint",
-            "redirect_uri": "https://client.playground.test/callback/../evil",
+            "redirect_uri": "https://photoprint.test/callback/../evil",
             "state": "s",
         },
     )
@@ -175,9 +175,7 @@ def test_redirect_uri_mismatch_is_an_error_page_never_a_redirect(servers):
 
 
 def test_redirect_uri_prefix_is_not_accepted_by_default(servers):
-    response = servers.authorize(
-        redirect_uri=WEB_REDIRECT + ".attacker.playground.test/steal"
-    )
+    response = servers.authorize(redirect_uri=WEB_REDIRECT + ".attacker.test/steal")
     assert response.status_code == 400
     assert "location" not in response.headers
 
@@ -185,7 +183,7 @@ def test_redirect_uri_prefix_is_not_accepted_by_default(servers):
 def test_scope_not_allowed_redirects_invalid_scope(servers):
     response = servers.authorize(
         client_id="legacy-gallery",
-        redirect_uri="https://client.playground.test/legacy/callback",
+        redirect_uri="https://photoprint.test/legacy/callback",
         response_type="token",
         scope="openid",
     )
@@ -251,7 +249,7 @@ def test_client_secret_post_authenticates(servers):
 
 def test_redirect_uri_must_match_the_authorization_request(servers):
     code = servers.code_for()
-    response = servers.redeem(code, redirect_uri="https://client.playground.test/other")
+    response = servers.redeem(code, redirect_uri="https://photoprint.test/other")
     assert response.status_code == 400
     assert response.json() == {
         "error": "invalid_grant",

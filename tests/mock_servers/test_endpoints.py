@@ -29,7 +29,7 @@ def test_introspection_of_an_active_access_token(servers):
     assert body["client_id"] == "photoprint"
     assert body["sub"] == "u-1001"
     assert body["scope"] == "basic photos.read"
-    assert body["aud"] == "https://api.playground.test"
+    assert body["aud"] == "https://api.photos.test"
     assert body["username"] == "alice"
 
 
@@ -97,8 +97,8 @@ def test_revocation_without_token_is_invalid_request(servers):
 
 def test_rfc8414_metadata_describes_this_server(servers):
     body = servers.auth.get("/.well-known/oauth-authorization-server").json()
-    assert body["issuer"] == "https://auth.playground.test"
-    assert body["token_endpoint"] == "https://auth.playground.test/token"
+    assert body["issuer"] == "https://auth.photos.test"
+    assert body["token_endpoint"] == "https://auth.photos.test/token"
     assert body["code_challenge_methods_supported"] == ["S256"]
     assert body["authorization_response_iss_parameter_supported"] is True
     assert "private_key_jwt" in body["token_endpoint_auth_methods_supported"]
@@ -107,9 +107,9 @@ def test_rfc8414_metadata_describes_this_server(servers):
 
 def test_openid_configuration_adds_oidc_fields(servers):
     body = servers.auth.get("/.well-known/openid-configuration").json()
-    assert body["userinfo_endpoint"] == "https://auth.playground.test/userinfo"
+    assert body["userinfo_endpoint"] == "https://auth.photos.test/userinfo"
     assert body["id_token_signing_alg_values_supported"] == ["RS256"]
-    assert body["jwks_uri"] == "https://auth.playground.test/jwks.json"
+    assert body["jwks_uri"] == "https://auth.photos.test/jwks.json"
 
 
 def test_jwks_publishes_only_the_public_key(servers):
@@ -135,7 +135,7 @@ def test_openid_scope_yields_id_token_with_nonce_and_kid(servers):
         key.private_key.public_key(),
         algorithms=["RS256"],
         audience="photoprint",
-        issuer="https://auth.playground.test",
+        issuer="https://auth.photos.test",
     )
     assert claims["nonce"] == "n-0S6_WzA2Mj"
     assert claims["sub"] == "u-1001"

@@ -19,7 +19,7 @@ def client_assertion(servers, **overrides) -> str:
     claims = {
         "iss": "print-shop-service",
         "sub": "print-shop-service",
-        "aud": "https://auth.playground.test/token",
+        "aud": "https://auth.photos.test/token",
         "iat": now,
         "exp": now + 60,
         "jti": f"assertion-{now}",
@@ -88,7 +88,7 @@ def test_replayed_client_assertion_is_invalid_client(servers):
 
 @pytest.mark.parametrize(
     "overrides",
-    [{"aud": "https://api.playground.test"}, {"iss": "photoprint"}],
+    [{"aud": "https://api.photos.test"}, {"iss": "photoprint"}],
     ids=["wrong-audience", "iss-not-sub"],
 )
 def test_bad_client_assertion_is_invalid_client(servers, overrides):
@@ -112,7 +112,7 @@ def test_client_assertion_signed_by_another_key_is_invalid_client(servers):
         {
             "iss": "print-shop-service",
             "sub": "print-shop-service",
-            "aud": "https://auth.playground.test/token",
+            "aud": "https://auth.photos.test/token",
             "exp": now + 60,
             "jti": "forged",
         },
@@ -172,7 +172,7 @@ def test_password_grant_refused_for_other_clients(servers):
 def test_implicit_grant_puts_token_in_fragment_and_never_a_refresh_token(servers):
     response = servers.authorize(
         client_id="legacy-gallery",
-        redirect_uri="https://client.playground.test/legacy/callback",
+        redirect_uri="https://photoprint.test/legacy/callback",
         response_type="token",
         scope="basic",
     )
@@ -183,7 +183,7 @@ def test_implicit_grant_puts_token_in_fragment_and_never_a_refresh_token(servers
     params = location_params(response)
     assert params["token_type"] == "Bearer"
     assert params["state"] == "xyz-state"
-    assert params["iss"] == "https://auth.playground.test"
+    assert params["iss"] == "https://auth.photos.test"
     assert "refresh_token" not in params
     assert servers.call_api(params["access_token"]).status_code == 200
 

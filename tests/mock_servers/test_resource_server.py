@@ -97,7 +97,7 @@ def signed_by_issuer(servers: Servers, **changes: object) -> str:
 
 
 def other_audience_token(servers: Servers) -> str:
-    return signed_by_issuer(servers, aud="https://other-api.playground.test")
+    return signed_by_issuer(servers, aud="https://other-api.photos.test")
 
 
 def assert_invalid_token(response: httpx.Response, description: str) -> None:
@@ -287,7 +287,7 @@ def test_token_for_another_audience_is_rejected(servers):
 
 
 def test_token_from_another_issuer_is_rejected(servers):
-    forged = signed_by_issuer(servers, iss="https://attacker.playground.test")
+    forged = signed_by_issuer(servers, iss="https://attacker.test")
     assert_invalid_token(servers.call_api(forged), "InvalidIssuerError: Invalid issuer")
 
 

@@ -519,11 +519,11 @@ def test_enabling_loose_redirect_uri_on_a_live_deployment(servers):
     ("changes", "description"),
     [
         (
-            {"aud": "https://other-api.playground.test"},
+            {"aud": "https://other-api.photos.test"},
             "InvalidAudienceError: Audience doesn't match",
         ),
         (
-            {"iss": "https://attacker.playground.test"},
+            {"iss": "https://attacker.test"},
             "InvalidIssuerError: Invalid issuer",
         ),
         ({"jti": None}, "MissingRequiredClaimError: Token is missing the 'jti' claim"),
@@ -610,7 +610,7 @@ def refresh_with_scope(servers: Servers, refresh_token: str, scope: str):
 def consent_url() -> str:
     return (
         "/authorize?response_type=code&client_id=photoprint&scope=basic"
-        "&redirect_uri=https%3A%2F%2Fclient.playground.test%2Fcallback"
+        "&redirect_uri=https%3A%2F%2Fphotoprint.test%2Fcallback"
     )
 
 

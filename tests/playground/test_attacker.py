@@ -13,9 +13,9 @@ from playground.actors.browser import BrowserError, frame_verdict
 from playground.exchange import Party
 from playground.world import PHOTOPRINT_SECRET_AT_ATTACKER_AS, World, WorldKeys
 
-ISSUER = "https://auth.playground.test"
-CLIENT = "https://client.playground.test"
-ATTACKER = "https://attacker.playground.test"
+ISSUER = "https://auth.photos.test"
+CLIENT = "https://photoprint.test"
+ATTACKER = "https://attacker.test"
 AS_PAGE = f"{ISSUER}/authorize"
 
 
@@ -33,16 +33,10 @@ def query(url: str) -> dict[str, list[str]]:
 
 def test_attackers_authorization_server_has_its_own_host(keys):
     world = World(keys=keys)
-    assert (
-        world.attacker.as_url
-        == ATTACKER_AS_URL
-        == "https://as.attacker.playground.test"
-    )
+    assert world.attacker.as_url == ATTACKER_AS_URL == "https://as.attacker.test"
     assert world.network.party_at(f"{ATTACKER_AS_URL}/authorize") == Party.ATTACKER
     # The rest of the attacker's domain is still their site.
-    assert world.network.party_at("https://x.attacker.playground.test/") == (
-        Party.ATTACKER
-    )
+    assert world.network.party_at("https://x.attacker.test/") == Party.ATTACKER
 
 
 def test_mix_up_authorize_forwards_every_parameter_to_the_honest_server(keys):
@@ -171,14 +165,14 @@ CSP = "content-security-policy"
         (((XFO, "deny"),), ISSUER, False),
         (((XFO, "SAMEORIGIN"),), ATTACKER, False),
         (((XFO, "SAMEORIGIN"),), ISSUER, True),
-        (((XFO, "ALLOW-FROM https://attacker.playground.test"),), ATTACKER, True),
+        (((XFO, "ALLOW-FROM https://attacker.test"),), ATTACKER, True),
         (((XFO, "DENY, SAMEORIGIN"),), ISSUER, False),
         (((XFO, "DENY"), (XFO, "DENY")), ISSUER, False),
         (((CSP, "frame-ancestors 'none'"),), ATTACKER, False),
         (((CSP, "frame-ancestors 'self'"),), ATTACKER, False),
         (((CSP, "frame-ancestors 'self'"),), ISSUER, True),
-        (((CSP, "frame-ancestors https://attacker.playground.test"),), ATTACKER, True),
-        (((CSP, "frame-ancestors https://*.playground.test"),), ATTACKER, True),
+        (((CSP, "frame-ancestors https://attacker.test"),), ATTACKER, True),
+        (((CSP, "frame-ancestors https://*.test"),), ATTACKER, True),
         (((CSP, "frame-ancestors *.example.org"),), ATTACKER, False),
         (((CSP, "frame-ancestors https:"),), ATTACKER, True),
         (((CSP, "frame-ancestors *"),), ATTACKER, True),
@@ -191,7 +185,7 @@ CSP = "content-security-policy"
         # Every enforced policy must allow it.
         (((CSP, "frame-ancestors *, frame-ancestors 'self'"),), ATTACKER, False),
         (
-            ((CSP, "frame-ancestors https://attacker.playground.test:8443"),),
+            ((CSP, "frame-ancestors https://attacker.test:8443"),),
             ATTACKER,
             False,
         ),
@@ -206,14 +200,14 @@ def test_frame_verdict_follows_the_browser_rules(pairs, embedding, rendered):
 def test_frame_verdict_reasons_read_like_the_browser_console():
     _, xfo = frame_verdict(headers((XFO, "DENY")), f"{AS_PAGE}?x=1", ATTACKER)
     assert xfo == (
-        "Refused to display 'https://auth.playground.test/authorize' in a frame "
+        "Refused to display 'https://auth.photos.test/authorize' in a frame "
         "because it set 'X-Frame-Options' to 'deny'."
     )
     _, csp = frame_verdict(
         headers((CSP, "frame-ancestors 'none'"), (XFO, "DENY")), AS_PAGE, ATTACKER
     )
     assert csp == (
-        "Refused to frame 'https://auth.playground.test/authorize' because an "
+        "Refused to frame 'https://auth.photos.test/authorize' because an "
         "ancestor violates the following Content Security Policy directive: "
         "\"frame-ancestors 'none'\"."
     )

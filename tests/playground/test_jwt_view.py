@@ -20,8 +20,8 @@ from playground.jwt_view import (
 )
 
 NOW = 1_700_000_000
-ISSUER = "https://auth.playground.test"
-API = "https://api.playground.test"
+ISSUER = "https://auth.photos.test"
+API = "https://api.photos.test"
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +203,7 @@ def test_token_used_before_nbf_is_immature(key: SigningKey) -> None:
 
 
 def test_wrong_audience_is_refused(key: SigningKey) -> None:
-    decoded = check(sign(key), key, audience="https://other-api.playground.test")
+    decoded = check(sign(key), key, audience="https://other-api.photos.test")
 
     assert decoded.verification.status == "invalid"
     assert decoded.verification.exception == "InvalidAudienceError"
@@ -218,7 +218,7 @@ def test_audience_is_not_checked_unless_expected(key: SigningKey) -> None:
 
 
 def test_wrong_issuer_is_refused(key: SigningKey) -> None:
-    decoded = check(sign(key), key, issuer="https://evil.playground.test")
+    decoded = check(sign(key), key, issuer="https://evil.test")
 
     assert decoded.verification.status == "invalid"
     assert decoded.verification.exception == "InvalidIssuerError"

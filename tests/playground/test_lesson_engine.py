@@ -233,7 +233,7 @@ def test_last_request_form_and_redirect_params(keys):
     from playground.world import World
 
     world = World(keys=keys)
-    world.browser.open("https://client.playground.test/login?scope=basic")
+    world.browser.open("https://photoprint.test/login?scope=basic")
     params = world.browser.redirect_params
     assert params["client_id"] == "photoprint" and params["scope"] == "basic"
     world.service.client_credentials("photos.read")

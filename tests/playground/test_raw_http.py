@@ -20,13 +20,13 @@ from playground.raw_http import (
 
 FORM_BODY = (
     b"grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA"
-    b"&redirect_uri=https%3A%2F%2Fclient.playground.test%2Fcallback"
+    b"&redirect_uri=https%3A%2F%2Fphotoprint.test%2Fcallback"
 )
 TOKEN_REQUEST = HttpRequest(
     method="POST",
-    url="https://auth.playground.test/token",
+    url="https://auth.photos.test/token",
     headers=(
-        ("Host", "auth.playground.test"),
+        ("Host", "auth.photos.test"),
         ("Accept", "*/*"),
         ("Content-Length", str(len(FORM_BODY))),
         ("Content-Type", "application/x-www-form-urlencoded"),
@@ -49,14 +49,14 @@ TOKEN_RESPONSE = HttpResponse(
 def test_token_request_wire_form_is_exact():
     assert wire_request(TOKEN_REQUEST) == (
         b"POST /token HTTP/1.1\r\n"
-        b"Host: auth.playground.test\r\n"
+        b"Host: auth.photos.test\r\n"
         b"Accept: */*\r\n"
-        b"Content-Length: 118\r\n"
+        b"Content-Length: 111\r\n"
         b"Content-Type: application/x-www-form-urlencoded\r\n"
         b"Authorization: Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW\r\n"
         b"\r\n" + FORM_BODY
     )
-    assert len(FORM_BODY) == 118
+    assert len(FORM_BODY) == 111
 
 
 def test_token_request_round_trips_through_raw_text():
@@ -73,11 +73,11 @@ def test_httpx_recorded_request_round_trips():
 
     with httpx.Client(transport=httpx.MockTransport(authorization_server)) as client:
         client.post(
-            "https://auth.playground.test/token",
+            "https://auth.photos.test/token",
             data={
                 "grant_type": "authorization_code",
                 "code": "abc",
-                "redirect_uri": "https://client.playground.test/callback",
+                "redirect_uri": "https://photoprint.test/callback",
             },
             auth=("s6BhdRkqt3", "secret"),
         )
@@ -91,7 +91,7 @@ def test_httpx_recorded_request_round_trips():
         body=sent.content,
     )
     assert (req.header("Authorization") or "").startswith("Basic ")
-    assert b"redirect_uri=https%3A%2F%2Fclient.playground.test%2Fcallback" in req.body
+    assert b"redirect_uri=https%3A%2F%2Fphotoprint.test%2Fcallback" in req.body
     assert parse_request(wire_request(req)) == req
     # httpx already sent Host, so it appears once and not twice.
     assert wire_request(req).count(b"Host:") == 1
@@ -100,33 +100,29 @@ def test_httpx_recorded_request_round_trips():
 def test_host_header_added_first_when_missing():
     req = HttpRequest(
         "GET",
-        "https://api.playground.test/photos?limit=2&sort=new",
+        "https://api.photos.test/photos?limit=2&sort=new",
         headers=(("Authorization", "Bearer abc"),),
     )
     assert render_request(req) == (
         "GET /photos?limit=2&sort=new HTTP/1.1\n"
-        "Host: api.playground.test\n"
+        "Host: api.photos.test\n"
         "Authorization: Bearer abc\n"
         "\n"
     )
     parsed = parse_request(wire_request(req))
     assert parsed.url == req.url
-    assert parsed.headers == (("Host", "api.playground.test"), *req.headers)
+    assert parsed.headers == (("Host", "api.photos.test"), *req.headers)
 
 
 def test_fragment_never_crosses_the_wire():
-    req = HttpRequest(
-        "GET", "https://client.playground.test/callback#access_token=secret"
-    )
+    req = HttpRequest("GET", "https://photoprint.test/callback#access_token=secret")
     assert b"secret" not in wire_request(req)
-    assert parse_request(wire_request(req)).url == (
-        "https://client.playground.test/callback"
-    )
+    assert parse_request(wire_request(req)).url == "https://photoprint.test/callback"
 
 
 def test_empty_path_becomes_slash():
-    wire = wire_request(HttpRequest("GET", "https://auth.playground.test"))
-    assert wire.startswith(b"GET / HTTP/1.1\r\nHost: auth.playground.test\r\n")
+    wire = wire_request(HttpRequest("GET", "https://auth.photos.test"))
+    assert wire.startswith(b"GET / HTTP/1.1\r\nHost: auth.photos.test\r\n")
 
 
 def test_status_line_uses_reason_phrase():
@@ -215,12 +211,12 @@ def test_render_exchange_with_empty_request_body_keeps_one_blank_line():
         Party.BROWSER,
         Party.AUTHORIZATION_SERVER,
         Channel.FRONT,
-        HttpRequest("GET", "https://auth.playground.test/authorize?x=1"),
+        HttpRequest("GET", "https://auth.photos.test/authorize?x=1"),
         HttpResponse(302, "Found", (("Location", "https://c.test/cb"),)),
     )
     assert render_exchange(ex) == (
         "GET /authorize?x=1 HTTP/1.1\n"
-        "Host: auth.playground.test\n"
+        "Host: auth.photos.test\n"
         "\n"
         "HTTP/1.1 302 Found\n"
         "Location: https://c.test/cb\n"

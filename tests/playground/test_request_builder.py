@@ -94,7 +94,7 @@ def test_query_is_encoded_into_the_url() -> None:
     request = rb.compose("AS", "get", "/authorize", query="scope=basic email\nx=a&b")
     assert request.method == "GET"
     assert request.url == (
-        "https://auth.playground.test/authorize?scope=basic+email&x=a%26b"
+        "https://auth.photos.test/authorize?scope=basic+email&x=a%26b"
     )
     assert request.body == b""
 

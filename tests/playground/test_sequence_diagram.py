@@ -24,9 +24,9 @@ RS = Party.RESOURCE_SERVER
 FRONT = Channel.FRONT
 BACK = Channel.BACK
 
-AUTH = "https://auth.playground.test"
-APP = "https://client.playground.test"
-API = "https://api.playground.test"
+AUTH = "https://auth.photos.test"
+APP = "https://photoprint.test"
+API = "https://api.photos.test"
 
 ALL_FIVE = (BROWSER, CLIENT, AS, RS, Party.ATTACKER)
 

@@ -116,7 +116,7 @@ def test_next_walks_through_the_pkce_lesson() -> None:
     token_step = [code for code in codes(at) if code.startswith("POST /token ")]
     assert token_step and "POST /token HTTP/1.1" in token_step[0]
     assert "HTTP/1.1 200 OK" in token_step[0]
-    assert "- `aud`: `https://api.playground.test`" in texts(at)
+    assert "- `aud`: `https://api.photos.test`" in texts(at)
     assert "Signature: **valid**" in "\n".join(s.value for s in at.success)
     assert at.get("graphviz_chart"), "the sequence diagram is drawn"
     assert ":green-badge[200 OK]" in texts(at)
