@@ -13,8 +13,8 @@ import statistics
 import time
 from pathlib import Path
 
-from playground.lesson import load_lesson, run_lesson
-from playground.loopback import on_loopback
+from playground.lesson.runner import load_lesson, run_lesson
+from playground.wire.loopback import on_loopback
 from playground.world import World, WorldKeys
 
 LESSON = (
@@ -36,7 +36,7 @@ def time_in_process(lesson, keys: WorldKeys) -> tuple[float, float]:
 def time_on_loopback(lesson, keys: WorldKeys) -> float:
     """The steps alone, with every request crossing a real TCP socket."""
     world = World(keys=keys)
-    with on_loopback(world):
+    with on_loopback(world.network):
         started = time.perf_counter()
         result = run_lesson(lesson, world=world)
         done = time.perf_counter()

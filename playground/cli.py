@@ -120,7 +120,7 @@ def _add_lessons(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_lessons(args: argparse.Namespace) -> int:
-    from .lesson import discover
+    from playground.lesson.runner import discover
 
     folder = args.dir or _lessons_dir()
     entries = discover(folder)
@@ -175,9 +175,9 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_run(args: argparse.Namespace) -> int:
-    from . import sequence_diagram
-    from .lesson import LessonLoadError, load_lesson, run_lesson
-    from .lesson_report import render_text, to_json
+    from playground.lesson.report import render_text, to_json
+    from playground.lesson.runner import LessonLoadError, load_lesson, run_lesson
+    from playground.views import sequence_diagram
 
     try:
         lesson = load_lesson(args.lesson)
@@ -273,7 +273,7 @@ def _run_ui(args: argparse.Namespace) -> int:
     import signal
     import subprocess
 
-    from .ui.lesson_session import LESSONS_DIR_ENV  # no Streamlit import here
+    from playground.ui.lesson_session import LESSONS_DIR_ENV  # no Streamlit import here
 
     env = dict(os.environ)
     if args.lessons is not None:

@@ -28,14 +28,13 @@ from mock_servers.events import EventLog
 from mock_servers.keys import SigningKey, generate_signing_key
 from mock_servers.settings import TokenFormat, TokenValidation
 from mock_servers.store import Store
-
-from .actors.attacker import ATTACKER_AS_URL, Attacker
-from .actors.browser import Browser
-from .actors.oauth_client import OAuthClient, registration
-from .actors.web_client import WebClient
-from .exchange import Party
-from .network import Host, Network
-from .transcript import Transcript
+from playground.actors.attacker import ATTACKER_AS_URL, Attacker
+from playground.actors.browser import Browser
+from playground.actors.oauth_client import OAuthClient, registration
+from playground.actors.web_client import WebClient
+from playground.wire.exchange import Party
+from playground.wire.network import Host, Network
+from playground.wire.transcript import Transcript
 
 CLIENT_URL = "https://photoprint.test"
 ATTACKER_URL = "https://attacker.test"

@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 from flask import Flask, jsonify, redirect, render_template_string, request
 
-from ..exchange import Party
-from ..network import Host, Network
-from .browser import Browser
+from playground.actors.browser import Browser
+from playground.wire.exchange import Party
+from playground.wire.network import Host, Network
 
 ATTACKER_URL = "https://attacker.test"
 # The attacker's own authorization server, for the mix-up attack (RFC 9700 4.4).

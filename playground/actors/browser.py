@@ -19,9 +19,9 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 
-from ..exchange import Channel, Party
-from ..html_forms import Page, parse_page
-from ..network import Network
+from playground.actors.html_page import Page, parse_page
+from playground.wire.exchange import Channel, Party
+from playground.wire.network import Network
 
 # A frame has no address bar to show a redirect in: it follows them itself.
 MAX_FRAME_REDIRECTS = 5

@@ -19,8 +19,7 @@ from mock_servers.clock import Clock
 from mock_servers.demo import CLIENTS, DemoClient
 from mock_servers.keys import SigningKey
 from mock_servers.randomness import Randomness
-
-from .. import pkce
+from playground.views import pkce
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 

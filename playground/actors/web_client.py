@@ -22,8 +22,7 @@ from flask import Flask, redirect, render_template_string, request, session
 
 from mock_servers.sessions import ClockedSessionInterface
 from mock_servers.weaknesses import Weaknesses
-
-from .oauth_client import OAuthClient
+from playground.actors.oauth_client import OAuthClient
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>{{ title }} - PhotoPrint</title></head>

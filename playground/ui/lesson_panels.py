@@ -15,15 +15,16 @@ import streamlit as st
 
 from mock_servers.events import Event
 from mock_servers.weaknesses import REGISTRY
-from playground.exchange import Exchange
-from playground.jwt_view import ClaimExplanation
-from playground.lesson import Lesson, LessonEntry, LessonError
-from playground.pkce import PkceExplanation
-from playground.sequence_diagram import to_dot
-from playground.step_view import FoundToken, StepView
-from playground.transcript import CheckResult
+from playground.lesson.api import Lesson
+from playground.lesson.runner import LessonEntry, LessonError
 from playground.ui import lesson_session
 from playground.ui.lesson_session import BrowserView, Replay
+from playground.views.jwt_view import ClaimExplanation
+from playground.views.pkce import PkceExplanation
+from playground.views.sequence_diagram import to_dot
+from playground.views.step_view import FoundToken, StepView
+from playground.wire.exchange import Exchange
+from playground.wire.transcript import CheckResult
 
 
 def picker(

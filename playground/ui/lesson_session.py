@@ -22,9 +22,8 @@ from html.parser import HTMLParser
 from http import HTTPStatus
 from pathlib import Path
 
-from playground.exchange import Channel, Exchange
-from playground.lesson import (
-    Lesson,
+from playground.lesson.api import Lesson
+from playground.lesson.runner import (
     LessonEntry,
     LessonError,
     LessonLoadError,
@@ -34,8 +33,9 @@ from playground.lesson import (
     load_lesson,
     run_lesson,
 )
-from playground.raw_http import render_exchange
-from playground.step_view import StepView, step_views
+from playground.views.raw_http import render_exchange
+from playground.views.step_view import StepView, step_views
+from playground.wire.exchange import Channel, Exchange
 from playground.world import World, WorldKeys
 
 # `oauth-playground ui --lessons DIR` tells the app where lessons are through

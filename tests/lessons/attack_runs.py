@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from playground.exchange import Exchange, Party
-from playground.lesson import LessonResult, load_lesson, run_lesson
+from playground.lesson.runner import LessonResult, load_lesson, run_lesson
+from playground.wire.exchange import Exchange, Party
 from playground.world import WorldKeys
 
 ATTACKS = Path(__file__).resolve().parents[2] / "lessons" / "attacks"

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from playground.exchange import Channel, Party
-from playground.lesson import LessonResult, load_lesson, run_lesson
+from playground.lesson.runner import LessonResult, load_lesson, run_lesson
+from playground.wire.exchange import Channel, Party
 from playground.world import WorldKeys
 
 LESSONS = Path(__file__).resolve().parents[2] / "lessons"

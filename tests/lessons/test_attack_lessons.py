@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from playground.cli import main
-from playground.lesson import load_lesson
+from playground.lesson.runner import load_lesson
 from tests.lessons.attack_runs import ATTACKS, run, spent_by_attacker
 
 ALL = sorted(path.name for path in ATTACKS.glob("*.py"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from playground.cli import main
-from playground.lesson import load_lesson
+from playground.lesson.runner import load_lesson
 from tests.lessons.expected_core import (
     ALL,
     CHECKS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playground.readme_tables import clients_table, users_line, weaknesses_table
+from scripts.readme_tables import clients_table, users_line, weaknesses_table
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
@@ -24,7 +24,7 @@ def test_readme_quick_start_shows_the_two_make_commands():
 
 
 def test_lessons_readme_example_runs_and_passes(tmp_path):
-    from playground.lesson import load_lesson, run_lesson
+    from playground.lesson.runner import load_lesson, run_lesson
 
     text = (Path(__file__).resolve().parents[2] / "lessons" / "README.md").read_text()
     example = text.split("```python\n", 1)[1].split("```", 1)[0]

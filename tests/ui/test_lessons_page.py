@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground.lesson import LessonEntry, LessonError, load_lesson
+from playground.lesson.runner import LessonEntry, LessonError, load_lesson
 from playground.ui import lesson_session, state
 from playground.ui.lesson_panels import FAIL_MARK, PASS_MARK
 from playground.ui.lesson_session import (
@@ -456,7 +456,7 @@ def test_status_colours(status: int, colour: str) -> None:
 
 
 def test_browser_view_shows_the_address_with_its_fragment() -> None:
-    from playground.lesson import run_lesson
+    from playground.lesson.runner import run_lesson
 
     lesson = load_lesson(LESSONS / "05_implicit.py")
     assert lesson_session.browser_view(run_lesson(lesson, until=0).world) is None

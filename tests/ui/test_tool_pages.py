@@ -7,7 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from playground import glossary
+from playground.tools import glossary
 from playground.ui import state
 
 UI = Path(__file__).resolve().parents[2] / "playground" / "ui"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground import glossary
+from playground.tools import glossary
 from playground.ui import state
 from playground.ui.lesson_links import open_lesson
 

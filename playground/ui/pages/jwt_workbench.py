@@ -13,11 +13,8 @@ import streamlit as st
 
 from mock_servers.keys import SigningKey, generate_signing_key
 from mock_servers.weaknesses import REGISTRY
-from playground import jwt_forge, jwt_view
-from playground.exchange import Exchange
-from playground.jwt_view import DecodedJwt
-from playground.raw_http import render_exchange
-from playground.request_builder import (
+from playground.tools import jwt_forge
+from playground.tools.request_builder import (
     RS,
     TOOLS_WORLD,
     RequestBuilderError,
@@ -25,6 +22,10 @@ from playground.request_builder import (
     send,
 )
 from playground.ui import state
+from playground.views import jwt_view
+from playground.views.jwt_view import DecodedJwt
+from playground.views.raw_http import render_exchange
+from playground.wire.exchange import Exchange
 from playground.world import World
 
 # widget keys

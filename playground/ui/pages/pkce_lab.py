@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground import pkce
-from playground.pkce import PkceExplanation
 from playground.ui import state
+from playground.views import pkce
+from playground.views.pkce import PkceExplanation
 
 # widget keys
 VERIFIER = "pkce_verifier"

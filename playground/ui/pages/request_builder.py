@@ -10,10 +10,10 @@ from __future__ import annotations
 import streamlit as st
 
 from mock_servers.demo import CLIENTS, USERS
-from playground import request_builder as rb
-from playground.exchange import Exchange
-from playground.raw_http import render_exchange
+from playground.tools import request_builder as rb
 from playground.ui import state
+from playground.views.raw_http import render_exchange
+from playground.wire.exchange import Exchange
 from playground.world import World
 
 # widget keys

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground import grant_guide
-from playground.grant_guide import Grant
+from playground.tools import grant_guide
+from playground.tools.grant_guide import Grant
 from playground.ui import state
 from playground.ui.lesson_links import open_lesson
 

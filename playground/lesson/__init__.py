@@ -1,0 +1,1 @@
+"""Lessons: the API students write against, the runner that replays them, reports."""

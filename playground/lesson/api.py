@@ -1,0 +1,238 @@
+"""The lesson API students write against: `Lesson`, its steps, and `LessonRun`.
+
+A lesson file makes a `Lesson` and decorates its steps in order; each step is
+a function of one argument, the `LessonRun`, with its narrative (Markdown) as
+the docstring. `runner` replays the steps from the start in a fresh, seeded
+world, so going Back is running to step N-1 again.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+from mock_servers.clock import Clock
+from mock_servers.weaknesses import lookup
+from playground.actors.attacker import Attacker
+from playground.actors.browser import Browser
+from playground.actors.oauth_client import OAuthClient
+from playground.actors.web_client import WebClient
+from playground.views.jwt_view import DecodedJwt
+from playground.views.jwt_view import decode as decode_jwt
+from playground.views.pkce import PkceExplanation, explain
+from playground.wire.exchange import Exchange, HttpRequest
+from playground.world import World
+
+KINDS = ("grant", "deprecated", "attack", "advanced")
+LEVELS = ("beginner", "intermediate", "advanced")
+
+StepFunction = Callable[["LessonRun"], Any]
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    title: str
+    function: StepFunction
+    narrative: str
+    first_line: int
+    last_line: int
+
+
+class Lesson:
+    """A story told in steps. See lessons/README.md for a minimal example."""
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        level: str = "beginner",
+        kind: str = "grant",
+        summary: str = "",
+        weakness: str | tuple[str, ...] | None = None,
+        defence: str = "",
+        token_format: str = "jwt",
+        validation: str | None = None,
+    ) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        if level not in LEVELS:
+            raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+        names = (weakness,) if isinstance(weakness, str) else tuple(weakness or ())
+        for name in names:
+            lookup(name)  # a typo fails when the lesson loads
+        self.title = title
+        self.level = level
+        self.kind = kind
+        self.summary = summary
+        # An attack lesson needs these switches on; the first is its name.
+        self.weaknesses: tuple[str, ...] = names
+        self.weakness = names[0] if names else None
+        self.defence = defence
+        self.token_format = token_format
+        self.validation = validation
+        self.steps: list[Step] = []
+        self.path: Path | None = None
+
+    def step(self, title: str) -> Callable[[StepFunction], StepFunction]:
+        """Add the decorated function as the next step."""
+
+        def register(function: StepFunction) -> StepFunction:
+            lines, first = _source_lines(function)
+            self.steps.append(
+                Step(
+                    number=len(self.steps) + 1,
+                    title=title,
+                    function=function,
+                    narrative=textwrap.dedent(function.__doc__ or "").strip(),
+                    first_line=first,
+                    last_line=first + max(len(lines) - 1, 0),
+                )
+            )
+            return function
+
+        return register
+
+    def __repr__(self) -> str:
+        return f"Lesson({self.title!r}, {len(self.steps)} steps)"
+
+
+def _source_lines(function: StepFunction) -> tuple[list[str], int]:
+    try:
+        return inspect.getsourcelines(function)
+    except (OSError, TypeError):
+        return [], function.__code__.co_firstlineno
+
+
+def decode_in_world(token: str, world: World, now: int) -> DecodedJwt:
+    """One rule for the lesson API and the JWT panel: verify against the AS
+    keys; judge `aud` for access tokens (typ at+jwt) only, since an ID token
+    or a client assertion is meant for someone else."""
+    try:
+        typ = jwt.get_unverified_header(token.strip()).get("typ")
+    except jwt.PyJWTError:
+        typ = None
+    return decode_jwt(
+        token,
+        jwks=world.deployment.as_settings.signing_key.public_jwks(),
+        issuer=world.issuer,
+        audience=world.api_url if typ in ("at+jwt", "application/at+jwt") else None,
+        now=now,
+    )
+
+
+class LessonRun:
+    """What a step gets: the world's parties, `check`, and room for values.
+
+    Steps keep values for later steps as attributes: `run.code = ...`.
+    """
+
+    def __init__(self, world: World, lesson: Lesson) -> None:
+        self.world = world
+        self.lesson = lesson
+        self.pkce_explanations: list[tuple[int | None, PkceExplanation]] = []
+        self.shown_tokens: list[tuple[int | None, str, str]] = []
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(getattr(type(self), name, None), property):
+            raise AttributeError(
+                f"run.{name} is one of the playground's parties and cannot be "
+                f"replaced; keep your value under another name (run.my_{name} = ...)"
+            )
+        super().__setattr__(name, value)
+
+    # the parties
+    @property
+    def browser(self) -> Browser:
+        return self.world.browser
+
+    @property
+    def web_client(self) -> WebClient:
+        return self.world.web_client
+
+    @property
+    def spa(self) -> OAuthClient:
+        return self.world.spa
+
+    @property
+    def native_app(self) -> OAuthClient:
+        return self.world.native_app
+
+    @property
+    def service(self) -> OAuthClient:
+        return self.world.service
+
+    @property
+    def first_party_app(self) -> OAuthClient:
+        return self.world.first_party_app
+
+    @property
+    def legacy_app(self) -> OAuthClient:
+        return self.world.legacy_app
+
+    @property
+    def clock(self) -> Clock:
+        return self.world.clock
+
+    @property
+    def attacker(self) -> Attacker:
+        return self.world.attacker
+
+    @property
+    def weakness_on(self) -> bool:
+        """Is this an attack run (the lesson's weaknesses on), not a defended one?"""
+        wanted = self.lesson.weaknesses
+        return bool(wanted) and all(name in self.world.weaknesses for name in wanted)
+
+    # what crossed the wire
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """The messages of the step now running, in order."""
+        transcript = self.world.transcript
+        return transcript.exchanges_for(transcript.current_step or 0)
+
+    @property
+    def last_exchange(self) -> Exchange:
+        return self.world.transcript.exchanges[-1]
+
+    @property
+    def last_request(self) -> HttpRequest:
+        """The last request that crossed the wire (`.form` has its fields)."""
+        return self.last_exchange.request
+
+    # what a learner should now see
+    def check(self, description: str, condition: object, detail: str = "") -> bool:
+        """Record an expectation; a false one fails the lesson run but not the step."""
+        return self.world.transcript.add_check(
+            description, bool(condition), detail
+        ).passed
+
+    def decode(self, token: str) -> DecodedJwt:
+        """Decode and verify a JWT against this world's AS keys and clock; an
+        access token must also be for the photos API (as the JWT panel says)."""
+        return decode_in_world(token, self.world, self.world.clock.now())
+
+    def show_jwt(self, token: str, label: str = "") -> DecodedJwt:
+        """Decode a JWT and show it in this step's JWT panel (e.g. one that was
+        sent in a request, or an expired one beside the 401 it earned)."""
+        step = self.world.transcript.current_step
+        self.shown_tokens.append((step, label or "shown by the lesson", token))
+        return self.decode(token)
+
+    def show_pkce(self, code_verifier: str, method: str = "S256") -> PkceExplanation:
+        """Explain a verifier's hashing; the PKCE panel shows it with this step."""
+        explanation = explain(code_verifier, method)
+        self.pkce_explanations.append((self.world.transcript.current_step, explanation))
+        return explanation
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(
+            f"run.{name} was never set: an earlier step must assign it "
+            f"(run.{name} = ...) before this step reads it"
+        )

@@ -1,0 +1,1 @@
+"""The tool pages' logic: JWT forge, request builder, grant guide, glossary."""

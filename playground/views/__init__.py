@@ -1,0 +1,1 @@
+"""Views: pure functions of recorded exchanges (raw HTTP, JWT, PKCE, diagrams)."""

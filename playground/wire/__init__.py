@@ -1,0 +1,1 @@
+"""The wire: exchanges, the transcript, the virtual network and loopback serving."""

@@ -1,0 +1,86 @@
+"""Everything that happened in one world, in order: exchanges, checks, steps.
+
+Server events live in the deployment's event log; the transcript remembers
+where each step's events begin so a view can show them per step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mock_servers.events import Event, EventLog
+from playground.wire.exchange import Exchange
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a lesson says the learner should now see, and whether it is so."""
+
+    step: int | None
+    description: str
+    passed: bool
+    detail: str = ""
+
+
+@dataclass
+class Transcript:
+    events: EventLog = field(default_factory=EventLog)
+    exchanges: list[Exchange] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+    current_step: int | None = None
+    current_step_title: str = ""
+    _next_index: int = 1
+    _next_tick: int = 1
+    _event_marks: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # The world's clock when each step ended: a token is judged as of its step.
+    step_times: dict[int, int] = field(default_factory=dict)
+
+    def open_exchange(self) -> tuple[int, int]:
+        """Number a request as it starts: (exchange index, tick)."""
+        index, tick = self._next_index, self._next_tick
+        self._next_index += 1
+        self._next_tick += 1
+        return index, tick
+
+    def tick(self) -> int:
+        tick = self._next_tick
+        self._next_tick += 1
+        return tick
+
+    def record(self, exchange: Exchange) -> None:
+        self.exchanges.append(exchange)
+        self.exchanges.sort(key=lambda item: item.index)
+
+    def begin_step(self, step: int, title: str) -> None:
+        self.current_step = step
+        self.current_step_title = title
+        self._event_marks[step] = (len(self.events), len(self.events))
+
+    def end_step(self, step: int, clock_time: int | None = None) -> None:
+        start, _ = self._event_marks.get(step, (len(self.events), 0))
+        self._event_marks[step] = (start, len(self.events))
+        if clock_time is not None:
+            self.step_times[step] = clock_time
+        self.current_step = None
+        self.current_step_title = ""
+
+    def add_check(
+        self, description: str, passed: bool, detail: str = ""
+    ) -> CheckResult:
+        result = CheckResult(self.current_step, description, bool(passed), detail)
+        self.checks.append(result)
+        return result
+
+    def exchanges_for(self, step: int) -> list[Exchange]:
+        return [item for item in self.exchanges if item.step == step]
+
+    def checks_for(self, step: int) -> list[CheckResult]:
+        return [item for item in self.checks if item.step == step]
+
+    def events_for(self, step: int) -> list[Event]:
+        start, end = self._event_marks.get(step, (0, 0))
+        return self.events.events[start:end]
+
+    @property
+    def all_checks_passed(self) -> bool:
+        return all(check.passed for check in self.checks)
