@@ -17,8 +17,10 @@ from joserfc.jwk import KeySet
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
 
-# RFC 9068 2.1: JWT access tokens MUST include "at+jwt" in the "typ" header.
+# RFC 9068 2.1: JWT access tokens MUST include "at+jwt" in the "typ" header;
+# "application/at+jwt" is the same media type written in full (RFC 7515 4.1.9).
 ACCESS_TOKEN_TYP = "at+jwt"
+ACCESS_TOKEN_TYPES = frozenset({ACCESS_TOKEN_TYP, "application/at+jwt"})
 
 
 class AccessTokenGenerator(JWTBearerTokenGenerator):

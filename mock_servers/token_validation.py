@@ -19,10 +19,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 
 from .settings import ResourceServerSettings
+from .token_generators import ACCESS_TOKEN_TYPES
 
-# RFC 9068 4: the RS MUST verify that the typ header is "at+jwt"; that stops an
-# ID token (or any other JWT from the same issuer) being used as an access token.
-ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 REQUIRED_CLAIMS = ("iss", "exp", "aud", "sub", "client_id", "iat", "jti")
 
 
@@ -79,6 +77,9 @@ class JWTValidator:
             # which anyone can download from /jwks.json. PyJWT refuses this.
             self._verify_hmac_with_public_key(token, header)
             verify_signature = False
+        # RFC 9068 4: the RS MUST verify that the typ header is "at+jwt"; that
+        # stops an ID token (or any other JWT of the same issuer) being used
+        # as an access token.
         if header.get("typ") not in ACCESS_TOKEN_TYPES:
             raise TokenRejected(
                 f"typ is {header.get('typ')!r}, not 'at+jwt': not an access token",

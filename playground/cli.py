@@ -103,12 +103,6 @@ def _run_serve(args: argparse.Namespace) -> int:
     )
 
 
-def _lessons_dir() -> Path:
-    """`lessons/` beside the package (a source checkout), else the working dir's."""
-    beside = Path(__file__).resolve().parent.parent / "lessons"
-    return beside if beside.is_dir() else Path.cwd() / "lessons"
-
-
 def _add_lessons(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "lessons", help="list the lessons (file, title, level, weakness)"
@@ -120,9 +114,9 @@ def _add_lessons(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_lessons(args: argparse.Namespace) -> int:
-    from playground.lesson.runner import discover
+    from playground.lesson.runner import default_lessons_dir, discover
 
-    folder = args.dir or _lessons_dir()
+    folder = args.dir or default_lessons_dir()
     entries = discover(folder)
     if not entries:
         print(f"no lessons in {folder}", file=sys.stderr)
@@ -273,7 +267,7 @@ def _run_ui(args: argparse.Namespace) -> int:
     import signal
     import subprocess
 
-    from playground.ui.lesson_session import LESSONS_DIR_ENV  # no Streamlit import here
+    from playground.lesson.runner import LESSONS_DIR_ENV
 
     env = dict(os.environ)
     if args.lessons is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -28,7 +28,7 @@ from mock_servers.events import EventLog
 from mock_servers.keys import SigningKey, generate_signing_key
 from mock_servers.settings import TokenFormat, TokenValidation
 from mock_servers.store import Store
-from playground.actors.attacker import ATTACKER_AS_URL, Attacker
+from playground.actors.attacker import ATTACKER_AS_URL, ATTACKER_URL, Attacker
 from playground.actors.browser import Browser
 from playground.actors.oauth_client import OAuthClient, registration
 from playground.actors.web_client import WebClient
@@ -37,7 +37,6 @@ from playground.wire.network import Host, Network
 from playground.wire.transcript import Transcript
 
 CLIENT_URL = "https://photoprint.test"
-ATTACKER_URL = "https://attacker.test"
 # A fixed start for the world's clock, so replays and tests are repeatable.
 DEFAULT_START = 1_798_761_600  # 2027-01-01T00:00:00Z
 NATIVE_PORT = 51004
@@ -75,7 +74,21 @@ class WorldKeys:
         )
 
 
+@dataclass(frozen=True)
+class TokenTrust:
+    """What this world's JWTs are judged against: the authorization server's
+    published keys, its issuer identifier and the photos API's audience.
+    The views' `verify_jwt` takes it; nothing else reaches into the servers."""
+
+    jwks: dict[str, Any]
+    issuer: str
+    api_audience: str
+
+
 class World:
+    """Every party is made here, in the constructor: reading an attribute
+    never creates or registers anything."""
+
     def __init__(
         self,
         *,
@@ -110,51 +123,56 @@ class World:
         self.issuer = ISSUER
         self.api_url = API_URL
         self.client_url = CLIENT_URL
+        self.attacker_url = ATTACKER_URL
+        # The photo service's site: its authorization server and its API.
         self.network.add_host(
             Host(
-                "auth.photos.test",
+                urlsplit(ISSUER).netloc,
                 Party.AUTHORIZATION_SERVER,
                 self.deployment.authorization_server,
             )
         )
         self.network.add_host(
             Host(
-                "api.photos.test",
+                urlsplit(API_URL).netloc,
                 Party.RESOURCE_SERVER,
                 self.deployment.resource_server,
             )
         )
+        # PhotoPrint's site: the web app (and the pages of its other apps).
+        self.web_client = self._make_web_client()
         self.network.add_host(
-            Host("photoprint.test", Party.CLIENT, self.web_client.app)
+            Host(urlsplit(CLIENT_URL).netloc, Party.CLIENT, self.web_client.app)
         )
-        self.attacker  # noqa: B018 (registers the attacker's site on the network)
-
-    @cached_property
-    def attacker(self) -> Attacker:
-        attacker = Attacker(self.network, self.issuer, self.api_url)
-        for name in ("attacker.test", "*.attacker.test"):
-            self.network.add_host(Host(name, Party.ATTACKER, attacker.site.app))
-        # Mallory's own authorization server (the mix-up attack, RFC 9700 4.4).
+        # RFC 8252 7.3: the native app listens on a loopback port for the redirect.
+        self.network.add_host(
+            Host(f"127.0.0.1:{NATIVE_PORT}", Party.CLIENT, loopback_listener())
+        )
+        # Mallory's site, her own authorization server (the mix-up attack,
+        # RFC 9700 4.4) and every other name under her domain.
+        self.attacker = Attacker(self.network, self.issuer, self.api_url)
+        attacker_domain = urlsplit(ATTACKER_URL).netloc
+        for name in (attacker_domain, f"*.{attacker_domain}"):
+            self.network.add_host(Host(name, Party.ATTACKER, self.attacker.site.app))
         self.network.add_host(
             Host(
                 urlsplit(ATTACKER_AS_URL).netloc,
                 Party.ATTACKER,
-                attacker.authorization_server.app,
+                self.attacker.authorization_server.app,
             )
         )
-        return attacker
+        # The people and the apps of the lessons.
+        self.browser = Browser(self.network)
+        self.spa = self.oauth_client("photo-gallery-spa")
+        self.native_app = self.oauth_client(
+            "photo-uploader-native",
+            redirect_uri=f"http://127.0.0.1:{NATIVE_PORT}/callback",
+        )
+        self.service = self.oauth_client("print-shop-service")
+        self.first_party_app = self.oauth_client("photoprint-mobile")
+        self.legacy_app = self.oauth_client("legacy-gallery")
 
-    # the actors, made on first use
-    @cached_property
-    def browser(self) -> Browser:
-        return Browser(self.network)
-
-    def new_browser(self) -> Browser:
-        """Another person's browser (an attacker's, or a second user's)."""
-        return Browser(self.network)
-
-    @cached_property
-    def web_client(self) -> WebClient:
+    def _make_web_client(self) -> WebClient:
         oauth = self.oauth_client("photoprint", sender=Party.CLIENT)
         # PhotoPrint also works with Mallory's authorization server, where it
         # is registered as `photoprint` with a secret of that server's
@@ -173,32 +191,9 @@ class World:
             other_servers={"attacker": at_attacker},
         )
 
-    @cached_property
-    def spa(self) -> OAuthClient:
-        return self.oauth_client("photo-gallery-spa")
-
-    @cached_property
-    def native_app(self) -> OAuthClient:
-        # RFC 8252 7.3: the app listens on a loopback port for the redirect.
-        self.network.add_host(
-            Host(f"127.0.0.1:{NATIVE_PORT}", Party.CLIENT, loopback_listener())
-        )
-        return self.oauth_client(
-            "photo-uploader-native",
-            redirect_uri=f"http://127.0.0.1:{NATIVE_PORT}/callback",
-        )
-
-    @cached_property
-    def service(self) -> OAuthClient:
-        return self.oauth_client("print-shop-service")
-
-    @cached_property
-    def first_party_app(self) -> OAuthClient:
-        return self.oauth_client("photoprint-mobile")
-
-    @cached_property
-    def legacy_app(self) -> OAuthClient:
-        return self.oauth_client("legacy-gallery")
+    def new_browser(self) -> Browser:
+        """Another person's browser (an attacker's, or a second user's)."""
+        return Browser(self.network)
 
     def oauth_client(
         self,
@@ -224,6 +219,14 @@ class World:
             redirect_uri=redirect_uri
             or (demo.redirect_uris[0] if demo.redirect_uris else None),
             key=self.keys.clients.get(client_id),
+        )
+
+    def token_trust(self) -> TokenTrust:
+        """The one way views learn the authorization server's keys and names."""
+        return TokenTrust(
+            jwks=self.deployment.as_settings.signing_key.public_jwks(),
+            issuer=self.issuer,
+            api_audience=self.api_url,
         )
 
     def use_introspection(self, on: bool = True) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from types import MappingProxyType
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -163,14 +162,7 @@ class Browser:
     @property
     def iframe_sources(self) -> list[str]:
         """The `src` of every `<iframe>` on the current page, as full URLs."""
-        if self.response is None or "html" not in self.response.headers.get(
-            "content-type", ""
-        ):
-            return []
-        parser = _FrameFinder()
-        parser.feed(self.response.text)
-        parser.close()
-        return [urljoin(self.address, src) for src in parser.sources]
+        return [urljoin(self.address, src) for src in self.page.frames]
 
     def _load_frame(
         self,
@@ -239,17 +231,6 @@ def _page_of(response: httpx.Response) -> Page:
     if "html" not in response.headers.get("content-type", ""):
         return Page("", response.text, ())
     return parse_page(response.text)
-
-
-class _FrameFinder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.sources: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        src = dict(attrs).get("src")
-        if tag == "iframe" and src:
-            self.sources.append(src)
 
 
 # -- may this page be shown in a frame? -----------------------------------------

@@ -1,14 +1,77 @@
-"""Read the forms and visible text of an HTML page, as a browser would.
+"""Read an HTML page as a browser would: its title, visible text, forms and frames.
 
-The Browser actor fills in the AS's sign-in and consent forms from what the
-page says (hidden fields included), so the learner sees exactly what a real
-browser would post.
+The one page parser of the playground. The Browser actor fills in the AS's
+sign-in and consent forms from what the page says (hidden fields included),
+so the learner sees exactly what a real browser would post; it finds the
+`<iframe>`s a page embeds; and the UI shows the page's text as a person
+reads it. Built on the standard library's tolerant `html.parser`, which is
+all three need.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+
+# Elements that start a new line of text; inline ones ("Signed in as
+# <strong>Alice</strong>.") stay on the line they are in.
+_BLOCKS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tr",
+        "ul",
+    ]
+)
+# Elements whose content a person never sees as page text.
+_HIDDEN = frozenset({"head", "script", "style", "title", "template"})
+_VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
 
 
 @dataclass
@@ -20,18 +83,33 @@ class Form:
     buttons: list[tuple[str, str]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Page:
+    title: str
+    text: str
+    forms: tuple[Form, ...]
+    frames: tuple[str, ...] = ()  # each <iframe>'s src, as written
+
+    def form(self, form_id: str) -> Form | None:
+        return next((form for form in self.forms if form.id == form_id), None)
+
+
 class _PageParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.forms: list[Form] = []
+        self.frames: list[str] = []
         self.title = ""
-        self.text: list[str] = []
-        self._in: list[str] = []
+        self.parts: list[str] = []
+        self._open: list[str] = []
         self._form: Form | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attr = {key: value or "" for key, value in attrs}
-        self._in.append(tag)
+        if tag not in _VOID:
+            self._open.append(tag)
+        if tag in _BLOCKS:
+            self.parts.append("\n")
         if tag == "form":
             self._form = Form(
                 id=attr.get("id", f"form-{len(self.forms) + 1}"),
@@ -43,38 +121,36 @@ class _PageParser(HTMLParser):
             self._form.fields[attr["name"]] = attr.get("value", "")
         elif tag == "button" and self._form is not None and attr.get("name"):
             self._form.buttons.append((attr["name"], attr.get("value", "")))
+        elif tag == "iframe" and attr.get("src"):
+            self.frames.append(attr["src"])
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self._form = None
-        if tag in self._in:
-            while self._in and self._in.pop() != tag:
+        if tag in _BLOCKS:
+            self.parts.append("\n")
+        if tag in self._open:
+            while self._open and self._open.pop() != tag:
                 pass
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
-        if self._in and self._in[-1] == tag:
-            self._in.pop()
+        if self._open and self._open[-1] == tag:
+            self._open.pop()
 
     def handle_data(self, data: str) -> None:
-        if "title" in self._in:
+        if "title" in self._open:
             self.title += data.strip()
-        elif not {"style", "script", "head"} & set(self._in) and data.strip():
-            self.text.append(" ".join(data.split()))
+        elif not _HIDDEN & set(self._open):
+            self.parts.append(re.sub(r"\s+", " ", data))
 
-
-@dataclass(frozen=True)
-class Page:
-    title: str
-    text: str
-    forms: tuple[Form, ...]
-
-    def form(self, form_id: str) -> Form | None:
-        return next((form for form in self.forms if form.id == form_id), None)
+    def text(self) -> str:
+        lines = (line.strip() for line in "".join(self.parts).split("\n"))
+        return "\n".join(line for line in lines if line)
 
 
 def parse_page(html: str) -> Page:
     parser = _PageParser()
     parser.feed(html)
     parser.close()
-    return Page(parser.title, "\n".join(parser.text), tuple(parser.forms))
+    return Page(parser.title, parser.text(), tuple(parser.forms), tuple(parser.frames))

@@ -15,16 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jwt
+import httpx
 
 from mock_servers.clock import Clock
+from mock_servers.demo import USERS
+from mock_servers.events import Event
+from mock_servers.store import Store
 from mock_servers.weaknesses import lookup
 from playground.actors.attacker import Attacker
 from playground.actors.browser import Browser
 from playground.actors.oauth_client import OAuthClient
 from playground.actors.web_client import WebClient
-from playground.views.jwt_view import DecodedJwt
-from playground.views.jwt_view import decode as decode_jwt
+from playground.views.jwt_decoder import DecodedJwt, verify_jwt
 from playground.views.pkce import PkceExplanation, explain
 from playground.wire.exchange import Exchange, HttpRequest
 from playground.world import World
@@ -33,6 +35,7 @@ KINDS = ("grant", "deprecated", "attack", "advanced")
 LEVELS = ("beginner", "intermediate", "advanced")
 
 StepFunction = Callable[["LessonRun"], Any]
+ALICE_ID = USERS[0].id
 
 
 @dataclass(frozen=True)
@@ -110,34 +113,16 @@ def _source_lines(function: StepFunction) -> tuple[list[str], int]:
         return [], function.__code__.co_firstlineno
 
 
-def decode_in_world(token: str, world: World, now: int) -> DecodedJwt:
-    """One rule for the lesson API and the JWT panel: verify against the AS
-    keys; judge `aud` for access tokens (typ at+jwt) only, since an ID token
-    or a client assertion is meant for someone else."""
-    try:
-        typ = jwt.get_unverified_header(token.strip()).get("typ")
-    except jwt.PyJWTError:
-        typ = None
-    return decode_jwt(
-        token,
-        jwks=world.deployment.as_settings.signing_key.public_jwks(),
-        issuer=world.issuer,
-        audience=world.api_url if typ in ("at+jwt", "application/at+jwt") else None,
-        now=now,
-    )
-
-
 class LessonRun:
     """What a step gets: the world's parties, `check`, and room for values.
 
     Steps keep values for later steps as attributes: `run.code = ...`.
+    Everything a lesson needs is here; `run.world` is there for the rest.
     """
 
     def __init__(self, world: World, lesson: Lesson) -> None:
         self.world = world
         self.lesson = lesson
-        self.pkce_explanations: list[tuple[int | None, PkceExplanation]] = []
-        self.shown_tokens: list[tuple[int | None, str, str]] = []
 
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(getattr(type(self), name, None), property):
@@ -177,12 +162,66 @@ class LessonRun:
         return self.world.legacy_app
 
     @property
+    def attacker(self) -> Attacker:
+        return self.world.attacker
+
+    def oauth_client(
+        self, client_id: str, *, auth_method: str | None = None
+    ) -> OAuthClient:
+        """Another registered client, e.g. with another authentication method."""
+        return self.world.oauth_client(client_id, auth_method=auth_method)
+
+    def new_browser(self) -> Browser:
+        """Another person's browser (a second user's, or an attacker's)."""
+        return self.world.new_browser()
+
+    # where things are
+    @property
+    def issuer(self) -> str:
+        """The authorization server's issuer identifier (RFC 8414 2)."""
+        return self.world.issuer
+
+    @property
+    def api_url(self) -> str:
+        """The photos API (the resource server)."""
+        return self.world.api_url
+
+    @property
+    def client_url(self) -> str:
+        """PhotoPrint's site (the web client)."""
+        return self.world.client_url
+
+    @property
+    def attacker_url(self) -> str:
+        """Mallory's site."""
+        return self.world.attacker_url
+
+    def party_at(self, url: str) -> str | None:
+        """Who answers at this URL on the playground's network."""
+        return self.world.network.party_at(url)
+
+    # the world's clock and the servers' own records
+    @property
     def clock(self) -> Clock:
         return self.world.clock
 
     @property
-    def attacker(self) -> Attacker:
-        return self.world.attacker
+    def store(self) -> Store:
+        """The authorization server's records (codes, tokens, consents), to look
+        at: a real server's database, which no client could read."""
+        return self.world.store
+
+    def events_named(self, name: str) -> list[Event]:
+        """The servers' events of this name so far, oldest first."""
+        return self.world.events.named(name)
+
+    def introspect(self, token: str, hint: str = "access_token") -> httpx.Response:
+        """Ask the AS about a token as the photos API does (RFC 7662)."""
+        return self.world.introspect(token, hint)
+
+    def use_introspection(self, on: bool = True) -> None:
+        """Make the photos API introspect every token instead of reading JWTs."""
+        self.world.use_introspection(on)
 
     @property
     def weakness_on(self) -> bool:
@@ -196,6 +235,11 @@ class LessonRun:
         """The messages of the step now running, in order."""
         transcript = self.world.transcript
         return transcript.exchanges_for(transcript.current_step or 0)
+
+    @property
+    def all_exchanges(self) -> list[Exchange]:
+        """Every message of the run so far, in order."""
+        return list(self.world.transcript.exchanges)
 
     @property
     def last_exchange(self) -> Exchange:
@@ -216,23 +260,66 @@ class LessonRun:
     def decode(self, token: str) -> DecodedJwt:
         """Decode and verify a JWT against this world's AS keys and clock; an
         access token must also be for the photos API (as the JWT panel says)."""
-        return decode_in_world(token, self.world, self.world.clock.now())
+        return verify_jwt(token, self.world.token_trust(), at=self.world.clock.now())
 
     def show_jwt(self, token: str, label: str = "") -> DecodedJwt:
         """Decode a JWT and show it in this step's JWT panel (e.g. one that was
         sent in a request, or an expired one beside the 401 it earned)."""
-        step = self.world.transcript.current_step
-        self.shown_tokens.append((step, label or "shown by the lesson", token))
+        self.world.transcript.show_token(label or "shown by the lesson", token)
         return self.decode(token)
 
     def show_pkce(self, code_verifier: str, method: str = "S256") -> PkceExplanation:
         """Explain a verifier's hashing; the PKCE panel shows it with this step."""
-        explanation = explain(code_verifier, method)
-        self.pkce_explanations.append((self.world.transcript.current_step, explanation))
-        return explanation
+        self.world.transcript.show_pkce(code_verifier, method)
+        return explain(code_verifier, method)
+
+    def present_to_api(
+        self, token: str, path: str = "/api/user", *, refused_because: str
+    ) -> httpx.Response:
+        """Mallory presents `token` to the photos API, and the checks say what
+        each run must show: with the lesson's weakness on, 200 and Alice's
+        data; defended, RFC 6750 3.1's 401 `invalid_token` whose
+        `error_description` names the check that stopped it."""
+        response = self.attacker.call_api(path, token)
+        body = _json_object(response)
+        if self.weakness_on:
+            self.check("the API answers 200", response.status_code == 200)
+            if path == "/api/photos":
+                titles = [photo.get("title") for photo in body.get("photos", [])]
+                self.check(
+                    "with Alice's photos",
+                    titles == ["Tea party", "Croquet lawn"],
+                    str(titles),
+                )
+            else:
+                self.check(
+                    "with ALICE's profile: Mallory is Alice now",
+                    body.get("id") == ALICE_ID and body.get("name") == "Alice Liddell",
+                )
+            return response
+        self.check("the API answers 401", response.status_code == 401)
+        self.check("the error is invalid_token", body.get("error") == "invalid_token")
+        self.check(
+            f'error_description: "{refused_because}"',
+            body.get("error_description") == refused_because,
+            str(body.get("error_description")),
+        )
+        self.check(
+            "the WWW-Authenticate header carries invalid_token",
+            'error="invalid_token"' in response.headers.get("WWW-Authenticate", ""),
+        )
+        return response
 
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(
             f"run.{name} was never set: an earlier step must assign it "
             f"(run.{name} = ...) before this step reads it"
         )
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

@@ -10,9 +10,9 @@ import textwrap
 from typing import Any
 
 from playground.lesson.runner import LessonResult
-from playground.views.jwt_view import format_text
+from playground.views.jwt_decoder import format_text
 from playground.views.raw_http import render_exchange
-from playground.views.step_view import StepView, step_views
+from playground.views.step_view import StepView
 from playground.wire.exchange import Exchange
 
 WIDTH = 100
@@ -28,7 +28,7 @@ def render_text(result: LessonResult) -> str:
         out.append(textwrap.fill(lesson.summary, WIDTH))
     switches = ", ".join(result.weaknesses) or "none (secure defaults)"
     out.append(f"Weaknesses on: {switches}")
-    for view in step_views(result):
+    for view in result.step_views():
         if view.ran:
             out.extend(_step_text(view, len(lesson.steps)))
     if lesson.defence and result.steps_run == len(lesson.steps):

@@ -7,6 +7,7 @@ frames first); it never takes the rest of the playground down.
 from __future__ import annotations
 
 import linecache
+import os
 import traceback
 import types
 from collections.abc import Iterable
@@ -14,8 +15,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playground.lesson.api import Lesson, LessonRun, Step
+from playground.views.step_view import StepView, step_views
 from playground.wire.transcript import CheckResult
 from playground.world import World, WorldKeys
+
+# `oauth-playground ui --lessons DIR` tells the app where lessons are through
+# this variable (the app runs in Streamlit's process, not the CLI's).
+LESSONS_DIR_ENV = "OAUTH_PLAYGROUND_LESSONS"
+
+
+def default_lessons_dir() -> Path:
+    """`$OAUTH_PLAYGROUND_LESSONS`, else `lessons/` beside the package (a source
+    checkout), else the working directory's."""
+    configured = os.environ.get(LESSONS_DIR_ENV)
+    if configured:
+        return Path(configured)
+    beside = Path(__file__).resolve().parents[2] / "lessons"
+    return beside if beside.is_dir() else Path.cwd() / "lessons"
 
 
 @dataclass(frozen=True)
@@ -90,6 +106,17 @@ class LessonResult:
     def passed(self) -> bool:
         return self.error is None and self.world.transcript.all_checks_passed
 
+    def step_views(self) -> list[StepView]:
+        """What each step shows, for the CLI, the UI and handouts."""
+        return step_views(
+            self.lesson.steps,
+            self.world.transcript,
+            self.world.token_trust(),
+            steps_run=self.steps_run,
+            failed_step=self.error.step if self.error else None,
+            now=self.world.clock.now(),
+        )
+
 
 def lesson_weaknesses(
     lesson: Lesson, extra: Iterable[str] = (), *, defended: bool = False
@@ -130,7 +157,7 @@ def run_lesson(
     last = len(lesson.steps) if until is None else max(0, min(until, len(lesson.steps)))
     result = LessonResult(lesson, world, run, 0, weaknesses=switches)
     for step in lesson.steps[:last]:
-        world.transcript.begin_step(step.number, step.title)
+        world.transcript.begin_step(step.number)
         try:
             step.function(run)
         except Exception as error:

@@ -26,9 +26,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 
 from mock_servers.keys import SigningKey
+from mock_servers.token_generators import ACCESS_TOKEN_TYP
 
-# RFC 9068 2.1: JWT access tokens carry typ "at+jwt".
-ACCESS_TOKEN_TYP = "at+jwt"
 SIGNING_ALGORITHM = "RS256"
 
 PLAYGROUND_KEY = "playground_key"

@@ -26,10 +26,6 @@ from playground.wire.exchange import Exchange, Headers, Party
 if TYPE_CHECKING:
     from playground.world import World
 
-# The session_state key under which the UI keeps the tools' own world (the JWT
-# workbench and the request builder share it). A name only: no Streamlit here.
-TOOLS_WORLD = "tools_world"
-
 AS = "AS"
 RS = "RS"
 TARGETS: Mapping[str, str] = MappingProxyType({AS: ISSUER, RS: API_URL})

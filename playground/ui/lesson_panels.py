@@ -1,8 +1,9 @@
 """The Lessons page's panels, each a small function that draws one thing.
 
-Only drawing lives here: what to draw comes from `lesson_session` (tested
-without Streamlit) and from the playground's views (`step_view`, `jwt_view`,
-`pkce`, `sequence_diagram`), the same ones the CLI prints.
+Only drawing lives here: what to draw comes from the replay (`replay_cache`)
+and the small data modules beside it, all tested without Streamlit, and from
+the playground's views (`step_view`, `jwt_decoder`, `pkce`,
+`sequence_diagram`), the same ones the CLI prints.
 """
 
 from __future__ import annotations
@@ -17,9 +18,17 @@ from mock_servers.events import Event
 from mock_servers.weaknesses import REGISTRY
 from playground.lesson.api import Lesson
 from playground.lesson.runner import LessonEntry, LessonError
-from playground.ui import lesson_session
-from playground.ui.lesson_session import BrowserView, Replay
-from playground.views.jwt_view import ClaimExplanation
+from playground.ui import (
+    browser_panel,
+    lesson_picker,
+    message_cards,
+    source_panel,
+    step_controls,
+)
+from playground.ui.browser_panel import BrowserView
+from playground.ui.replay_cache import Replay
+from playground.views import durations
+from playground.views.jwt_explanations import ClaimExplanation
 from playground.views.pkce import PkceExplanation
 from playground.views.sequence_diagram import to_dot
 from playground.views.step_view import FoundToken, StepView
@@ -50,8 +59,8 @@ def picker(
         for entry in entries:
             path = str(entry.path.resolve())
             box.button(
-                lesson_session.entry_label(entry),
-                key=f"lesson:{lesson_session.lesson_key(entry.path, folder)}",
+                lesson_picker.entry_label(entry),
+                key=f"lesson:{lesson_picker.lesson_key(entry.path, folder)}",
                 type="primary" if path == current else "tertiary",
                 on_click=on_pick,
                 args=(path,),
@@ -92,17 +101,17 @@ def controls(
 ) -> None:
     """Back, Next, Run to end, Reset, and where we are."""
     columns = st.columns([1, 1, 1.3, 1, 6], vertical_alignment="center")
-    for column, (key, label) in zip(columns, lesson_session.ACTIONS, strict=False):
+    for column, (key, label) in zip(columns, step_controls.ACTIONS, strict=False):
         column.button(
             label,
             key=key,
             type="primary" if key == "next" else "secondary",
-            disabled=not lesson_session.can(key, step, total),
+            disabled=not step_controls.can(key, step, total),
             on_click=on_action,
             args=(key,),
             width="stretch",
         )
-    heading = f"**{lesson_session.counter(step, total)}**"
+    heading = f"**{step_controls.counter(step, total)}**"
     columns[-1].markdown(f"{heading} · {title}" if title else heading)
     if total:
         st.progress(step / total)
@@ -118,7 +127,7 @@ def lesson_error(error: LessonError) -> None:
 
 
 def message(exchange: Exchange) -> None:
-    card = lesson_session.message(exchange)
+    card = message_cards.message(exchange)
     with st.container(border=True):
         st.markdown(f"**{card.title}**")
         st.markdown(card.badges())
@@ -187,7 +196,7 @@ def browser(view: BrowserView | None) -> None:
             f":blue-badge[{view.status} redirect] the browser will go to the "
             "`Location` next"
         )
-    st.html(lesson_session.page_html(view))
+    st.html(browser_panel.page_html(view))
 
 
 def _claim(line: ClaimExplanation) -> str:
@@ -213,9 +222,7 @@ def token(found: FoundToken) -> None:
             st.error(text, icon=":material/gpp_bad:")
         else:
             st.info(text, icon=":material/help:")
-        st.markdown(
-            f":material/timer: {lesson_session.expiry_text(decoded.expires_in)}"
-        )
+        st.markdown(f":material/timer: {durations.expiry_text(decoded.expires_in)}")
         st.markdown("**Header**\n\n" + "\n".join(map(_claim, decoded.header_lines)))
         st.markdown("**Claims**\n\n" + "\n".join(map(_claim, decoded.claim_lines)))
 
@@ -277,7 +284,7 @@ def source(replay: Replay) -> None:
     st.markdown("#### :material/code: The lesson's code")
     if step is not None or error_line is not None:
         st.html(
-            lesson_session.source_html(
+            source_panel.source_html(
                 replay.source,
                 first=first,
                 last=last,
@@ -287,7 +294,7 @@ def source(replay: Replay) -> None:
         )
     with st.expander(f"The whole file: {replay.path.name}"):
         st.html(
-            lesson_session.source_html(
+            source_panel.source_html(
                 replay.source, first=first, last=last, error_line=error_line
             )
         )

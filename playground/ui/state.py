@@ -6,13 +6,11 @@ constants, never through scattered string literals.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import streamlit as st
 
-from playground.ui.lesson_session import LESSONS_DIR_ENV, LessonMemo
-from playground.world import WorldKeys
+from playground.lesson.runner import default_lessons_dir
+from playground.ui.replay_cache import LessonMemo
+from playground.world import World, WorldKeys
 
 # session_state keys
 KEYS = "world_keys"  # WorldKeys: this learner's signing keys, reused by replays
@@ -23,16 +21,7 @@ LESSONS_DIR = "lessons_dir"  # str: the folder lessons are discovered in
 LESSON_MEMO = "lesson_memo"  # LessonMemo: this session's loaded lessons and replays
 LESSON_LENGTH = "lesson_length"  # int | None: steps in the lesson on screen
 DEFENDED = "defended"  # bool toggle: an attack lesson runs with its weakness off
-
-
-def default_lessons_dir() -> Path:
-    """`--lessons DIR` reaches the app through the environment; else ./lessons
-    beside the package (a source checkout) or in the working directory."""
-    configured = os.environ.get(LESSONS_DIR_ENV)
-    if configured:
-        return Path(configured)
-    beside = Path(__file__).resolve().parents[2] / "lessons"
-    return beside if beside.is_dir() else Path.cwd() / "lessons"
+TOOLS_WORLD = "tools_world"  # World: the tool pages' own (workbench, builder)
 
 
 def init() -> None:
@@ -55,3 +44,12 @@ def weakness_key(name: str) -> str:
 def world_keys() -> WorldKeys:
     init()
     return st.session_state[KEYS]
+
+
+def tools_world() -> World:
+    """This session's tools world (the JWT workbench and the request builder
+    share it), made on first use with the session's keys."""
+    init()
+    if TOOLS_WORLD not in st.session_state:
+        st.session_state[TOOLS_WORLD] = World(keys=world_keys())
+    return st.session_state[TOOLS_WORLD]

@@ -16,7 +16,6 @@ message survives a trip through text unchanged.
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from playground.wire.exchange import Exchange, Headers, HttpRequest, HttpResponse
@@ -63,18 +62,9 @@ def _request_head(req: HttpRequest) -> list[str]:
 def _response_head(resp: HttpResponse) -> list[str]:
     # status-line = HTTP-version SP status-code SP [ reason-phrase ]
     # (RFC 9112 4); the second SP is kept even when the phrase is empty.
-    lines = [f"{_VERSION} {resp.status} {_reason(resp)}"]
+    lines = [f"{_VERSION} {resp.status} {resp.phrase}"]
     lines.extend(f"{name}: {value}" for name, value in resp.headers)
     return lines
-
-
-def _reason(resp: HttpResponse) -> str:
-    if resp.reason:
-        return resp.reason
-    try:
-        return HTTPStatus(resp.status).phrase
-    except ValueError:
-        return ""
 
 
 # --- display form ----------------------------------------------------------

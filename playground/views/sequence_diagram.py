@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
-from http import HTTPStatus
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
@@ -211,9 +210,7 @@ def request_label(exchange: Exchange) -> str:
 
 def reply_label(exchange: Exchange) -> str:
     """``302 Found``: the status line's code and reason phrase (RFC 9112 4)."""
-    status = exchange.response.status
-    reason = exchange.response.reason or _standard_reason(status)
-    return f"{status} {reason}".strip()
+    return f"{exchange.response.status} {exchange.response.phrase}".strip()
 
 
 def _lanes(
@@ -264,13 +261,6 @@ def _shorten_path(path: str) -> str:
     if len(short) <= MAX_PATH_CHARS:
         return short
     return path[: MAX_PATH_CHARS - 1] + "…"
-
-
-def _standard_reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
 
 
 def _reply_tooltip(exchange: Exchange) -> str:

@@ -1,25 +1,35 @@
 """What one step of a lesson run shows: the data both the CLI and the UI draw.
 
-Pure functions of a `LessonResult`: no server is called here.
+Pure functions of the transcript and the world's token trust: no server is
+called here, and nothing here knows about lessons beyond a step's title.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from mock_servers.events import Event
-from playground.lesson.api import Step, decode_in_world
-from playground.lesson.runner import LessonResult
-from playground.views.jwt_view import DecodedJwt
-from playground.views.pkce import PkceExplanation
+from playground.views.jwt_decoder import DecodedJwt, Trust, verify_jwt
+from playground.views.pkce import PkceExplanation, explain
 from playground.wire.exchange import Exchange
-from playground.wire.transcript import CheckResult
+from playground.wire.transcript import CheckResult, Transcript
 
 JWT_PATTERN = re.compile(r"eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
+
+
+class StepInfo(Protocol):
+    """What a view needs of a lesson's step (a `playground.lesson.api.Step`)."""
+
+    number: int
+    title: str
+    narrative: str
+    first_line: int
+    last_line: int
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,7 @@ class FoundToken:
 
 @dataclass(frozen=True)
 class StepView:
-    step: Step
+    step: StepInfo
     exchanges: tuple[Exchange, ...]
     tokens: tuple[FoundToken, ...]
     pkce: tuple[PkceExplanation, ...]
@@ -42,48 +52,58 @@ class StepView:
     ran: bool
 
 
-def step_views(result: LessonResult) -> list[StepView]:
-    transcript = result.world.transcript
+def step_views(
+    steps: Sequence[StepInfo],
+    transcript: Transcript,
+    trust: Trust,
+    *,
+    steps_run: int,
+    failed_step: int | None = None,
+    now: int,
+) -> list[StepView]:
+    """Each step's panels, from what the transcript recorded; a token is judged
+    as of the world's clock when its step ended (`now` for a step not ended)."""
     views = []
-    for step in result.lesson.steps:
+    for step in steps:
         exchanges = tuple(transcript.exchanges_for(step.number))
+        at = transcript.step_times.get(step.number, now)
         views.append(
             StepView(
                 step=step,
                 exchanges=exchanges,
-                tokens=tuple(tokens_in(exchanges, result, step.number)),
+                tokens=tuple(tokens_in(exchanges, transcript, step.number, trust, at)),
                 pkce=tuple(
-                    explanation
-                    for number, explanation in result.run.pkce_explanations
-                    if number == step.number
+                    explain(shown.code_verifier, shown.method)
+                    for shown in transcript.shown_pkce
+                    if shown.step == step.number
                 ),
                 events=tuple(transcript.events_for(step.number)),
                 checks=tuple(transcript.checks_for(step.number)),
-                ran=step.number <= result.steps_run
-                or (result.error is not None and result.error.step == step.number),
+                ran=step.number <= steps_run or failed_step == step.number,
             )
         )
     return views
 
 
 def tokens_in(
-    exchanges: tuple[Exchange, ...], result: LessonResult, step: int | None = None
+    exchanges: Sequence[Exchange],
+    transcript: Transcript,
+    step: int | None,
+    trust: Trust,
+    at: int,
 ) -> list[FoundToken]:
     """JWTs issued in responses (JSON bodies, redirect URLs), and those a
     lesson showed with `run.show_jwt` in this step."""
     hits = [hit for exchange in exchanges for hit in _jwts_in_response(exchange)]
     hits += [
-        (label, token)
-        for number, label, token in result.run.shown_tokens
-        if number == step
+        (shown.label, shown.token)
+        for shown in transcript.shown_tokens
+        if shown.step == step
     ]
-    transcript = result.world.transcript
-    now = transcript.step_times.get(step or 0, result.world.clock.now())
     found: dict[str, FoundToken] = {}
     for where, token in hits:
         if token not in found:
-            decoded = decode_in_world(token, result.world, now)
-            found[token] = FoundToken(where, token, decoded)
+            found[token] = FoundToken(where, token, verify_jwt(token, trust, at=at))
     return list(found.values())
 
 

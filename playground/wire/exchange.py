@@ -6,8 +6,9 @@ Frozen and named, so no view has to remember whether a tuple was
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
+from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -73,6 +74,11 @@ class HttpResponse:
         return _header(self.headers, name)
 
     @property
+    def phrase(self) -> str:
+        """The reason phrase as recorded, else the standard one for the status."""
+        return self.reason or reason_phrase(self.status)
+
+    @property
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")
 
@@ -88,18 +94,24 @@ class Exchange:
     request: HttpRequest
     response: HttpResponse
     step: int | None = None
-    step_title: str = ""
     duration_ms: float = 0.0
     # Positions in the transcript's order of happenings: a browser's request to
     # the client's /callback opens before, and closes after, the client's own
     # back-channel token request it causes.
     opened: int = 0
     closed: int = 0
-    note: str = field(default="", compare=False)
 
     @property
     def label(self) -> str:
         return f"{self.request.method} {self.request.target}"
+
+
+def reason_phrase(status: int) -> str:
+    """The standard reason phrase of a status code (RFC 9110 15), '' if none."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def _header(headers: Headers, name: str) -> str | None:

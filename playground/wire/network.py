@@ -11,13 +11,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http import HTTPStatus
 from types import MappingProxyType
 from typing import Any
 
 import httpx
 
-from playground.wire.exchange import Channel, Exchange, HttpRequest, HttpResponse, Party
+from playground.wire.exchange import (
+    Channel,
+    Exchange,
+    HttpRequest,
+    HttpResponse,
+    Party,
+    reason_phrase,
+)
 from playground.wire.transcript import Transcript
 
 WSGIApp = Callable[..., Any]
@@ -119,7 +125,7 @@ class RecordingTransport(httpx.BaseTransport):
         if host is None:
             raise UnknownHostError(f"No server at {request.url.host}", request=request)
         transcript = self.network.transcript
-        step, step_title = transcript.current_step, transcript.current_step_title
+        step = transcript.current_step
         index, opened = transcript.open_exchange()
         request.read()
         started = time.perf_counter()
@@ -140,12 +146,11 @@ class RecordingTransport(httpx.BaseTransport):
                 ),
                 response=HttpResponse(
                     status=response.status_code,
-                    reason=_reason(response.status_code),
+                    reason=reason_phrase(response.status_code),
                     headers=_headers(response.headers),
                     body=response.content,
                 ),
                 step=step,
-                step_title=step_title,
                 duration_ms=duration_ms,
                 opened=opened,
                 closed=transcript.tick(),
@@ -182,10 +187,3 @@ def _headers(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
     return tuple(
         (key.decode("latin-1"), value.decode("latin-1")) for key, value in headers.raw
     )
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""

@@ -22,13 +22,32 @@ class CheckResult:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class ShownToken:
+    """A token a lesson asked to show in its step's JWT panel, and where it was."""
+
+    step: int | None
+    label: str
+    token: str
+
+
+@dataclass(frozen=True)
+class ShownPkce:
+    """A code verifier a lesson asked to explain in its step's PKCE panel."""
+
+    step: int | None
+    code_verifier: str
+    method: str
+
+
 @dataclass
 class Transcript:
     events: EventLog = field(default_factory=EventLog)
     exchanges: list[Exchange] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
     current_step: int | None = None
-    current_step_title: str = ""
+    shown_tokens: list[ShownToken] = field(default_factory=list)
+    shown_pkce: list[ShownPkce] = field(default_factory=list)
     _next_index: int = 1
     _next_tick: int = 1
     _event_marks: dict[int, tuple[int, int]] = field(default_factory=dict)
@@ -51,9 +70,8 @@ class Transcript:
         self.exchanges.append(exchange)
         self.exchanges.sort(key=lambda item: item.index)
 
-    def begin_step(self, step: int, title: str) -> None:
+    def begin_step(self, step: int) -> None:
         self.current_step = step
-        self.current_step_title = title
         self._event_marks[step] = (len(self.events), len(self.events))
 
     def end_step(self, step: int, clock_time: int | None = None) -> None:
@@ -62,7 +80,6 @@ class Transcript:
         if clock_time is not None:
             self.step_times[step] = clock_time
         self.current_step = None
-        self.current_step_title = ""
 
     def add_check(
         self, description: str, passed: bool, detail: str = ""
@@ -70,6 +87,12 @@ class Transcript:
         result = CheckResult(self.current_step, description, bool(passed), detail)
         self.checks.append(result)
         return result
+
+    def show_token(self, label: str, token: str) -> None:
+        self.shown_tokens.append(ShownToken(self.current_step, label, token))
+
+    def show_pkce(self, code_verifier: str, method: str) -> None:
+        self.shown_pkce.append(ShownPkce(self.current_step, code_verifier, method))
 
     def exchanges_for(self, step: int) -> list[Exchange]:
         return [item for item in self.exchanges if item.step == step]

@@ -46,7 +46,9 @@ def bearer(exchange: Exchange) -> str:
 
 
 def shown(result: LessonResult, label_part: str) -> str:
-    (token,) = [t for _, label, t in result.run.shown_tokens if label_part in label]
+    (token,) = [
+        s.token for s in result.world.transcript.shown_tokens if label_part in s.label
+    ]
     return token
 
 

@@ -16,7 +16,7 @@ import pytest
 
 import playground.cli as cli
 from playground.cli import main, streamlit_command
-from playground.ui.lesson_session import LESSONS_DIR_ENV
+from playground.lesson.runner import LESSONS_DIR_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "playground" / "ui" / "app.py"

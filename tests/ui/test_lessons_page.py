@@ -15,18 +15,19 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground.lesson.runner import LessonEntry, LessonError, load_lesson
-from playground.ui import lesson_session, state
-from playground.ui.lesson_panels import FAIL_MARK, PASS_MARK
-from playground.ui.lesson_session import (
-    LessonMemo,
-    can,
-    picker_groups,
-    replay,
-    source_html,
-    status_colour,
-    step_after,
+from playground.lesson.runner import (
+    LESSONS_DIR_ENV,
+    LessonEntry,
+    LessonError,
+    load_lesson,
 )
+from playground.ui import browser_panel, lesson_picker, state
+from playground.ui.lesson_panels import FAIL_MARK, PASS_MARK
+from playground.ui.lesson_picker import picker_groups
+from playground.ui.message_cards import status_colour
+from playground.ui.replay_cache import LessonMemo, replay
+from playground.ui.source_panel import source_html
+from playground.ui.step_controls import can, step_after
 from playground.world import WorldKeys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,7 @@ TIMEOUT = 30
 
 @pytest.fixture(autouse=True)
 def _default_lessons(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(state.LESSONS_DIR_ENV, raising=False)
+    monkeypatch.delenv(LESSONS_DIR_ENV, raising=False)
 
 
 def open_app(lessons: Path | None = None) -> AppTest:
@@ -365,7 +366,7 @@ def test_the_lessons_folder_comes_from_the_environment(
     folder = tmp_path / "mine"
     folder.mkdir()
     shutil.copy(LESSONS / PKCE, folder / "only.py")
-    monkeypatch.setenv(state.LESSONS_DIR_ENV, str(folder))
+    monkeypatch.setenv(LESSONS_DIR_ENV, str(folder))
     at = open_app()
     assert [b.key for b in at.button if b.key.startswith("lesson:")] == [
         "lesson:only.py"
@@ -415,13 +416,13 @@ def test_a_new_session_starts_where_the_url_says() -> None:
     entries = [LessonEntry(LESSONS / name) for name in ("01_a.py", PKCE)]
     pkce = str((LESSONS / PKCE).resolve())
     first = str((LESSONS / "01_a.py").resolve())
-    assert lesson_session.place_from_url(entries, LESSONS, PKCE, "4") == (pkce, 4)
-    assert lesson_session.place_from_url(entries, LESSONS, PKCE, "x") == (pkce, 0)
-    assert lesson_session.place_from_url(entries, LESSONS, "gone.py", "2") == (
+    assert lesson_picker.place_from_url(entries, LESSONS, PKCE, "4") == (pkce, 4)
+    assert lesson_picker.place_from_url(entries, LESSONS, PKCE, "x") == (pkce, 0)
+    assert lesson_picker.place_from_url(entries, LESSONS, "gone.py", "2") == (
         first,
         0,
     )
-    assert lesson_session.place_from_url([], LESSONS, None, None) is None
+    assert lesson_picker.place_from_url([], LESSONS, None, None) is None
 
 
 def test_replays_are_cached_per_content_step_and_switches(tmp_path: Path) -> None:
@@ -459,9 +460,9 @@ def test_browser_view_shows_the_address_with_its_fragment() -> None:
     from playground.lesson.runner import run_lesson
 
     lesson = load_lesson(LESSONS / "05_implicit.py")
-    assert lesson_session.browser_view(run_lesson(lesson, until=0).world) is None
+    assert browser_panel.browser_view(run_lesson(lesson, until=0).world.browser) is None
     result = run_lesson(lesson, until=4)  # the token sits in the address bar
-    view = lesson_session.browser_view(result.world)
+    view = browser_panel.browser_view(result.world.browser)
     assert view is not None and "#" in view.address
     assert "access_token=" in view.address.split("#", 1)[1]
 

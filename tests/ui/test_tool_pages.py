@@ -91,7 +91,7 @@ def test_workbench_invalid_claims_json_is_a_clear_error() -> None:
 
 def test_workbench_uses_the_sessions_keys() -> None:
     at = page("jwt_workbench")
-    world = at.session_state["tools_world"]
+    world = at.session_state[state.TOOLS_WORLD]
     assert world.keys is at.session_state[state.KEYS]
 
 

@@ -1,7 +1,7 @@
 """JWT workbench: decode a token, edit its claims, sign it again, try it on the API.
 
-A view only: decoding is `playground.jwt_view`, forging `playground.jwt_forge`,
-sending `playground.request_builder`. The tools' world is this session's own,
+A view only: decoding is `views.jwt_decoder`, forging `tools.jwt_forge`,
+sending `tools.request_builder`. The tools' world is this session's own,
 built with the session's keys, so tokens minted here verify only here.
 """
 
@@ -16,14 +16,12 @@ from mock_servers.weaknesses import REGISTRY
 from playground.tools import jwt_forge
 from playground.tools.request_builder import (
     RS,
-    TOOLS_WORLD,
     RequestBuilderError,
     build_request,
     send,
 )
 from playground.ui import state
-from playground.views import jwt_view
-from playground.views.jwt_view import DecodedJwt
+from playground.views.jwt_decoder import DecodedJwt, verify_jwt
 from playground.views.raw_http import render_exchange
 from playground.wire.exchange import Exchange
 from playground.world import World
@@ -41,13 +39,6 @@ MINT_PROBLEM = "jwt_mint_problem"
 
 MINT_SCOPE = "basic email photos.read"
 API_PATH = "/api/user"
-
-
-def tools_world() -> World:
-    """This session's tools world, made on first use with the session's keys."""
-    if TOOLS_WORLD not in st.session_state:
-        st.session_state[TOOLS_WORLD] = World(keys=state.world_keys())
-    return st.session_state[TOOLS_WORLD]
 
 
 def mint(world: World) -> None:
@@ -69,14 +60,8 @@ def wrong_key() -> SigningKey:
 
 
 def decode(world: World, token: str) -> DecodedJwt:
-    """Verify as the photos API would: the AS's JWKS, its audience, its clock."""
-    return jwt_view.decode(
-        token,
-        jwks=world.deployment.as_settings.signing_key.public_jwks(),
-        audience=world.api_url,
-        issuer=world.issuer,
-        now=world.clock.now(),
-    )
+    """Judged by the world's one rule, as the lesson panels judge it."""
+    return verify_jwt(token, world.token_trust(), at=world.clock.now())
 
 
 def show_value(value: object) -> str:
@@ -191,7 +176,7 @@ def forge_section(world: World, decoded: DecodedJwt) -> None:
 
 def main() -> None:
     state.init()
-    world = tools_world()
+    world = state.tools_world()
     st.title("JWT workbench")
     st.markdown(
         "Paste a JWT to read it and check it against this session's "

@@ -1,7 +1,7 @@
 """Lessons: step through any lesson and see everything that crossed the wire.
 
 A view only: the place (lesson, step, switches) lives in session state, the
-replay comes from `lesson_session`, the panels from `lesson_panels`.
+replay comes from `replay_cache`, the panels from `lesson_panels`.
 """
 
 from __future__ import annotations
@@ -11,12 +11,18 @@ from pathlib import Path
 import streamlit as st
 
 from mock_servers.weaknesses import REGISTRY
+from playground.ui import (
+    browser_panel,
+    lesson_picker,
+    replay_cache,
+    state,
+    step_controls,
+)
 from playground.ui import lesson_panels as panels
-from playground.ui import lesson_session, state
 
 state.init()
 session = st.session_state
-memo: lesson_session.LessonMemo = session[state.LESSON_MEMO]
+memo: replay_cache.LessonMemo = session[state.LESSON_MEMO]
 folder = Path(session[state.LESSONS_DIR])
 entries = memo.entries(folder)
 
@@ -30,20 +36,20 @@ def pick(path: str) -> None:
 
 def act(action: str) -> None:
     total = session.get(state.LESSON_LENGTH)
-    session[state.STEP] = lesson_session.step_after(action, session[state.STEP], total)
+    session[state.STEP] = step_controls.step_after(action, session[state.STEP], total)
 
 
 # The place survives a browser refresh through the URL (?lesson=...&step=...).
 params = st.query_params
 if session[state.LESSON] is None:
-    place = lesson_session.place_from_url(
+    place = lesson_picker.place_from_url(
         entries, folder, params.get("lesson"), params.get("step")
     )
     if place is not None:
         session[state.LESSON], session[state.STEP] = place
 
 panels.picker(
-    lesson_session.picker_groups(entries),
+    lesson_picker.picker_groups(entries),
     folder=folder,
     current=session[state.LESSON],
     on_pick=pick,
@@ -62,7 +68,7 @@ path = Path(session[state.LESSON])
 # The switches are read before the replay so a flip replays at once.
 weaknesses = [w.name for w in REGISTRY if session.get(state.weakness_key(w.name))]
 session[state.WEAKNESSES] = weaknesses
-replay = lesson_session.replay(
+replay = replay_cache.replay(
     memo,
     path,
     session[state.STEP],
@@ -74,7 +80,7 @@ if replay.loaded:
     session[state.STEP] = replay.step  # clamped when the lesson got shorter
 session[state.LESSON_LENGTH] = replay.total
 panels.weakness_switches(replay.lesson.weakness if replay.lesson else None)
-params.update(lesson=lesson_session.lesson_key(path, folder), step=str(replay.step))
+params.update(lesson=lesson_picker.lesson_key(path, folder), step=str(replay.step))
 
 lesson = replay.lesson
 st.header(lesson.title if lesson else f"⚠ {path.name}")
@@ -103,7 +109,7 @@ elif current is not None:
         panels.checks(current.checks)
     with right:
         world = replay.result.world if replay.result else None
-        panels.browser(lesson_session.browser_view(world) if world else None)
+        panels.browser(browser_panel.browser_view(world.browser) if world else None)
     panels.diagram(replay)
     left, right = st.columns(2, gap="large")
     with left:
@@ -119,8 +125,8 @@ else:
 @st.fragment(run_every=2)
 def watch(path: Path, digest: str | None) -> None:
     """A student saves a lesson in an editor: replay it to the same step."""
-    catalog = (str(folder), lesson_session.folder_fingerprint(folder))
-    if lesson_session.fingerprint(path) != digest or catalog != memo.catalog_key:
+    catalog = (str(folder), replay_cache.folder_fingerprint(folder))
+    if replay_cache.fingerprint(path) != digest or catalog != memo.catalog_key:
         st.rerun()
 
 

@@ -1,6 +1,6 @@
 """Request builder: send any request to the authorization server or the API.
 
-A view over `playground.request_builder`: the text boxes are parsed and sent
+A view over `playground.tools.request_builder`: the text boxes are parsed and sent
 there, through this session's tools world, as the client. The answer is shown
 exactly as it crossed the wire.
 """
@@ -38,13 +38,6 @@ DEFAULTS = (
     (QUERY, ""),
     (CLIENT, "print-shop-service"),
 )
-
-
-def tools_world() -> World:
-    """This session's tools world, made on first use with the session's keys."""
-    if rb.TOOLS_WORLD not in st.session_state:
-        st.session_state[rb.TOOLS_WORLD] = World(keys=state.world_keys())
-    return st.session_state[rb.TOOLS_WORLD]
 
 
 def load_preset() -> None:
@@ -136,7 +129,7 @@ def show_answer(world: World, exchange: Exchange) -> None:
 
 def main() -> None:
     state.init()
-    world = tools_world()
+    world = state.tools_world()
     for key, value in DEFAULTS:
         st.session_state.setdefault(key, value)
     st.title("Request builder")

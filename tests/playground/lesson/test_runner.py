@@ -211,19 +211,18 @@ def test_overwriting_a_party_names_the_problem(lesson_copy, keys):
 
 
 def test_show_jwt_puts_a_token_in_its_steps_panel(keys):
-    from playground.views.step_view import step_views
 
     result = run_lesson(load_lesson(LESSONS / "01_client_credentials.py"), keys=keys)
     assert result.passed, result.error
     shown = [
         (view.step.number, found.where)
-        for view in step_views(result)
+        for view in result.step_views()
         for found in view.tokens
         if found.where == "the service's access token"
     ]
     assert len(shown) == 1
     [(step, _)] = shown
-    view = step_views(result)[step - 1]
+    view = result.step_views()[step - 1]
     [token] = [found for found in view.tokens if found.where == shown[0][1]]
     assert token.decoded.verification.status == "valid"
     assert token.decoded.claims["sub"] == "print-shop-service"
@@ -243,11 +242,10 @@ def test_last_request_form_and_redirect_params(keys):
 
 
 def test_jwt_panel_judges_each_token_as_of_its_own_step(keys):
-    from playground.views.step_view import step_views
 
     result = run_lesson(load_lesson(LESSONS / "04_refresh_token.py"), keys=keys)
     assert result.passed, result.error
-    views = step_views(result)
+    views = result.step_views()
     first = next(view for view in views if view.tokens)
     [issued] = [t for t in first.tokens if "access_token" in t.where]
     # Valid when its step ran, though the clock later moves past its exp.

@@ -1,4 +1,4 @@
-"""The JWT decoder view, with real RSA keys and real signatures."""
+"""The JWT decoder, with real RSA keys and real signatures."""
 
 from __future__ import annotations
 
@@ -10,14 +10,9 @@ import jwt
 import pytest
 
 from mock_servers.keys import SigningKey, generate_signing_key
-from playground.views.jwt_view import (
-    KIND_ACCESS_TOKEN,
-    KIND_ID_TOKEN,
-    KIND_JWT,
-    DecodedJwt,
-    decode,
-    format_text,
-)
+from playground.views.jwt_decoder import DecodedJwt, decode, format_text, verify_jwt
+from playground.views.jwt_explanations import KIND_ACCESS_TOKEN, KIND_ID_TOKEN, KIND_JWT
+from playground.world import TokenTrust
 
 NOW = 1_700_000_000
 ISSUER = "https://auth.photos.test"
@@ -170,7 +165,7 @@ def test_expired_token_is_judged_by_the_world_clock(key: SigningKey) -> None:
 
     assert expired.verification.status == "invalid"
     assert expired.verification.exception == "ExpiredSignatureError"
-    assert "1m 30s before now" in expired.verification.reason
+    assert "1 min 30 s before now" in expired.verification.reason
     assert expired.expires_in == -90
     assert check(token, key, now=NOW).verification.status == "valid"
 
@@ -340,14 +335,14 @@ def test_every_claim_and_header_field_gets_an_explanation(key: SigningKey) -> No
     assert "does not know" in text["favourite_colour"]
     assert "replay" in text["jti"]
     assert "resource server" in text["aud"]
-    assert "2023-11-14 22:12:20 UTC (1m ago)" in text["iat"]
+    assert "2023-11-14 22:12:20 UTC (1 min ago)" in text["iat"]
 
 
 def test_exp_line_says_time_remaining(key: SigningKey) -> None:
     decoded = check(sign(key, access_claims(exp=NOW + 3600 + 300)), key)
 
     exp = next(line for line in decoded.claim_lines if line.name == "exp")
-    assert "expires in 1h 5m" in exp.explanation
+    assert "expires in 1 h 5 min" in exp.explanation
     assert "UTC" in exp.explanation
 
 
@@ -355,7 +350,7 @@ def test_exp_line_says_how_long_ago_it_expired(key: SigningKey) -> None:
     decoded = check(sign(key), key, now=NOW + 3600 + 120)
 
     exp = next(line for line in decoded.claim_lines if line.name == "exp")
-    assert "expired 2m ago" in exp.explanation
+    assert "expired 2 min ago" in exp.explanation
 
 
 def test_sub_equal_to_client_id_is_explained_as_client_credentials(
@@ -416,3 +411,30 @@ def test_non_numeric_exp_fails_as_pyjwt_would(key: SigningKey) -> None:
     assert "(exp) must be an integer" in decoded.verification.reason
     exp = next(line for line in decoded.claim_lines if line.name == "exp")
     assert "is not" in exp.explanation
+
+
+def test_one_rule_judges_aud_for_access_tokens_only(key: SigningKey) -> None:
+    """An ID token's aud is the client (OIDC Core 3.1.3.7), so the world's rule
+    does not hold it to the API's audience; an access token's it does."""
+    trust = TokenTrust(key.public_jwks(), ISSUER, API)
+    id_token = jwt.encode(
+        {
+            "iss": ISSUER,
+            "sub": "u-1",
+            "aud": "photoprint",
+            "nonce": "n",
+            "iat": NOW,
+            "exp": NOW + 60,
+        },
+        key.private_key,
+        algorithm="RS256",
+        headers={"kid": key.kid},
+    )
+    assert verify_jwt(id_token, trust, at=NOW).verification.status == "valid"
+    for_other_api = sign(key, access_claims(aud="https://api.other.test"))
+    decoded = verify_jwt(for_other_api, trust, at=NOW)
+    assert decoded.verification.exception == "InvalidAudienceError"
+    assert verify_jwt(sign(key), trust, at=NOW).verification.status == "valid"
+    assert verify_jwt(sign(key), trust, at=NOW + 3600).verification.exception == (
+        "ExpiredSignatureError"
+    )

@@ -1,4 +1,4 @@
-"""The JWT decoder view: what a token says, and whether it verifies.
+"""The JWT decoder: what a token says, and whether it verifies.
 
 A learner pastes (or a lesson hands over) a token and sees its header and
 claims, one plain sentence per field, and a verdict. PyJWT does the decoding
@@ -21,36 +21,24 @@ import binascii
 import json
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import jwt
 
-# RFC 9068 2.1: JWT access tokens MUST carry typ "at+jwt" (the media type
-# "application/at+jwt" is the long form).
-ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
-# Claims only an OpenID Connect ID token carries (OIDC Core 2, 3.1.3.6).
-ID_TOKEN_MARKERS = ("nonce", "at_hash", "c_hash")
-
-KIND_ACCESS_TOKEN = "access token (RFC 9068)"
-KIND_ID_TOKEN = "ID token (OpenID Connect)"
-KIND_JWT = "JWT"
+from mock_servers.token_generators import ACCESS_TOKEN_TYPES
+from playground.views.durations import duration, utc_time
+from playground.views.jwt_explanations import (
+    ClaimExplanation,
+    explain_claim,
+    explain_header,
+    token_kind,
+)
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 
 VerificationStatus = Literal["valid", "invalid", "not checked"]
-
-
-@dataclass(frozen=True)
-class ClaimExplanation:
-    """One header field or claim, with a sentence a newcomer can follow."""
-
-    name: str
-    value: Any
-    explanation: str
 
 
 @dataclass(frozen=True)
@@ -112,7 +100,7 @@ def decode(
     text = _normalise(token)
     header, claims, error, exception = _parse(token, text)
     segments = text.split(".") if isinstance(text, str) else []
-    kind = _kind(header, claims)
+    kind = token_kind(header, claims)
     if error is not None:
         verification = Verification(
             "invalid", f"The token could not be decoded: {error}", exception
@@ -139,16 +127,47 @@ def decode(
         payload_b64=segments[1] if len(segments) > 1 else "",
         signature_b64=segments[2] if len(segments) > 2 else "",
         header_lines=tuple(
-            _explain_header(name, value) for name, value in header.items()
+            explain_header(name, value) for name, value in header.items()
         ),
         claim_lines=tuple(
-            _explain_claim(name, value, claims, kind, moment)
+            explain_claim(name, value, claims, kind, moment)
             for name, value in claims.items()
         ),
         kind=kind,
         verification=verification,
         now=moment,
         expires_in=None if exp is None else exp - moment,
+    )
+
+
+class Trust(Protocol):
+    """What a world's tokens are judged against (see `World.token_trust`)."""
+
+    jwks: dict[str, Any]
+    issuer: str
+    api_audience: str
+
+
+def verify_jwt(token: str, trust: Trust, *, at: int) -> DecodedJwt:
+    """The one rule for judging a token in a world, shared by the lesson API,
+    the lesson panels and the JWT workbench.
+
+    The signature is checked against the authorization server's keys and
+    `iss` against its issuer, as of `at` on the world's clock. `aud` is judged
+    for access tokens only (typ at+jwt, RFC 9068 4): an ID token is for the
+    client (OIDC Core 3.1.3.7) and a client assertion for the AS, so the API's
+    audience is not theirs to carry.
+    """
+    try:
+        typ = jwt.get_unverified_header(str(token).strip()).get("typ")
+    except jwt.PyJWTError:
+        typ = None
+    return decode(
+        token,
+        jwks=trust.jwks,
+        issuer=trust.issuer,
+        audience=trust.api_audience if typ in ACCESS_TOKEN_TYPES else None,
+        now=at,
     )
 
 
@@ -269,19 +288,6 @@ def _json_segment(segment: str, name: str) -> tuple[dict[str, Any], str | None]:
     if not isinstance(value, dict):
         return {}, f"{name} is JSON but not an object"
     return value, None
-
-
-def _kind(header: Mapping[str, Any], claims: Mapping[str, Any]) -> str:
-    """Say what the token is for, from two simple signs.
-
-    typ at+jwt means an RFC 9068 access token; a nonce, at_hash or c_hash
-    claim means an OpenID Connect ID token; anything else is just a JWT.
-    """
-    if str(header.get("typ", "")).lower() in ACCESS_TOKEN_TYPES:
-        return KIND_ACCESS_TOKEN
-    if any(marker in claims for marker in ID_TOKEN_MARKERS):
-        return KIND_ID_TOKEN
-    return KIND_JWT
 
 
 # -- verification -----------------------------------------------------------
@@ -428,15 +434,15 @@ def _failure_reason(
         case jwt.ExpiredSignatureError():
             exp = _as_int(claims.get("exp")) or 0
             text = (
-                f"Expired at {_datetime(exp)}, {_duration(now - exp)} before now "
-                f"({_datetime(now)})."
+                f"Expired at {utc_time(exp)}, {duration(now - exp)} before now "
+                f"({utc_time(now)})."
             )
         case jwt.ImmatureSignatureError():
             name = "nbf" if "(nbf)" in said else "iat"
             start = _as_int(claims.get(name)) or 0
             text = (
-                f"Not valid yet: {name} is {_datetime(start)}, "
-                f"{_duration(start - now)} after now ({_datetime(now)})."
+                f"Not valid yet: {name} is {utc_time(start)}, "
+                f"{duration(start - now)} after now ({utc_time(now)})."
             )
         case jwt.InvalidAudienceError():
             text = (
@@ -489,175 +495,14 @@ def _valid_reason(
     )
     exp = _as_int(claims.get("exp"))
     checks.append(
-        f"expires in {_duration(exp - now)}"
+        f"expires in {duration(exp - now)}"
         if exp is not None
         else "no exp: never expires"
     )
     return "; ".join(checks) + "."
 
 
-# -- explanations -----------------------------------------------------------
-
-_HEADER_TEXT: Mapping[str, str] = MappingProxyType(
-    {
-        "kid": "Key ID: which key in the issuer's JWKS signed this token.",
-        "cty": "Content type of the payload (RFC 7515 4.1.10).",
-        "jku": (
-            "URL of a JWKS; a verifier must never fetch keys from a URL the "
-            "token itself names."
-        ),
-        "x5c": "An X.509 certificate chain for the signing key.",
-        "crit": "Header fields the verifier must understand, or refuse the token.",
-    }
-)
-
-_CLAIM_TEXT: Mapping[str, str] = MappingProxyType(
-    {
-        "iss": "Issuer: the authorization server that issued and signed this token.",
-        "jti": "JWT ID: unique per token, so a server can refuse a replay.",
-        "scope": (
-            "What the client may do with this token "
-            "(space-separated scopes, RFC 6749 3.3)."
-        ),
-        "client_id": "The client the token was issued to (RFC 9068 2.2).",
-        "nonce": (
-            "Binds the ID token to the login request: the client checks it equals "
-            "the nonce it sent, so a stolen ID token cannot be replayed."
-        ),
-        "at_hash": (
-            "Hash of the access token issued alongside (left half of its SHA-256, "
-            "base64url): ties the two tokens together."
-        ),
-        "c_hash": (
-            "Hash of the authorization code issued alongside: ties the two together."
-        ),
-        "azp": "Authorized party: the client this ID token was issued to.",
-        "name": "The resource owner's full name (OpenID Connect, profile scope).",
-        "email": "The resource owner's email address (OpenID Connect, email scope).",
-        "email_verified": "Whether the authorization server has checked that email.",
-        "preferred_username": "The name the resource owner likes to be called.",
-        "sid": "Session ID at the authorization server, used for logout.",
-        "acr": "How strongly the resource owner was authenticated.",
-        "amr": "How the resource owner was authenticated (password, otp, ...).",
-        "cnf": "Confirmation key: the token is bound to a key its holder must prove.",
-    }
-)
-
-
-def _explain_header(name: str, value: Any) -> ClaimExplanation:
-    if name == "alg":
-        text = _explain_alg(value)
-    elif name == "typ":
-        if str(value).lower() in ACCESS_TOKEN_TYPES:
-            text = "Type at+jwt: an OAuth access token in JWT form (RFC 9068)."
-        elif str(value).upper() == "JWT":
-            text = "Type JWT: a general JSON Web Token (an ID token is typed so)."
-        else:
-            text = "Type: tells the receiver what kind of JWT this is."
-    else:
-        text = _HEADER_TEXT.get(name, "A header field the playground does not explain.")
-    return ClaimExplanation(name, value, text)
-
-
-def _explain_alg(alg: Any) -> str:
-    if not isinstance(alg, str) or alg.lower() == "none":
-        return "UNSIGNED (alg none): no signature at all; anyone could have written it."
-    if alg.startswith("HS"):
-        return (
-            f"{alg}: HMAC with a shared secret; whoever holds the secret can also "
-            "mint tokens."
-        )
-    family = {"RS": "RSA", "PS": "RSA-PSS", "ES": "ECDSA", "Ed": "EdDSA"}.get(alg[:2])
-    if family:
-        return (
-            f"{alg}: {family} signature; anyone can verify it with the issuer's "
-            "public key, only the issuer can make it."
-        )
-    return f"{alg}: the signature algorithm."
-
-
-def _explain_claim(
-    name: str, value: Any, claims: Mapping[str, Any], kind: str, now: int
-) -> ClaimExplanation:
-    explain = _CLAIM_EXPLAINERS.get(name)
-    if explain is not None:
-        text = explain(value, claims, kind, now)
-    else:
-        text = _CLAIM_TEXT.get(
-            name,
-            "A claim the playground does not know; its meaning is whatever "
-            "the issuer says it is.",
-        )
-    return ClaimExplanation(name, value, text)
-
-
-def _explain_sub(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
-    if value is not None and value == claims.get("client_id"):
-        return (
-            "Subject: the client itself (client credentials grant: "
-            "no resource owner is involved)."
-        )
-    return "Subject: the resource owner (the user) this token is about."
-
-
-def _explain_aud(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
-    if kind == KIND_ID_TOKEN:
-        return (
-            "Audience: the client this ID token is for; any other party must refuse it."
-        )
-    if kind == KIND_ACCESS_TOKEN:
-        return (
-            "Audience: the resource server (API) that must accept it; "
-            "others must refuse it."
-        )
-    return "Audience: who must accept this token; everyone else must refuse it."
-
-
-def _explain_exp(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
-    exp = _as_int(value)
-    if exp is None:
-        return "Expiry: should be a number of seconds since 1970, but is not."
-    left = exp - now
-    when = (
-        f"expires in {_duration(left)}"
-        if left > 0
-        else f"expired {_duration(-left)} ago"
-    )
-    return f"Expiry: {_datetime(exp)}, {when}."
-
-
-def _time_explainer(label: str) -> Callable[[Any, Mapping[str, Any], str, int], str]:
-    def explain(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
-        moment = _as_int(value)
-        if moment is None:
-            return f"{label}: should be a number of seconds since 1970, but is not."
-        offset = moment - now
-        if offset == 0:
-            relative = "now"
-        elif offset < 0:
-            relative = f"{_duration(-offset)} ago"
-        else:
-            relative = f"in {_duration(offset)}"
-        return f"{label}: {_datetime(moment)} ({relative})."
-
-    return explain
-
-
-_CLAIM_EXPLAINERS: Mapping[str, Callable[[Any, Mapping[str, Any], str, int], str]] = (
-    MappingProxyType(
-        {
-            "sub": _explain_sub,
-            "aud": _explain_aud,
-            "exp": _explain_exp,
-            "iat": _time_explainer("Issued at"),
-            "nbf": _time_explainer("Not valid before"),
-            "auth_time": _time_explainer("When the resource owner logged in"),
-        }
-    )
-)
-
-
-# -- small formatting helpers -------------------------------------------------
+# -- small helpers --------------------------------------------------------------
 
 
 def _as_int(value: Any) -> int | None:
@@ -668,24 +513,6 @@ def _as_int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError, OverflowError):
         return None
-
-
-def _datetime(epoch: int) -> str:
-    try:
-        return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    except (OverflowError, OSError, ValueError):
-        return f"{epoch} (out of range)"
-
-
-def _duration(seconds: int) -> str:
-    """'1h 5m', '3d 2h', '42s': the two largest units are enough to read."""
-    seconds = abs(int(seconds))
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if seconds >= size:
-            parts.append(f"{seconds // size}{unit}")
-            seconds %= size
-    return " ".join(parts[:2]) or "0s"
 
 
 def _show(value: Any) -> str:

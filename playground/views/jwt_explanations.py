@@ -1,0 +1,211 @@
+"""What each JWT header field and claim means, in one sentence a newcomer follows.
+
+Kept apart from the decoder: `jwt_decoder` says whether a token is good,
+this module says what it says. Times are read against the world's clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from mock_servers.token_generators import ACCESS_TOKEN_TYPES
+from playground.views.durations import duration, utc_time
+
+# Claims only an OpenID Connect ID token carries (OIDC Core 2, 3.1.3.6).
+ID_TOKEN_MARKERS = ("nonce", "at_hash", "c_hash")
+
+KIND_ACCESS_TOKEN = "access token (RFC 9068)"
+KIND_ID_TOKEN = "ID token (OpenID Connect)"
+KIND_JWT = "JWT"
+
+
+@dataclass(frozen=True)
+class ClaimExplanation:
+    """One header field or claim, with a sentence a newcomer can follow."""
+
+    name: str
+    value: Any
+    explanation: str
+
+
+def token_kind(header: Mapping[str, Any], claims: Mapping[str, Any]) -> str:
+    """Say what the token is for, from two simple signs.
+
+    typ at+jwt means an RFC 9068 access token; a nonce, at_hash or c_hash
+    claim means an OpenID Connect ID token; anything else is just a JWT.
+    """
+    if str(header.get("typ", "")).lower() in ACCESS_TOKEN_TYPES:
+        return KIND_ACCESS_TOKEN
+    if any(marker in claims for marker in ID_TOKEN_MARKERS):
+        return KIND_ID_TOKEN
+    return KIND_JWT
+
+
+_HEADER_TEXT: Mapping[str, str] = MappingProxyType(
+    {
+        "kid": "Key ID: which key in the issuer's JWKS signed this token.",
+        "cty": "Content type of the payload (RFC 7515 4.1.10).",
+        "jku": (
+            "URL of a JWKS; a verifier must never fetch keys from a URL the "
+            "token itself names."
+        ),
+        "x5c": "An X.509 certificate chain for the signing key.",
+        "crit": "Header fields the verifier must understand, or refuse the token.",
+    }
+)
+
+_CLAIM_TEXT: Mapping[str, str] = MappingProxyType(
+    {
+        "iss": "Issuer: the authorization server that issued and signed this token.",
+        "jti": "JWT ID: unique per token, so a server can refuse a replay.",
+        "scope": (
+            "What the client may do with this token "
+            "(space-separated scopes, RFC 6749 3.3)."
+        ),
+        "client_id": "The client the token was issued to (RFC 9068 2.2).",
+        "nonce": (
+            "Binds the ID token to the login request: the client checks it equals "
+            "the nonce it sent, so a stolen ID token cannot be replayed."
+        ),
+        "at_hash": (
+            "Hash of the access token issued alongside (left half of its SHA-256, "
+            "base64url): ties the two tokens together."
+        ),
+        "c_hash": (
+            "Hash of the authorization code issued alongside: ties the two together."
+        ),
+        "azp": "Authorized party: the client this ID token was issued to.",
+        "name": "The resource owner's full name (OpenID Connect, profile scope).",
+        "email": "The resource owner's email address (OpenID Connect, email scope).",
+        "email_verified": "Whether the authorization server has checked that email.",
+        "preferred_username": "The name the resource owner likes to be called.",
+        "sid": "Session ID at the authorization server, used for logout.",
+        "acr": "How strongly the resource owner was authenticated.",
+        "amr": "How the resource owner was authenticated (password, otp, ...).",
+        "cnf": "Confirmation key: the token is bound to a key its holder must prove.",
+    }
+)
+
+
+def explain_header(name: str, value: Any) -> ClaimExplanation:
+    if name == "alg":
+        text = _explain_alg(value)
+    elif name == "typ":
+        if str(value).lower() in ACCESS_TOKEN_TYPES:
+            text = "Type at+jwt: an OAuth access token in JWT form (RFC 9068)."
+        elif str(value).upper() == "JWT":
+            text = "Type JWT: a general JSON Web Token (an ID token is typed so)."
+        else:
+            text = "Type: tells the receiver what kind of JWT this is."
+    else:
+        text = _HEADER_TEXT.get(name, "A header field the playground does not explain.")
+    return ClaimExplanation(name, value, text)
+
+
+def _explain_alg(alg: Any) -> str:
+    if not isinstance(alg, str) or alg.lower() == "none":
+        return "UNSIGNED (alg none): no signature at all; anyone could have written it."
+    if alg.startswith("HS"):
+        return (
+            f"{alg}: HMAC with a shared secret; whoever holds the secret can also "
+            "mint tokens."
+        )
+    family = {"RS": "RSA", "PS": "RSA-PSS", "ES": "ECDSA", "Ed": "EdDSA"}.get(alg[:2])
+    if family:
+        return (
+            f"{alg}: {family} signature; anyone can verify it with the issuer's "
+            "public key, only the issuer can make it."
+        )
+    return f"{alg}: the signature algorithm."
+
+
+def explain_claim(
+    name: str, value: Any, claims: Mapping[str, Any], kind: str, now: int
+) -> ClaimExplanation:
+    explain = _CLAIM_EXPLAINERS.get(name)
+    if explain is not None:
+        text = explain(value, claims, kind, now)
+    else:
+        text = _CLAIM_TEXT.get(
+            name,
+            "A claim the playground does not know; its meaning is whatever "
+            "the issuer says it is.",
+        )
+    return ClaimExplanation(name, value, text)
+
+
+def _explain_sub(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
+    if value is not None and value == claims.get("client_id"):
+        return (
+            "Subject: the client itself (client credentials grant: "
+            "no resource owner is involved)."
+        )
+    return "Subject: the resource owner (the user) this token is about."
+
+
+def _explain_aud(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
+    if kind == KIND_ID_TOKEN:
+        return (
+            "Audience: the client this ID token is for; any other party must refuse it."
+        )
+    if kind == KIND_ACCESS_TOKEN:
+        return (
+            "Audience: the resource server (API) that must accept it; "
+            "others must refuse it."
+        )
+    return "Audience: who must accept this token; everyone else must refuse it."
+
+
+def _explain_exp(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
+    exp = _as_int(value)
+    if exp is None:
+        return "Expiry: should be a number of seconds since 1970, but is not."
+    left = exp - now
+    when = (
+        f"expires in {duration(left)}" if left > 0 else f"expired {duration(-left)} ago"
+    )
+    return f"Expiry: {utc_time(exp)}, {when}."
+
+
+def _time_explainer(label: str) -> Callable[[Any, Mapping[str, Any], str, int], str]:
+    def explain(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
+        moment = _as_int(value)
+        if moment is None:
+            return f"{label}: should be a number of seconds since 1970, but is not."
+        offset = moment - now
+        if offset == 0:
+            relative = "now"
+        elif offset < 0:
+            relative = f"{duration(-offset)} ago"
+        else:
+            relative = f"in {duration(offset)}"
+        return f"{label}: {utc_time(moment)} ({relative})."
+
+    return explain
+
+
+_CLAIM_EXPLAINERS: Mapping[str, Callable[[Any, Mapping[str, Any], str, int], str]] = (
+    MappingProxyType(
+        {
+            "sub": _explain_sub,
+            "aud": _explain_aud,
+            "exp": _explain_exp,
+            "iat": _time_explainer("Issued at"),
+            "nbf": _time_explainer("Not valid before"),
+            "auth_time": _time_explainer("When the resource owner logged in"),
+        }
+    )
+)
+
+
+def _as_int(value: Any) -> int | None:
+    """A NumericDate (RFC 7519 2) as int, or None; bools are not numbers."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
