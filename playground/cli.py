@@ -49,6 +49,18 @@ def _weakness_help() -> str:
     return "\n".join(lines).replace("%", "%%")
 
 
+def _add_weakness_option(parser: argparse.ArgumentParser) -> None:
+    """`--weakness NAME` (repeatable), the same for `serve` and `run`."""
+    parser.add_argument(
+        "--weakness",
+        action="append",
+        default=[],
+        metavar="NAME",
+        type=_weakness_name,
+        help=_weakness_help(),
+    )
+
+
 def _add_serve(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve",
@@ -77,14 +89,7 @@ def _add_serve(subparsers: argparse._SubParsersAction) -> None:
         default=9001,
         help="resource server port, 0 for any free one (default: %(default)s)",
     )
-    parser.add_argument(
-        "--weakness",
-        action="append",
-        default=[],
-        metavar="NAME",
-        type=_weakness_name,
-        help=_weakness_help(),
-    )
+    _add_weakness_option(parser)
     parser.add_argument(
         "--token-format",
         choices=("jwt", "opaque"),
@@ -157,14 +162,7 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="run an attack lesson with its weakness off: the defence must hold",
     )
-    parser.add_argument(
-        "--weakness",
-        action="append",
-        default=[],
-        metavar="NAME",
-        type=_weakness_name,
-        help=_weakness_help(),
-    )
+    _add_weakness_option(parser)
     parser.set_defaults(run=_run_run)
 
 

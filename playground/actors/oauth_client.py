@@ -14,12 +14,13 @@ from urllib.parse import urlencode
 
 import httpx
 import jwt
+from authlib.common.encoding import urlsafe_b64encode
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from mock_servers.clock import Clock
 from mock_servers.demo import CLIENTS, DemoClient
 from mock_servers.keys import SigningKey
 from mock_servers.randomness import Randomness
-from playground.views import pkce
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
@@ -85,10 +86,17 @@ class OAuthClient:
             request.state = self.randomness.token(16)
             params["state"] = request.state
         if pkce_method:
-            request.code_verifier = pkce.generate_verifier(self.randomness.token_bytes)
-            request.code_challenge = pkce.explain(
-                request.code_verifier, pkce_method
-            ).code_challenge
+            # RFC 7636 4.1: a 32-octet random sequence, base64url-encoded.
+            request.code_verifier = urlsafe_b64encode(
+                self.randomness.token_bytes(32)
+            ).decode("ascii")
+            # RFC 7636 4.2: S256 sends BASE64URL(SHA256(ASCII(verifier)));
+            # plain sends the verifier itself.
+            request.code_challenge = (
+                create_s256_code_challenge(request.code_verifier)
+                if pkce_method == "S256"
+                else request.code_verifier
+            )
             request.code_challenge_method = pkce_method
             params["code_challenge"] = request.code_challenge or ""
             params["code_challenge_method"] = pkce_method
