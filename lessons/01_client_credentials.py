@@ -69,7 +69,7 @@ def read_token(run):
         "client_id is print-shop-service too",
         token.claims.get("client_id") == "print-shop-service",
     )
-    run.check("aud is the photos API", token.claims.get("aud") == run.world.api_url)
+    run.check("aud is the photos API", token.claims.get("aud") == run.api_url)
 
 
 @lesson.step("Print Shop calls /api/photos")

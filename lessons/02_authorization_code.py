@@ -29,12 +29,12 @@ def open_photoprint(run):
     random `state`. PhotoPrint also stored that `state` in Alice's session
     cookie (`Set-Cookie: photoprint_session`) to recognise the answer later.
     """
-    run.browser.open(f"{run.world.client_url}/login")
+    run.browser.open(f"{run.client_url}/login")
     location = run.browser.redirect_location or ""
     run.check("PhotoPrint answers 302", run.browser.status == 302)
     run.check(
         "the Location header points at the authorization server's /authorize",
-        location.startswith(f"{run.world.issuer}/authorize?"),
+        location.startswith(f"{run.issuer}/authorize?"),
     )
     run.check("the request asks for a code", "response_type=code" in location)
 
@@ -108,7 +108,7 @@ def approve(run):
     run.check("the authorization server answers 302", run.browser.status == 302)
     run.check(
         "Location is PhotoPrint's /callback with a code",
-        location.startswith(f"{run.world.client_url}/callback?code="),
+        location.startswith(f"{run.client_url}/callback?code="),
     )
     run.check(
         "the same state comes back, with iss",
@@ -136,11 +136,8 @@ def callback(run):
     access token, `sub` is Alice (`u-1001`) and `client_id` is `photoprint`.
     """
     run.browser.follow_redirect()
-    step = run.world.transcript.current_step
     token_requests = [
-        exchange
-        for exchange in run.world.transcript.exchanges_for(step)
-        if exchange.label == "POST /token"
+        exchange for exchange in run.exchanges if exchange.label == "POST /token"
     ]
     run.check(
         'the page says "Hello Alice Liddell from Oxford!"',
@@ -181,7 +178,7 @@ def tokens_stay_on_the_server(run):
     access_token = tokens.get("access_token", "")
     seen_by_browser = [
         exchange
-        for exchange in run.world.transcript.exchanges
+        for exchange in run.all_exchanges
         if exchange.sender == "Browser"
         and (
             access_token in exchange.request.url

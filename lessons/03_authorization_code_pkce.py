@@ -85,9 +85,7 @@ def approve(run):
     run.check(
         "the state came back unchanged", run.spa.state_matches(params.get("state"))
     )
-    run.check(
-        "iss names our authorization server", params.get("iss") == run.world.issuer
-    )
+    run.check("iss names our authorization server", params.get("iss") == run.issuer)
 
 
 @lesson.step("The app trades the code and the verifier for tokens")
@@ -110,7 +108,7 @@ def redeem(run):
     )
     run.check(
         "the token's aud is the photos API",
-        token.claims.get("aud") == run.world.api_url,
+        token.claims.get("aud") == run.api_url,
     )
     run.check(
         "a public client got a refresh token to rotate",

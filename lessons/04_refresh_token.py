@@ -144,7 +144,7 @@ def reuse_old_refresh_token(run):
     )
     run.check(
         "the server logged refresh_token.reused",
-        len(run.world.events.named("refresh_token.reused")) == 1,
+        len(run.events_named("refresh_token.reused")) == 1,
     )
 
 

@@ -72,7 +72,7 @@ def approve(run):
     run.check("the authorization server answers 302", run.browser.status == 302)
     run.check(
         "the Location fragment carries access_token=...",
-        f"{run.world.client_url}/legacy/callback#" in location
+        f"{run.client_url}/legacy/callback#" in location
         and "access_token=" in location.split("#", 1)[-1],
     )
     run.check("no refresh token is issued", "refresh_token" not in location)
@@ -93,7 +93,7 @@ def follow(run):
     third-party analytics or ad script, can read it too.
     """
     run.browser.follow_redirect()
-    callback = run.world.transcript.exchanges[-1]
+    callback = run.all_exchanges[-1]
     run.check("the callback page answers 200", run.browser.status == 200)
     run.check(
         "the address bar holds the access token",

@@ -66,8 +66,8 @@ def tokens_without_consent(run):
     run.check("a refresh token came with it", "refresh_token" in tokens)
     run.check(
         "no sign-in page and no consent screen: no such events on the server",
-        not run.world.events.named("user.authenticated")
-        and not run.world.events.named("consent.granted"),
+        not run.events_named("user.authenticated")
+        and not run.events_named("consent.granted"),
     )
     response = run.first_party_app.call_api("/api/photos")
     run.check("the photos API accepts the token (200)", response.status_code == 200)
@@ -94,7 +94,7 @@ def wrong_password(run):
     )
     run.check(
         "the server recorded user.authentication.failed",
-        len(run.world.events.named("user.authentication.failed")) == 1,
+        len(run.events_named("user.authentication.failed")) == 1,
     )
 
 
@@ -110,7 +110,7 @@ def other_client_refused(run):
     (RFC 6749 5.2): the client is known and authenticated, but this grant
     type is not for it, even with Alice's correct password.
     """
-    web_app = run.world.oauth_client("photoprint")
+    web_app = run.oauth_client("photoprint")
     response = web_app.password("alice", "wonderland", "basic photos.read")
     run.check("the token endpoint answers 400", response.status_code == 400)
     run.check(
@@ -140,13 +140,13 @@ def who_saw_the_password(run):
     """
     carried = [
         exchange
-        for exchange in run.world.transcript.exchanges
+        for exchange in run.all_exchanges
         if "password" in exchange.request.form
     ]
     run.check(
         "three requests carried a password, all to the token endpoint",
         len(carried) == 3
-        and all(e.request.url == f"{run.world.issuer}/token" for e in carried),
+        and all(e.request.url == f"{run.issuer}/token" for e in carried),
     )
     run.check(
         "every one was sent by the client, none by Alice's browser",

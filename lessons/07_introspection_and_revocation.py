@@ -17,7 +17,7 @@ lesson = Lesson(
 
 def sign_in_to_photoprint(run):
     """Alice signs in to PhotoPrint and approves: the authorization code flow."""
-    run.browser.open(f"{run.world.client_url}/login")
+    run.browser.open(f"{run.client_url}/login")
     run.browser.follow_redirect()
     run.browser.sign_in("alice", "wonderland")
     run.browser.follow_redirect()
@@ -57,7 +57,7 @@ def introspect_active(run):
     `client_id`, `scope`, `exp` and `jti`. This is how an API checks an
     **opaque** token, a random string that holds no claims at all.
     """
-    answer = run.world.introspect(run.access_token).json()
+    answer = run.introspect(run.access_token).json()
     claims = run.decode(run.access_token).claims
     run.check("introspection says active: true", answer.get("active") is True)
     run.check(
@@ -86,9 +86,9 @@ def revoke_access_token(run):
     run.check("the revocation endpoint answers 200", response.status_code == 200)
     run.check(
         "the server recorded token.revoked",
-        len(run.world.events.named("token.revoked")) == 1,
+        len(run.events_named("token.revoked")) == 1,
     )
-    answer = run.world.introspect(run.access_token).json()
+    answer = run.introspect(run.access_token).json()
     run.check('introspection now says {"active": false}', answer == {"active": False})
 
 
@@ -132,7 +132,7 @@ def switch_to_introspection(run):
     tokens (which *must* be introspected) only where instant revocation
     matters.
     """
-    run.world.use_introspection()
+    run.use_introspection()
     response = run.photoprint.call_api("/api/photos", run.access_token)
     run.check("the photos API answers 401", response.status_code == 401)
     run.check(

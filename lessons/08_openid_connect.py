@@ -134,9 +134,7 @@ def read_access_token(run):
     """
     access_token = run.decode(run.access_token)
     run.check("typ is at+jwt", access_token.header.get("typ") == "at+jwt")
-    run.check(
-        "aud is the photos API", access_token.claims.get("aud") == run.world.api_url
-    )
+    run.check("aud is the photos API", access_token.claims.get("aud") == run.api_url)
     run.check(
         "it carries no profile claims and no nonce",
         not {"name", "email", "nonce"} & set(access_token.claims),

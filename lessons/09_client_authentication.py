@@ -33,9 +33,7 @@ def secret_basic(run):
     Base64 is an encoding, not encryption: decode the header below and you
     read `print-shop-service:print-shop-secret`. Only TLS protects it.
     """
-    service = run.world.oauth_client(
-        "print-shop-service", auth_method="client_secret_basic"
-    )
+    service = run.oauth_client("print-shop-service", auth_method="client_secret_basic")
     response = service.client_credentials("photos.read")
     run.check("the token endpoint answers 200", response.status_code == 200)
     header = run.last_request.header("Authorization") or ""
@@ -59,9 +57,7 @@ def secret_post(run):
     Either way the secret is **shared**: the authorization server stores it
     too, and anyone who copies it can be Print Shop.
     """
-    service = run.world.oauth_client(
-        "print-shop-service", auth_method="client_secret_post"
-    )
+    service = run.oauth_client("print-shop-service", auth_method="client_secret_post")
     response = service.client_credentials("photos.read")
     run.check("the token endpoint answers 200", response.status_code == 200)
     request = run.last_request
@@ -85,9 +81,7 @@ def wrong_secret(run):
     The server also logs `client.authentication.failed`: a stream of these
     is what an operator watches for.
     """
-    impostor = run.world.oauth_client(
-        "print-shop-service", auth_method="client_secret_basic"
-    )
+    impostor = run.oauth_client("print-shop-service", auth_method="client_secret_basic")
     impostor.client_secret = "guessed-secret"
     response = impostor.client_credentials("photos.read")
     run.check("the token endpoint answers 401", response.status_code == 401)
@@ -100,7 +94,7 @@ def wrong_secret(run):
     )
     run.check(
         "the server recorded client.authentication.failed",
-        len(run.world.events.named("client.authentication.failed")) == 1,
+        len(run.events_named("client.authentication.failed")) == 1,
     )
 
 
@@ -117,7 +111,7 @@ def private_key_jwt(run):
 
     Look at the body below: no `client_secret`, no `Authorization` header.
     """
-    run.print_shop = run.world.oauth_client(
+    run.print_shop = run.oauth_client(
         "print-shop-service", auth_method="private_key_jwt"
     )
     response = run.print_shop.client_credentials("photos.read")
@@ -161,13 +155,13 @@ def read_assertion(run):
     )
     run.check(
         "aud is https://auth.photos.test/token",
-        claims.get("aud") == f"{run.world.issuer}/token",
+        claims.get("aud") == f"{run.issuer}/token",
     )
     run.check(
         "it expires 60 seconds after iat and has a jti",
         claims.get("exp", 0) - claims.get("iat", 0) == 60 and bool(claims.get("jti")),
     )
-    registered = run.world.store.client("print-shop-service").jwks["keys"]
+    registered = run.store.client("print-shop-service").jwks["keys"]
     run.check(
         "signed by the client's registered key, not the authorization server's",
         assertion.verification.status == "invalid"
@@ -185,7 +179,7 @@ def replay(run):
     `invalid_client`: "JWT ID is used before."
     """
     response = run.print_shop.http.post(
-        f"{run.world.issuer}/token",
+        f"{run.issuer}/token",
         data={
             "grant_type": "client_credentials",
             "scope": "photos.read",

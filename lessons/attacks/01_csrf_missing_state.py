@@ -35,8 +35,6 @@ lesson = Lesson(
 """,
 )
 
-CLIENT = "https://photoprint.test"
-
 
 @lesson.step("Mallory starts a sign-in to PhotoPrint with her own account")
 def mallory_signs_in(run):
@@ -51,10 +49,10 @@ def mallory_signs_in(run):
     Steps 1 and 2 are Mallory's; from step 3 on it is Alice's.
     """
     mallory = run.attacker.browser
-    mallory.open(f"{CLIENT}/login")
+    mallory.open(f"{run.client_url}/login")
     run.check(
         "PhotoPrint sends Mallory's browser to /authorize",
-        (mallory.redirect_location or "").startswith(f"{run.world.issuer}/authorize?"),
+        (mallory.redirect_location or "").startswith(f"{run.issuer}/authorize?"),
     )
     mallory.follow_redirect()
     mallory.sign_in("bob", "builder")
@@ -81,10 +79,10 @@ def mallory_keeps_her_code(run):
     mallory.approve()
     run.forged_callback = mallory.redirect_location or ""
     run.mallorys_code = mallory.redirect_params.get("code", "")
-    issued = run.world.store.code(run.mallorys_code)
+    issued = run.store.code(run.mallorys_code)
     run.check(
         "the authorization server answers 302 to PhotoPrint's /callback with a code",
-        run.forged_callback.startswith(f"{CLIENT}/callback?code="),
+        run.forged_callback.startswith(f"{run.client_url}/callback?code="),
     )
     run.check(
         "the code was issued for Bob (u-1002) and is still unused",
@@ -177,7 +175,7 @@ def whose_account(run):
     """
     tokens = run.web_client.tokens_for_browser(run.browser)
     access_token = tokens.get("access_token", "")
-    issued = run.world.store.code(run.mallorys_code)
+    issued = run.store.code(run.mallorys_code)
     if run.weakness_on:
         claims = run.show_jwt(
             access_token, "the access token in Alice's session"

@@ -67,7 +67,7 @@ def malicious_app_listens(run):
     )
     run.check(
         "that address now answers for the Attacker",
-        run.world.network.party_at(run.redirect_uri) == "Attacker",
+        run.party_at(run.redirect_uri) == "Attacker",
     )
 
 
@@ -211,7 +211,7 @@ def attacker_redeems(run):
     else:
         run.check(
             "the authorization server never issued a code",
-            run.world.events.named("authorization_code.issued") == [],
+            run.events_named("authorization_code.issued") == [],
         )
         run.check("Mallory holds no tokens", run.attacker.stolen == {})
 
@@ -236,5 +236,5 @@ def attacker_calls_api(run):
             [p["id"] for p in response.json().get("photos", [])] == ["p-1", "p-2"],
         )
     else:
-        sent = [e for e in run.world.transcript.exchanges if e.sender == "Attacker"]
+        sent = [e for e in run.all_exchanges if e.sender == "Attacker"]
         run.check("the Attacker never called the token endpoint or the API", sent == [])

@@ -102,7 +102,7 @@ def mallory_crafts_the_link(run):
             "scope": "basic photos.read",
         }
     )
-    run.malicious_link = f"{run.world.issuer}/authorize?{query}"
+    run.malicious_link = f"{run.issuer}/authorize?{query}"
     run.check(
         "the crafted redirect URI starts with the registered one",
         CRAFTED.startswith(REGISTERED) and CRAFTED != REGISTERED,
@@ -144,7 +144,7 @@ def alice_clicks(run):
         )
     else:
         page = run.browser.page.text
-        refused = run.world.events.named("authorization_request.refused")
+        refused = run.events_named("authorization_request.refused")
         run.check("the authorization server answers 400", run.browser.status == 400)
         run.check("with no Location header: no redirect", location == "")
         run.check("the error is invalid_request", "invalid_request" in page)
@@ -259,5 +259,5 @@ def attacker_calls_api(run):
             and claims.get("client_id") == "legacy-gallery",
         )
     else:
-        sent = [e for e in run.world.transcript.exchanges if e.sender == "Attacker"]
+        sent = [e for e in run.all_exchanges if e.sender == "Attacker"]
         run.check("the Attacker never called the API", sent == [])

@@ -43,8 +43,6 @@ lesson = Lesson(
 """,
 )
 
-CLIENT = "https://photoprint.test"
-
 
 @lesson.step("Alice signs in to PhotoPrint")
 def alice_signs_in(run):
@@ -55,14 +53,16 @@ def alice_signs_in(run):
 
     Note the code in the `Location` header: from here on it sits in a URL.
     """
-    run.browser.open(f"{CLIENT}/login")
+    run.browser.open(f"{run.client_url}/login")
     run.browser.follow_redirect()
     run.browser.sign_in("alice", "wonderland")
     run.browser.follow_redirect()
     run.browser.approve()
     run.check(
         "the authorization server answers 302 to PhotoPrint's /callback with a code",
-        (run.browser.redirect_location or "").startswith(f"{CLIENT}/callback?code="),
+        (run.browser.redirect_location or "").startswith(
+            f"{run.client_url}/callback?code="
+        ),
     )
 
 
@@ -116,12 +116,12 @@ def mallory_starts(run):
     browser requests are Mallory's.
     """
     mallory = run.attacker.browser
-    mallory.open(f"{CLIENT}/login")
+    mallory.open(f"{run.client_url}/login")
     location = mallory.redirect_location or ""
     run.mallorys_state = parse_qs(urlsplit(location).query).get("state", [""])[0]
     run.check(
         "PhotoPrint gave Mallory's session its own state",
-        run.mallorys_state != "" and location.startswith(f"{run.world.issuer}/"),
+        run.mallorys_state != "" and location.startswith(f"{run.issuer}/"),
     )
 
 
@@ -142,7 +142,9 @@ def mallory_injects(run):
       from it are revoked." PhotoPrint shows Mallory "Sign-in failed".
     """
     mallory = run.attacker.browser
-    mallory.open(f"{CLIENT}/callback?code={run.leaked_code}&state={run.mallorys_state}")
+    mallory.open(
+        f"{run.client_url}/callback?code={run.leaked_code}&state={run.mallorys_state}"
+    )
     token_requests = [e for e in run.exchanges if e.label == "POST /token"]
     replay = token_requests[0] if token_requests else None
     run.check(
@@ -184,7 +186,7 @@ def mallory_injects(run):
         )
         run.check(
             "the server logged authorization_code.reused",
-            [e.detail for e in run.world.events.named("authorization_code.reused")]
+            [e.detail for e in run.events_named("authorization_code.reused")]
             == ["1 token(s) issued from this code revoked"],
         )
         run.check(
@@ -211,7 +213,7 @@ def first_tokens(run):
     unless told to introspect, so a revoked JWT still works there until it
     expires.
     """
-    answer = run.world.introspect(run.first_tokens.get("access_token", "")).json()
+    answer = run.introspect(run.first_tokens.get("access_token", "")).json()
     mallorys = run.web_client.tokens_for_browser(run.attacker.browser)
     if run.weakness_on:
         run.check("Alice's first access token is still active", answer.get("active"))

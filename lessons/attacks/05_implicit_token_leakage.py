@@ -88,7 +88,7 @@ def history(run):
     its synced history, can copy the token; so can any script on the page.
     """
     run.browser.follow_redirect()
-    callback = run.world.transcript.exchanges[-1]
+    callback = run.all_exchanges[-1]
     run.check(
         "the GET /legacy/callback request carries no token",
         "access_token" not in callback.request.url,
@@ -117,7 +117,7 @@ def referer_without_fragment(run):
     run.check("the image request answers 204", response.status_code == 204)
     run.check(
         "Referer names the callback page, without the fragment",
-        referer == f"{run.world.client_url}/legacy/callback",
+        referer == f"{run.client_url}/legacy/callback",
         referer,
     )
     run.check("Mallory's site received no secret", not run.attacker.secrets_received())
@@ -139,7 +139,7 @@ def referer_with_query(run):
     implicit grant plus one ordinary mistake (RFC 9700 4.2, RFC 6750 5.3).
     """
     fragment = urlsplit(run.browser.address).fragment
-    run.browser.open(f"{run.world.client_url}/legacy/callback?{fragment}")
+    run.browser.open(f"{run.client_url}/legacy/callback?{fragment}")
     load_third_party_image(run.browser)
     referer_loot = [item for item in run.attacker.site.loot if item.via == "referer"]
     stolen = run.attacker.loot("access_token")
@@ -210,7 +210,7 @@ def inject(run):
     `client_id`: this app's check, not the API's.
     """
     response = run.attacker.http.post(
-        f"{run.world.client_url}/legacy/session",
+        f"{run.client_url}/legacy/session",
         data={"access_token": run.other_token},
     )
     if run.weakness_on:

@@ -52,7 +52,7 @@ def find_look_alike(run):
     *"Just sign in with your photo account below."* It is not the
     authorization server's page; it is PhotoPrintz's own.
     """
-    registration = run.world.store.client("photo-printz")
+    registration = run.store.client("photo-printz")
     run.browser.open(LOOK_ALIKE)
     run.check(
         "PhotoPrintz is a registered client of the real authorization server",
@@ -147,7 +147,7 @@ def password_grant(run):
             "no token was issued to photo-printz",
             not [
                 event
-                for event in run.world.events.named("access_token.issued")
+                for event in run.events_named("access_token.issued")
                 if event.client_id == "photo-printz"
             ],
         )
@@ -197,7 +197,7 @@ def code_flow(run):
     her password. That is why RFC 9700 2.4 says the password grant **MUST
     NOT** be used: the defence is the habit, not a server setting.
     """
-    run.browser.open(f"{run.world.client_url}/login?scope=basic")
+    run.browser.open(f"{run.client_url}/login?scope=basic")
     run.browser.follow_redirect()
     run.browser.sign_in("alice", "wonderland")
     run.browser.follow_redirect()

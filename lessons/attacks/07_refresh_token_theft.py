@@ -159,7 +159,7 @@ def app_refreshes(run):
     run.clock.advance(ONE_HOUR)
     response = run.spa.refresh(run.app_refresh_token)
     body = response.json()
-    reused = run.world.events.named("refresh_token.reused")
+    reused = run.events_named("refresh_token.reused")
     if run.weakness_on:
         run.check(
             "the token endpoint answers 200 to the app", response.status_code == 200
@@ -246,7 +246,7 @@ def a_month_later(run):
         run.check("Mallory's refresh answers 200", mallory.status_code == 200)
         run.check(
             "the server never logged refresh_token.reused",
-            not run.world.events.named("refresh_token.reused"),
+            not run.events_named("refresh_token.reused"),
         )
     else:
         run.check(

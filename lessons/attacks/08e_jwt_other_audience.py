@@ -39,8 +39,8 @@ lesson = Lesson(
 def token_for_quotes(run):
     """
     Alice signs in to **PhotoPrint Mobile**. Besides its token for the photos
-    API, the app needs one for **QuickQuote** (`quotes.attacker.playground
-    .test`), the third-party price API that Mallory runs.
+    API, the app needs one for **QuickQuote** (`quotes.attacker.test`), the
+    third-party price API that Mallory runs.
 
     Our authorization server only issues tokens for the photos API (it does
     not support resource indicators, RFC 8707), so this step plays the
@@ -114,25 +114,7 @@ def replay(run):
     URL, `https://api.photos.test`, to PyJWT as the expected audience;
     the token says QuickQuote.
     """
-    response = run.attacker.call_api("/api/user", run.stolen_token)
-    body = response.json()
-    if run.weakness_on:
-        run.check("the API answers 200", response.status_code == 200)
-        run.check(
-            "with ALICE's profile, from a token meant for QuickQuote",
-            body.get("id") == ALICE and body.get("name") == "Alice Liddell",
-        )
-    else:
-        run.check("the API answers 401", response.status_code == 401)
-        run.check("the error is invalid_token", body.get("error") == "invalid_token")
-        run.check(
-            f'error_description: "{AUDIENCE_CHECK}"',
-            body.get("error_description") == AUDIENCE_CHECK,
-        )
-        run.check(
-            "the WWW-Authenticate header carries invalid_token",
-            'error="invalid_token"' in response.headers.get("WWW-Authenticate", ""),
-        )
+    run.present_to_api(run.stolen_token, refused_because=AUDIENCE_CHECK)
 
 
 @lesson.step("And Alice's photos")
@@ -150,7 +132,7 @@ def photos(run):
     response = run.attacker.call_api("/api/photos", run.stolen_token)
     if run.weakness_on:
         titles = [photo["title"] for photo in response.json().get("photos", [])]
-        accepted = run.world.events.named("access_token.accepted")
+        accepted = run.events_named("access_token.accepted")
         run.check("the API answers 200", response.status_code == 200)
         run.check(
             "with Alice's photos", titles == ["Tea party", "Croquet lawn"], str(titles)
@@ -160,7 +142,7 @@ def photos(run):
             accepted and accepted[-1].user == ALICE,
         )
     else:
-        rejected = run.world.events.named("access_token.rejected")
+        rejected = run.events_named("access_token.rejected")
         run.check("the API answers 401", response.status_code == 401)
         run.check(
             "the API logged access_token.rejected with the reason",

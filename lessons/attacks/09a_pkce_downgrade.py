@@ -73,7 +73,7 @@ def approve(run):
     run.check("the callback address carries a code", run.code != "")
     run.check(
         "the server stored the challenge with the code",
-        run.world.store.code(run.code).code_challenge == run.spa.pending.code_challenge,
+        run.store.code(run.code).code_challenge == run.spa.pending.code_challenge,
     )
 
 
@@ -188,7 +188,7 @@ def app_arrives_second(run):
         )
         run.check(
             "the server logged authorization_code.reused",
-            len(run.world.events.named("authorization_code.reused")) == 1,
+            len(run.events_named("authorization_code.reused")) == 1,
         )
     else:
         run.check("the token endpoint answers 200", response.status_code == 200)

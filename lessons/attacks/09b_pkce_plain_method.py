@@ -120,7 +120,7 @@ def approve_and_leak(run):
         run.check("Mallory has no code", run.attacker.loot("code") == [])
         run.check(
             "the authorization server issued no code",
-            run.world.events.named("authorization_code.issued") == [],
+            run.events_named("authorization_code.issued") == [],
         )
 
 

@@ -51,7 +51,7 @@ def start_at_attackers_server(run):
     (In RFC 9700 4.4.1 a network attacker swaps Alice's choice; a link is
     enough here.)
     """
-    run.browser.open(f"{run.world.client_url}/login?as=attacker")
+    run.browser.open(f"{run.client_url}/login?as=attacker")
     run.check(
         "PhotoPrint sends the browser to Mallory's authorization server",
         (run.browser.redirect_location or "").startswith(
@@ -77,13 +77,13 @@ def bounce_to_honest_server(run):
     location = run.browser.redirect_location or ""
     run.check(
         "Mallory's server redirects to the honest authorization server",
-        location.startswith(f"{run.world.issuer}/authorize?"),
+        location.startswith(f"{run.issuer}/authorize?"),
     )
     run.check(
         "with PhotoPrint's client_id, redirect_uri and state unchanged",
         run.browser.redirect_params.get("client_id") == "photoprint"
         and run.browser.redirect_params.get("redirect_uri")
-        == f"{run.world.client_url}/callback"
+        == f"{run.client_url}/callback"
         and run.browser.redirect_params.get("state") == run.state,
     )
     run.browser.follow_redirect()
@@ -109,7 +109,7 @@ def approve(run):
     run.check("and the state PhotoPrint sent", params.get("state") == run.state)
     run.check(
         "iss names the honest authorization server",
-        params.get("iss") == run.world.issuer,
+        params.get("iss") == run.issuer,
     )
 
 
@@ -187,17 +187,17 @@ def inject(run):
         return
     code = codes[-1] if codes else ""
     direct = run.attacker.redeem_code(
-        code, client_id="photoprint", redirect_uri=f"{run.world.client_url}/callback"
+        code, client_id="photoprint", redirect_uri=f"{run.client_url}/callback"
     )
     run.check(
         "redeeming it herself fails: invalid_client",
         direct.status_code == 401 and direct.json().get("error") == "invalid_client",
     )
     mallory = run.attacker.browser
-    mallory.open(f"{run.world.client_url}/login?scope=basic+photos.read")
+    mallory.open(f"{run.client_url}/login?scope=basic+photos.read")
     state = mallory.redirect_params.get("state", "")
-    injected = {"code": code, "state": state, "iss": run.world.issuer}
-    mallory.open(f"{run.world.client_url}/callback?{urlencode(injected)}")
+    injected = {"code": code, "state": state, "iss": run.issuer}
+    mallory.open(f"{run.client_url}/callback?{urlencode(injected)}")
     run.check("PhotoPrint accepts the injected code", mallory.status == 200)
     run.check(
         "Mallory's PhotoPrint session is signed in as Alice",

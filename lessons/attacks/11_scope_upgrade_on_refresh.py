@@ -41,7 +41,7 @@ def grant_basic(run):
     exactly that. The authorization server records her consent for PhotoPrint:
     `basic`, nothing else.
     """
-    run.browser.open(f"{run.world.client_url}/login?scope=basic")
+    run.browser.open(f"{run.client_url}/login?scope=basic")
     run.browser.follow_redirect()
     run.browser.sign_in("alice", "wonderland")
     run.browser.follow_redirect()
@@ -52,7 +52,7 @@ def grant_basic(run):
         and "email" not in run.browser.page.text,
     )
     run.browser.approve()
-    granted = run.world.events.named("consent.granted")
+    granted = run.events_named("consent.granted")
     run.check(
         "the server records Alice's consent: basic",
         [event.detail for event in granted] == ["basic"],
@@ -153,8 +153,8 @@ def read_photos(run):
     response = run.web_client.oauth.call_api("/api/photos", token)
     run.check(
         "Alice consented to basic only",
-        run.world.store.has_consent("u-1001", "photoprint", "basic")
-        and not run.world.store.has_consent("u-1001", "photoprint", "photos.read"),
+        run.store.has_consent("u-1001", "photoprint", "basic")
+        and not run.store.has_consent("u-1001", "photoprint", "photos.read"),
     )
     if run.weakness_on:
         run.check("the photos API answers 200", response.status_code == 200)

@@ -45,7 +45,7 @@ def signed_in(run):
     cookie of the authorization server: it will show her consent pages
     without asking for her password.
     """
-    run.browser.open(f"{run.world.client_url}/login?scope=basic")
+    run.browser.open(f"{run.client_url}/login?scope=basic")
     run.browser.follow_redirect()
     run.browser.sign_in("alice", "wonderland")
     run.browser.follow_redirect()
@@ -70,7 +70,7 @@ def prize_page(run):
     Read the page's HTML in the response: the frame is there, Alice cannot
     see it.
     """
-    printz = run.world.oauth_client("photo-printz")
+    printz = run.oauth_client("photo-printz")
     run.printz = printz
     run.url = printz.authorization_url("basic photos.read")
     run.browser.open(f"{run.attacker.url}/frame?{urlencode({'url': run.url})}")
@@ -151,7 +151,7 @@ def click(run):
         )
     else:
         run.browser.submit("prize-form")
-    consented = run.world.store.has_consent("u-1001", "photo-printz", "photos.read")
+    consented = run.store.has_consent("u-1001", "photo-printz", "photos.read")
     if run.weakness_on:
         run.check("the authorization server records consent for PhotoPrintz", consented)
         run.check(
@@ -165,7 +165,7 @@ def click(run):
             "no code was issued to PhotoPrintz",
             not [
                 event
-                for event in run.world.events.named("authorization_code.issued")
+                for event in run.events_named("authorization_code.issued")
                 if event.client_id == "photo-printz"
             ],
         )

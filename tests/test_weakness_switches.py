@@ -1,0 +1,227 @@
+"""Every weakness switch really changes what the servers or the client do.
+
+One probe per registry entry drives the careless behaviour through real HTTP in
+a fresh world: with the switch on the probe must see it happen, with every
+switch off it must not. A new weakness without a probe fails here, so the
+registry cannot promise a switch that nothing exercises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import jwt
+import pytest
+
+from mock_servers.weaknesses import REGISTRY
+from playground.tools import jwt_forge
+from playground.world import World, WorldKeys
+
+Probe = Callable[[World], bool]
+PROBES: dict[str, Probe] = {}
+
+
+def probe(name: str) -> Callable[[Probe], Probe]:
+    def register(function: Probe) -> Probe:
+        PROBES[name] = function
+        return function
+
+    return register
+
+
+@pytest.fixture(scope="module")
+def keys() -> WorldKeys:
+    return WorldKeys.generate()
+
+
+# -- helpers: the honest flows the probes start from --------------------------
+
+
+def photoprint_callback(world: World) -> str:
+    """Alice signs in through PhotoPrint and approves: the callback URL the AS
+    sends her browser to, not yet followed."""
+    browser = world.browser
+    browser.open(f"{world.client_url}/login")
+    browser.follow_redirect()
+    browser.sign_in("alice", "wonderland")
+    browser.follow_redirect()
+    browser.approve()
+    location = browser.redirect_location
+    assert location and "code=" in location, location
+    return location
+
+
+def with_param(url: str, name: str, value: str) -> str:
+    parts = urlsplit(url)
+    params = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    params[name] = value
+    return urlunsplit(parts._replace(query=urlencode(params)))
+
+
+def spa_code(world: World, scope: str = "basic", **options: object) -> str:
+    """The SPA's code after Alice signs in and approves (PKCE S256 by default)."""
+    options.setdefault("pkce_method", "S256")
+    browser = world.browser
+    browser.open(world.spa.authorization_url(scope, **options))  # type: ignore[arg-type]
+    browser.sign_in("alice", "wonderland")
+    browser.follow_redirect()
+    browser.approve()
+    return browser.redirect_params["code"]
+
+
+def authorization_page_status(world: World, url: str) -> int:
+    """What the AS answers an authorization request: 200 (its sign-in page)
+    when it accepts the request, an error otherwise."""
+    response = world.browser.open(url)
+    return response.status_code
+
+
+def alices_claims(world: World) -> dict[str, object]:
+    """The claims of a real access token of Alice's (from the SPA's flow)."""
+    world.spa.exchange_code(spa_code(world))
+    token = world.spa.tokens["access_token"]
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def api_accepts(world: World, token: str) -> bool:
+    return world.attacker.call_api("/api/user", token).status_code == 200
+
+
+# -- the probes ----------------------------------------------------------------
+
+
+@probe("client.skip_state_check")
+def callback_with_foreign_state(world: World) -> bool:
+    callback = with_param(photoprint_callback(world), "state", "not-the-one-sent")
+    return world.browser.open(callback).status_code == 200
+
+
+@probe("client.skip_iss_check")
+def callback_naming_another_issuer(world: World) -> bool:
+    callback = with_param(photoprint_callback(world), "iss", world.attacker.as_url)
+    return world.browser.open(callback).status_code == 200
+
+
+@probe("client.open_redirect")
+def redirect_to_another_site(world: World) -> bool:
+    response = world.browser.open(f"{world.client_url}/go?to={world.attacker_url}/x")
+    return response.status_code == 302
+
+
+@probe("client.accept_any_token")
+def sign_in_with_another_clients_token(world: World) -> bool:
+    response = world.first_party_app.password("alice", "wonderland", "basic")
+    token = response.json()["access_token"]  # issued to photoprint-mobile
+    answer = world.new_browser().http.post(
+        f"{world.client_url}/legacy/session", data={"access_token": token}
+    )
+    return answer.status_code == 200
+
+
+@probe("as.loose_redirect_uri")
+def redirect_uri_that_only_starts_right(world: World) -> bool:
+    registered = world.legacy_app.redirect_uri
+    url = world.legacy_app.authorization_url(
+        "basic", response_type="token", redirect_uri=f"{registered}/../../go"
+    )
+    return authorization_page_status(world, url) == 200
+
+
+@probe("as.allow_code_reuse")
+def code_redeemed_twice(world: World) -> bool:
+    code = spa_code(world)
+    world.spa.exchange_code(code)
+    return world.spa.exchange_code(code).status_code == 200
+
+
+@probe("as.pkce_optional")
+def public_client_without_pkce(world: World) -> bool:
+    url = world.spa.authorization_url("basic")
+    return authorization_page_status(world, url) == 200
+
+
+@probe("as.allow_plain_pkce")
+def plain_code_challenge(world: World) -> bool:
+    url = world.spa.authorization_url("basic", pkce_method="plain")
+    return authorization_page_status(world, url) == 200
+
+
+@probe("as.refresh_no_rotation")
+def refresh_token_used_twice(world: World) -> bool:
+    world.spa.exchange_code(spa_code(world))
+    refresh_token = world.spa.tokens["refresh_token"]
+    world.spa.refresh(refresh_token)
+    return world.spa.refresh(refresh_token).status_code == 200
+
+
+@probe("as.refresh_scope_upgrade")
+def refresh_for_more_than_granted(world: World) -> bool:
+    world.spa.exchange_code(spa_code(world, "basic"))
+    response = world.spa.refresh(scope="basic photos.read")
+    return response.status_code == 200
+
+
+@probe("as.allow_framing")
+def consent_page_in_a_frame(world: World) -> bool:
+    url = world.spa.authorization_url("basic", pkce_method="S256")
+    return world.browser.frame(url, embedding_origin=world.attacker_url).rendered
+
+
+@probe("as.password_grant_any_client")
+def password_grant_for_a_look_alike(world: World) -> bool:
+    look_alike = world.oauth_client("photo-printz")
+    response = look_alike.password("alice", "wonderland", "basic")
+    return response.status_code == 200
+
+
+@probe("rs.skip_signature_check")
+def token_with_changed_claims(world: World) -> bool:
+    world.spa.exchange_code(spa_code(world))
+    token = world.spa.tokens["access_token"]
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return api_accepts(world, jwt_forge.with_claims(token, {**claims, "sub": "u-1002"}))
+
+
+@probe("rs.accept_alg_none")
+def unsigned_token(world: World) -> bool:
+    return api_accepts(world, jwt_forge.unsigned(alices_claims(world)))
+
+
+@probe("rs.allow_hs256_key_confusion")
+def hmac_keyed_with_the_public_key(world: World) -> bool:
+    jwk = world.token_trust().jwks["keys"][0]
+    forged = jwt_forge.hs256_with_public_key(
+        alices_claims(world), jwt_forge.public_pem_from_jwk(jwk), {"kid": jwk["kid"]}
+    )
+    return api_accepts(world, forged)
+
+
+@probe("rs.skip_audience_check")
+def token_for_another_api(world: World) -> bool:
+    claims = {**alices_claims(world), "aud": "https://api.other.test"}
+    return api_accepts(world, jwt_forge.sign(claims, world.keys.authorization_server))
+
+
+@probe("rs.skip_expiry_check")
+def token_after_its_exp(world: World) -> bool:
+    world.spa.exchange_code(spa_code(world))
+    world.clock.advance(world.spa.tokens["expires_in"] + 1)
+    return api_accepts(world, world.spa.tokens["access_token"])
+
+
+# -- the test --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("weakness", [w.name for w in REGISTRY])
+def test_switch_turns_the_defence_off_and_only_then(
+    weakness: str, keys: WorldKeys
+) -> None:
+    assert weakness in PROBES, f"no probe exercises {weakness}"
+    check = PROBES[weakness]
+    assert check(World(weaknesses=[weakness], keys=keys)), f"{weakness} on: defended"
+    assert not check(World(keys=keys)), f"{weakness} off: the careless behaviour"
+
+
+def test_every_probe_belongs_to_a_registered_weakness() -> None:
+    assert set(PROBES) == {w.name for w in REGISTRY}
