@@ -274,12 +274,19 @@ class LessonRun:
         return explain(code_verifier, method)
 
     def present_to_api(
-        self, token: str, path: str = "/api/user", *, refused_because: str
+        self,
+        token: str,
+        path: str = "/api/user",
+        *,
+        refused_because: str,
+        audit: bool = False,
     ) -> httpx.Response:
         """Mallory presents `token` to the photos API, and the checks say what
         each run must show: with the lesson's weakness on, 200 and Alice's
         data; defended, RFC 6750 3.1's 401 `invalid_token` whose
-        `error_description` names the check that stopped it."""
+        `error_description` names the check that stopped it. `audit` also
+        checks the API's own log: the request recorded as Alice's, or the
+        rejection with its reason."""
         response = self.attacker.call_api(path, token)
         body = _json_object(response)
         if self.weakness_on:
@@ -296,6 +303,13 @@ class LessonRun:
                     "with ALICE's profile: Mallory is Alice now",
                     body.get("id") == ALICE_ID and body.get("name") == "Alice Liddell",
                 )
+            if audit:
+                accepted = self.events_named("access_token.accepted")
+                self.check(
+                    "the API logged the request as Alice's "
+                    f"(access_token.accepted, {ALICE_ID})",
+                    bool(accepted) and accepted[-1].user == ALICE_ID,
+                )
             return response
         self.check("the API answers 401", response.status_code == 401)
         self.check("the error is invalid_token", body.get("error") == "invalid_token")
@@ -308,6 +322,12 @@ class LessonRun:
             "the WWW-Authenticate header carries invalid_token",
             'error="invalid_token"' in response.headers.get("WWW-Authenticate", ""),
         )
+        if audit:
+            rejected = self.events_named("access_token.rejected")
+            self.check(
+                "the API logged access_token.rejected with the reason",
+                bool(rejected) and rejected[-1].detail == refused_because,
+            )
         return response
 
     def __getattr__(self, name: str) -> Any:
