@@ -145,6 +145,21 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
         return response
 
 
+class SessionCookies(ClockedSessionInterface):
+    """The AS's session cookie: SameSite=Lax, so it goes with a top-level
+    navigation from another site (the client's redirect to /authorize) but
+    not into a frame or a cross-site POST (RFC 6265bis 8.8)."""
+
+    def __init__(self, settings: AuthorizationServerSettings) -> None:
+        super().__init__(settings.clock)
+        self.settings = settings
+
+    def get_cookie_samesite(self, app: Flask) -> str:
+        if "as.cross_site_session_cookie" in self.settings.weaknesses:
+            return "None"  # the weakness: every site's requests carry it
+        return "Lax"
+
+
 def _basic_username(request: Any) -> str | None:
     client_id, _ = extract_basic_authorization(request.headers)
     return client_id
@@ -164,10 +179,9 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_NAME="as_session",
         SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.issuer.startswith("https://"),
     )
-    app.session_interface = ClockedSessionInterface(settings.clock)
+    app.session_interface = SessionCookies(settings)
     server = PlaygroundAuthorizationServer(app, settings)
     code_challenge = CodeChallenge(settings)
     server.register_grant(

@@ -102,6 +102,14 @@ REGISTRY: tuple[Weakness, ...] = (
         "RFC 6749 10.13, RFC 9700 4.16",
     ),
     Weakness(
+        "as.cross_site_session_cookie",
+        "The authorization server's session cookie is SameSite=None, so the "
+        "browser sends it inside frames and requests from other sites, as "
+        "identity providers once did for silent sign-in in iframes.",
+        "mock_servers.authorization_server.SessionCookies.get_cookie_samesite",
+        "RFC 6265bis 8.8, RFC 9700 4.16",
+    ),
+    Weakness(
         "as.password_grant_any_client",
         "Any confidential client may use the password grant, not only the "
         "first-party app registered for it.",

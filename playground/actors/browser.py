@@ -1,40 +1,84 @@
-"""The resource owner's browser: a cookie jar, an address bar, forms.
+"""The resource owner's browser: an address bar, a cookie jar, forms, frames
+and the scripts of the pages it shows, obeying the web's rules.
 
 It never follows a redirect by itself (DESIGN decision 4): each 302 is a step
 the learner sees, and the address bar keeps the fragment, which a browser
 never sends to a server but a script on the page can read.
 
-It also loads pages inside frames (`frame`) and decides, as a real browser
-does, whether a framed page may be shown: the defence against clickjacking
-(RFC 6749 10.13, RFC 9700 4.16) is a header the framed page sends.
+Every request says what a real browser's would: the cookies that `SameSite`
+lets go with it (`cookies.py`), `Origin` on a POST and on a script's
+cross-origin fetch, `Referer` as the default policy
+(strict-origin-when-cross-origin) or the page's own allows, and the Fetch
+Metadata headers `Sec-Fetch-Site`, `-Mode` and `-Dest`. A page's script may
+read a cross-origin answer only if CORS allows it (`cors.py`), and a framed
+page is shown only if it lets itself be framed (`framing.py`).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from types import MappingProxyType
-from urllib.parse import parse_qs, urljoin, urlsplit
+import itertools
+import time
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx
 
+from playground.actors.cookies import CookieJar, RequestSite
+from playground.actors.cors import (
+    CorsError,
+    PreflightCache,
+    check_preflight,
+    check_response,
+    needs_preflight,
+    readable_headers,
+    unsafe_request_headers,
+)
+from playground.actors.framing import frame_verdict
 from playground.actors.html_page import Page, parse_page
+from playground.actors.sites import fetch_site, origin_of, same_origin, same_site
 from playground.wire.exchange import Channel, Party
 from playground.wire.network import Network
 
+__all__ = ["Browser", "BrowserError", "CorsError", "FrameResult", "frame_verdict"]
+
 # A frame has no address bar to show a redirect in: it follows them itself.
 MAX_FRAME_REDIRECTS = 5
-_DEFAULT_PORTS = MappingProxyType({"http": 80, "https": 443})
-_SCHEME_SOURCE = re.compile(r"^[a-z][a-z0-9+.-]*:$")
-_HOST_SOURCE = re.compile(
-    r"^(?:(?P<scheme>[a-z][a-z0-9+.-]*)://)?"
-    r"(?P<host>\*|(?:\*\.)?[a-z0-9.-]+)"
-    r"(?::(?P<port>\*|[0-9]+))?(?P<path>/.*)?$"
+DEFAULT_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# Headers the browser sets itself: a script's own values for these are ignored.
+_BROWSER_HEADERS = frozenset(
+    {
+        "accept-encoding",
+        "connection",
+        "content-length",
+        "cookie",
+        "host",
+        "origin",
+        "referer",
+        "user-agent",
+    }
 )
+
+
+class Clock(Protocol):
+    def now(self) -> int: ...
 
 
 class BrowserError(RuntimeError):
     """Something a person at the browser would notice (no form, no redirect)."""
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """What the browser remembers about the request that loaded the current
+    page, so the redirect it answered with is followed as the same navigation."""
+
+    initiator: str | None  # the origin of the page that started it; None: typed
+    referrer: str | None  # the page it was started from, before any policy
+    policy: str  # that page's referrer policy
+    urls: tuple[str, ...] = ()  # every URL of its redirect chain so far
+    method: str = "GET"  # the method and form of the last request sent
+    data: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,147 +104,31 @@ class FrameResult:
         return _page_of(self.response)
 
 
+@dataclass
 class Browser:
-    def __init__(self, network: Network, party: Party = Party.BROWSER) -> None:
-        # Everything a browser sends goes through the front channel; an
-        # attacker's own browser is drawn on the attacker's lifeline.
-        self.http = network.client(party, channel=Channel.FRONT)
-        self.address = ""
-        self.response: httpx.Response | None = None
-        self.history: list[str] = []
+    network: Network
+    party: Party = Party.BROWSER
+    clock: Clock | None = None
+    cookies: CookieJar = field(default_factory=CookieJar)
+    preflights: PreflightCache = field(default_factory=PreflightCache)
+    address: str = ""
+    response: httpx.Response | None = None
+    history: list[str] = field(default_factory=list)
+    _navigation: Navigation | None = None
 
-    # navigation
-    def open(self, url: str) -> httpx.Response:
-        """Type a URL in the address bar (or be sent to it)."""
-        url = urljoin(self.address, url) if self.address else url
-        self.address = url
-        self.history.append(url)
-        request_url = url.split("#", 1)[0]  # the fragment never leaves the browser
-        self.response = self.http.get(request_url)
-        return self.response
+    def __post_init__(self) -> None:
+        # Navigations and forms are the front channel; a page's scripts talk
+        # to servers directly, and an attacker's browser is drawn on the
+        # attacker's lifeline.
+        self.http = self.network.client(self.party, channel=Channel.FRONT)
+        self._scripts = self.network.client(self.party, channel=Channel.BACK)
 
-    def follow_redirect(self) -> httpx.Response:
-        location = self.redirect_location
-        if location is None:
-            status = self.response.status_code if self.response else "nothing"
-            raise BrowserError(f"The page is not a redirect (status {status}).")
-        fragment = urlsplit(self.address).fragment
-        if fragment and "#" not in location:
-            # RFC 9110 10.2.2: a redirect without a fragment inherits the
-            # original one, which is how an open redirector forwards a token.
-            location = f"{location}#{fragment}"
-        return self.open(location)
-
+    # -- where the browser is --------------------------------------------------
     @property
-    def redirect_location(self) -> str | None:
-        if self.response is None or not self.response.is_redirect:
-            return None
-        location = self.response.headers.get("location")
-        return urljoin(self.address, location) if location else None
+    def origin(self) -> str | None:
+        """The origin of the page on screen (None before the first page)."""
+        return origin_of(self.address) if self.address else None
 
-    @property
-    def redirect_params(self) -> dict[str, str]:
-        """Query and fragment parameters of the redirect, before following it."""
-        location = self.redirect_location or ""
-        parts = urlsplit(location)
-        return {**_first(parse_qs(parts.query)), **_first(parse_qs(parts.fragment))}
-
-    def submit(self, form_id: str, **values: str) -> httpx.Response:
-        """Fill in a form on the current page and press its button."""
-        form = self.page.form(form_id)
-        if form is None:
-            raise BrowserError(f"No form {form_id!r} on {self.address}")
-        data = {**form.fields, **values}
-        action = urljoin(self.address, form.action or self.address)
-        self.address = action
-        self.history.append(action)
-        self.response = self.http.request(form.method, action, data=data)
-        return self.response
-
-    def sign_in(self, username: str, password: str) -> httpx.Response:
-        return self.submit("login-form", username=username, password=password)
-
-    # frames (clickjacking, RFC 6749 10.13)
-    def frame(self, url: str, *, embedding_origin: str) -> FrameResult:
-        """Load `url` in an `<iframe>` on a page of `embedding_origin`, and
-        decide like a browser whether to show it.
-
-        The request carries this browser's cookies for the framed site (the
-        playground's hosts are all under `playground.test`, one site, so even
-        `SameSite=Lax` cookies go along), `Sec-Fetch-Dest: iframe` and the
-        embedding page's origin as `Referer`. Redirects are followed inside
-        the frame. The decision follows HTML's X-Frame-Options processing and
-        CSP's `frame-ancestors` (which, when present, replaces X-Frame-Options).
-        The address bar stays on the embedding page.
-        """
-        url = urljoin(self.address, url) if self.address else url
-        return self._load_frame("GET", url, _origin(embedding_origin))
-
-    def submit_in_frame(
-        self, frame: FrameResult, form_id: str, **values: str
-    ) -> FrameResult:
-        """A click inside a frame the browser rendered: submit the framed
-        page's form. The frame navigates (following redirects); the address
-        bar does not move."""
-        if not frame.rendered:
-            raise BrowserError(
-                f"The browser did not render the frame ({frame.reason}): "
-                "there is nothing in it to click."
-            )
-        form = frame.page.form(form_id)
-        if form is None:
-            raise BrowserError(f"No form {form_id!r} in the frame at {frame.url}")
-        action = urljoin(frame.url, form.action or frame.url)
-        return self._load_frame(
-            form.method,
-            action,
-            frame.embedding_origin,
-            data={**form.fields, **values},
-            referrer=frame.url,
-        )
-
-    @property
-    def iframe_sources(self) -> list[str]:
-        """The `src` of every `<iframe>` on the current page, as full URLs."""
-        return [urljoin(self.address, src) for src in self.page.frames]
-
-    def _load_frame(
-        self,
-        method: str,
-        url: str,
-        embedding_origin: str,
-        *,
-        data: dict[str, str] | None = None,
-        referrer: str | None = None,
-    ) -> FrameResult:
-        referrer = referrer or f"{embedding_origin}/"
-        for _ in range(MAX_FRAME_REDIRECTS + 1):
-            request_url = url.split("#", 1)[0]
-            response = self.http.request(
-                method,
-                request_url,
-                data=data,
-                headers={
-                    "Sec-Fetch-Dest": "iframe",
-                    "Referer": _referrer(referrer, request_url),
-                },
-            )
-            location = response.headers.get("location")
-            if not response.is_redirect or not location:
-                break
-            url, method, data = urljoin(request_url, location), "GET", None
-        rendered, reason = frame_verdict(
-            response.headers, url.split("#", 1)[0], embedding_origin
-        )
-        return FrameResult(rendered, reason, response, url, embedding_origin)
-
-    def approve(self) -> httpx.Response:
-        return self.submit("consent-form", decision="approve")
-
-    def deny(self) -> httpx.Response:
-        return self.submit("consent-form", decision="deny")
-
-    # what the user (or a script on the page) sees
     @property
     def page(self) -> Page:
         if self.response is None:
@@ -219,8 +147,472 @@ class Browser:
     def fragment_params(self) -> dict[str, str]:
         return _first(parse_qs(urlsplit(self.address).fragment))
 
+    @property
+    def redirect_location(self) -> str | None:
+        if self.response is None or not self.response.is_redirect:
+            return None
+        location = self.response.headers.get("location")
+        return urljoin(self.address, location) if location else None
+
+    @property
+    def redirect_params(self) -> dict[str, str]:
+        """Query and fragment parameters of the redirect, before following it."""
+        location = self.redirect_location or ""
+        parts = urlsplit(location)
+        return {**_first(parse_qs(parts.query)), **_first(parse_qs(parts.fragment))}
+
+    @property
+    def iframe_sources(self) -> list[str]:
+        """The `src` of every `<iframe>` on the current page, as full URLs."""
+        return [urljoin(self.address, src) for src in self.page.frames]
+
     def cookie_names(self) -> list[str]:
-        return sorted({cookie.name for cookie in self.http.cookies.jar})
+        return self.cookies.names()
+
+    # -- navigation ------------------------------------------------------------
+    def open(self, url: str) -> httpx.Response:
+        """Type a URL in the address bar: no page started this navigation, so
+        no Referer, `Sec-Fetch-Site: none`, and every cookie SameSite allows."""
+        url = urljoin(self.address, url) if self.address else url
+        return self._navigate("GET", url, Navigation(None, None, "no-referrer"))
+
+    def click(self, url: str) -> httpx.Response:
+        """Follow a link on the current page (or be sent on by its script)."""
+        return self._navigate("GET", urljoin(self.address, url), self._from_page())
+
+    def follow_redirect(self) -> httpx.Response:
+        location = self.redirect_location
+        if location is None:
+            raise BrowserError(self._not_a_redirect())
+        fragment = urlsplit(self.address).fragment
+        if fragment and "#" not in location:
+            # RFC 9110 10.2.2: a redirect without a fragment inherits the
+            # original one, which is how an open redirector forwards a token.
+            location = f"{location}#{fragment}"
+        navigation = self._navigation or Navigation(None, None, "no-referrer")
+        status = self.response.status_code if self.response else 0
+        if status in (307, 308):
+            # Fetch 4.4 (HTTP-redirect fetch): 307 and 308 keep the method and
+            # the body, so a POSTed form (a password) goes on to the new
+            # location (RFC 9700 4.12).
+            return self._navigate(
+                navigation.method, location, navigation, data=dict(navigation.data)
+            )
+        # A 301, 302 or 303 turns a POST into a GET; the request keeps its
+        # initiator and its referrer.
+        return self._navigate("GET", location, navigation)
+
+    def submit(self, form_id: str, **values: str) -> httpx.Response:
+        """Fill in a form on the current page and press its button."""
+        form = self.page.form(form_id)
+        if form is None:
+            raise BrowserError(self._no_form(form_id))
+        data = {**form.fields, **values}
+        action = urljoin(self.address, form.action or self.address)
+        return self._navigate(form.method, action, self._from_page(), data=data)
+
+    def sign_in(self, username: str, password: str) -> httpx.Response:
+        return self.submit("login-form", username=username, password=password)
+
+    def approve(self) -> httpx.Response:
+        return self.submit("consent-form", decision="approve")
+
+    def deny(self) -> httpx.Response:
+        return self.submit("consent-form", decision="deny")
+
+    def _from_page(self) -> Navigation:
+        return Navigation(self.origin, self.address or None, self._page_policy())
+
+    def _navigate(
+        self,
+        method: str,
+        url: str,
+        navigation: Navigation,
+        *,
+        data: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        request_url = url.split("#", 1)[0]  # the fragment never leaves the browser
+        navigation = replace(navigation, urls=(*navigation.urls, request_url))
+        headers = self._headers(
+            method,
+            request_url,
+            navigation,
+            destination="document",
+            mode="navigate",
+            site=RequestSite(
+                same_site=_same_site_request(navigation.initiator, request_url),
+                top_level_navigation=True,
+            ),
+        )
+        self.address = url
+        self.history.append(url)
+        self.response = self._send(self.http, method, request_url, headers, data)
+        self._navigation = replace(
+            navigation, method=method, data=tuple((data or {}).items())
+        )
+        return self.response
+
+    # -- frames (clickjacking, RFC 6749 10.13) ---------------------------------
+    def frame(self, url: str, *, embedding_origin: str) -> FrameResult:
+        """Load `url` in an `<iframe>` on a page of `embedding_origin`, and
+        decide like a browser whether to show it.
+
+        A frame is not a top-level navigation: if the framed site differs from
+        the top-level page's, only its `SameSite=None` cookies go along (RFC
+        6265bis). Redirects are followed inside the frame. The decision follows
+        HTML's X-Frame-Options processing and CSP's `frame-ancestors`. The
+        address bar stays on the embedding page.
+        """
+        url = urljoin(self.address, url) if self.address else url
+        top = origin_of(embedding_origin)
+        navigation = Navigation(top, f"{top}/", DEFAULT_REFERRER_POLICY)
+        return self._load_frame("GET", url, top, navigation)
+
+    def submit_in_frame(
+        self, frame: FrameResult, form_id: str, **values: str
+    ) -> FrameResult:
+        """A click inside a frame the browser rendered: submit the framed
+        page's form. The frame navigates (following redirects); the address
+        bar does not move."""
+        if not frame.rendered:
+            raise BrowserError(
+                f"The browser did not render the frame ({frame.reason}): "
+                "there is nothing in it to click."
+            )
+        form = frame.page.form(form_id)
+        if form is None:
+            raise BrowserError(f"No form {form_id!r} in the frame at {frame.url}")
+        action = urljoin(frame.url, form.action or frame.url)
+        navigation = Navigation(
+            origin_of(frame.url),
+            frame.url,
+            _referrer_policy(frame.response, _page_of(frame.response)),
+        )
+        return self._load_frame(
+            form.method,
+            action,
+            frame.embedding_origin,
+            navigation,
+            data={**form.fields, **values},
+        )
+
+    def _load_frame(
+        self,
+        method: str,
+        url: str,
+        top: str,
+        navigation: Navigation,
+        *,
+        data: dict[str, str] | None = None,
+    ) -> FrameResult:
+        response: httpx.Response | None = None
+        for _ in range(MAX_FRAME_REDIRECTS + 1):
+            request_url = url.split("#", 1)[0]
+            navigation = replace(navigation, urls=(*navigation.urls, request_url))
+            headers = self._headers(
+                method,
+                request_url,
+                navigation,
+                destination="iframe",
+                mode="navigate",
+                # The "site for cookies" of a frame is the top-level page's.
+                site=RequestSite(
+                    same_site=same_site(top, request_url)
+                    and _same_site_request(navigation.initiator, request_url),
+                    top_level_navigation=False,
+                ),
+            )
+            response = self._send(self.http, method, request_url, headers, data)
+            location = response.headers.get("location")
+            if not response.is_redirect or not location:
+                break
+            url, method, data = urljoin(request_url, location), "GET", None
+        assert response is not None
+        rendered, reason = frame_verdict(response.headers, url.split("#", 1)[0], top)
+        return FrameResult(rendered, reason, response, url, top)
+
+    # -- the page's scripts ----------------------------------------------------
+    def fetch(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        headers: dict[str, str] | None = None,
+        data: dict[str, str] | None = None,
+        content: bytes | None = None,
+        credentials: str = "same-origin",
+        mode: str = "cors",
+        origin: str | None = None,
+    ) -> httpx.Response | None:
+        """`fetch()` from a script on the page (or on `origin`, a page of the
+        app whose script this is).
+
+        `credentials` is fetch's: "omit", "same-origin" (the default) or
+        "include"; cookies still obey SameSite. A cross-origin request that
+        is not simple is preceded by a preflight `OPTIONS`, recorded like any
+        other message. Raises `CorsError` when CORS blocks the script, though
+        the request may have reached the server. `mode="no-cors"` sends only
+        simple requests and returns None: the answer is opaque to the script.
+        """
+        page = origin_of(origin) if origin else self.origin
+        if page is None:
+            raise BrowserError("No page is open, so no script can run.")
+        target = urljoin(f"{page}/", url)
+        method = method.upper()
+        script_headers = {
+            name: value
+            for name, value in (headers or {}).items()
+            if name.lower() not in _BROWSER_HEADERS
+        }
+        body = content
+        if data is not None:
+            body = urlencode(data).encode("ascii")
+            script_headers.setdefault(
+                "Content-Type", "application/x-www-form-urlencoded"
+            )
+        cross_origin = not same_origin(page, target)
+        send_cookies = credentials == "include" or (
+            credentials == "same-origin" and not cross_origin
+        )
+        if mode == "no-cors" and needs_preflight(method, script_headers):
+            raise CorsError(
+                f"Failed to execute 'fetch': '{method}' with these headers is not "
+                "allowed in no-cors mode (only GET, HEAD or POST with "
+                "CORS-safelisted headers)."
+            )
+        navigation = Navigation(
+            page,
+            self.address if self.origin == page else f"{page}/",
+            self._page_policy() if self.origin == page else DEFAULT_REFERRER_POLICY,
+            urls=(target,),
+        )
+        if mode == "cors" and cross_origin and needs_preflight(method, script_headers):
+            self._preflight(page, target, method, script_headers, send_cookies)
+        request_headers = self._headers(
+            method,
+            target,
+            navigation,
+            destination="empty",
+            mode=mode,
+            site=RequestSite(
+                same_site=same_site(page, target), top_level_navigation=False
+            ),
+            cookies=send_cookies,
+            always_origin=mode == "cors" and cross_origin,
+        )
+        request_headers.update(script_headers)
+        response = self._send(
+            self._scripts, method, target, request_headers, None, body
+        )
+        if mode == "no-cors":
+            return None
+        if cross_origin:
+            check_response(target, response, page, credentials=credentials == "include")
+            return httpx.Response(
+                response.status_code,
+                headers=readable_headers(response),
+                content=response.content,
+                request=response.request,
+            )
+        return response
+
+    def load_image(self, url: str) -> None:
+        """An `<img>` on the page: a no-cors GET whose answer the page's
+        scripts cannot read; it carries the Referer the page's policy allows,
+        which is how a URL's secrets reach a third party (RFC 9700 4.2.1)."""
+        if self.origin is None:
+            raise BrowserError("No page is open to hold the image.")
+        target = urljoin(self.address, url)
+        navigation = Navigation(
+            self.origin, self.address, self._page_policy(), urls=(target,)
+        )
+        headers = self._headers(
+            "GET",
+            target,
+            navigation,
+            destination="image",
+            mode="no-cors",
+            site=RequestSite(
+                same_site=same_site(self.origin, target), top_level_navigation=False
+            ),
+        )
+        self._send(self.http, "GET", target, headers, None)
+
+    def _preflight(
+        self,
+        page: str,
+        target: str,
+        method: str,
+        script_headers: dict[str, str],
+        credentials: bool,
+    ) -> None:
+        """Fetch's CORS-preflight request: OPTIONS, no cookies, no body."""
+        unsafe = unsafe_request_headers(script_headers)
+        now = self._now()
+        if self.preflights.covers(
+            page, target, method, unsafe, credentials=credentials, now=now
+        ):
+            return
+        headers = {
+            "Origin": page,
+            "Access-Control-Request-Method": method,
+            "Sec-Fetch-Mode": "cors",
+            "Sec-Fetch-Site": fetch_site(page, target),
+            "Sec-Fetch-Dest": "empty",
+        }
+        if unsafe:
+            headers["Access-Control-Request-Headers"] = ",".join(unsafe)
+        response = self._send(self._scripts, "OPTIONS", target, headers, None)
+        methods, allowed, max_age = check_preflight(
+            target, response, page, method, unsafe, credentials=credentials
+        )
+        self.preflights.remember(
+            page, target, methods, allowed, max_age, credentials=credentials, now=now
+        )
+
+    # -- every request ---------------------------------------------------------
+    def _headers(
+        self,
+        method: str,
+        url: str,
+        navigation: Navigation,
+        *,
+        destination: str,
+        mode: str,
+        site: RequestSite,
+        cookies: bool = True,
+        always_origin: bool = False,
+    ) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        if cookies:
+            cookie = self.cookies.header_for(url, method, site, self._now())
+            if cookie:
+                headers["Cookie"] = cookie
+        if navigation.initiator is not None and (
+            always_origin or method not in ("GET", "HEAD")
+        ):
+            headers["Origin"] = _serialized_origin(navigation)
+        referer = _referrer(navigation.referrer, url, navigation.policy)
+        if referer:
+            headers["Referer"] = referer
+        headers["Sec-Fetch-Site"] = _chain_site(navigation)
+        headers["Sec-Fetch-Mode"] = mode
+        headers["Sec-Fetch-Dest"] = destination
+        return headers
+
+    def _send(
+        self,
+        client: httpx.Client,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        data: dict[str, str] | None,
+        content: bytes | None = None,
+    ) -> httpx.Response:
+        response = client.request(
+            method, url, headers=headers, data=data, content=content
+        )
+        # The jar is ours, with SameSite: httpx's own must not send anything.
+        client.cookies.clear()
+        self.cookies.store(url, response.headers.get_list("set-cookie"), self._now())
+        return response
+
+    def _now(self) -> float:
+        return self.clock.now() if self.clock is not None else time.time()
+
+    def _page_policy(self) -> str:
+        if self.response is None:
+            return DEFAULT_REFERRER_POLICY
+        return _referrer_policy(self.response, self.page)
+
+    def _not_a_redirect(self) -> str:
+        status = self.response.status_code if self.response else "nothing"
+        return f"The page is not a redirect (status {status})."
+
+    def _no_form(self, form_id: str) -> str:
+        return f"No form {form_id!r} on {self.address}"
+
+
+def _same_site_request(initiator: str | None, url: str) -> bool:
+    """RFC 6265bis 5.2: a navigation the user started (typed, bookmarked) is
+    same-site; otherwise the initiator's site must be the target's."""
+    return initiator is None or same_site(initiator, url)
+
+
+def _serialized_origin(navigation: Navigation) -> str:
+    """Fetch: the request's origin, or "null" once a redirect went from one
+    origin to another that is not the initiator's (the tainted origin flag)."""
+    initiator = navigation.initiator or "null"
+    hops = navigation.urls
+    for previous, following in itertools.pairwise(hops):
+        if not same_origin(previous, following) and not same_origin(
+            initiator, previous
+        ):
+            return "null"
+    return initiator
+
+
+def _chain_site(navigation: Navigation) -> str:
+    """Fetch Metadata: Sec-Fetch-Site takes the weakest relation along the
+    redirect chain; `none` for a navigation the user started."""
+    if navigation.initiator is None:
+        return "none"
+    order = ("same-origin", "same-site", "cross-site")
+    relations = [fetch_site(navigation.initiator, url) for url in navigation.urls]
+    return max(relations, key=order.index) if relations else "same-origin"
+
+
+def _referrer_policy(response: httpx.Response, page: Page) -> str:
+    """The page's policy: its Referrer-Policy header, else `<meta
+    name="referrer">`, else the default (the last valid token wins)."""
+    for value in (response.headers.get("referrer-policy", ""), page.referrer_policy):
+        tokens = [t.strip().lower() for t in value.split(",") if t.strip()]
+        known = [t for t in tokens if t in _POLICIES]
+        if known:
+            return known[-1]
+    return DEFAULT_REFERRER_POLICY
+
+
+_POLICIES = frozenset(
+    {
+        "no-referrer",
+        "no-referrer-when-downgrade",
+        "same-origin",
+        "origin",
+        "strict-origin",
+        "origin-when-cross-origin",
+        "strict-origin-when-cross-origin",
+        "unsafe-url",
+    }
+)
+
+
+def _referrer(source: str | None, target: str, policy: str) -> str | None:
+    """Referrer Policy: what of `source` goes in the Referer to `target`."""
+    if not source:
+        return None
+    full = source.split("#", 1)[0]
+    origin = f"{origin_of(source)}/"
+    downgrade = source.startswith("https:") and target.startswith("http:")
+    same = same_origin(source, target)
+    if policy == "no-referrer":
+        return None
+    if policy == "unsafe-url":
+        return full
+    if policy == "origin":
+        return origin
+    if policy == "same-origin":
+        return full if same else None
+    if policy == "strict-origin":
+        return None if downgrade else origin
+    if policy == "no-referrer-when-downgrade":
+        return None if downgrade else full
+    if policy == "origin-when-cross-origin":
+        return full if same else origin
+    # strict-origin-when-cross-origin, the default since Chrome 85
+    if same:
+        return full
+    return None if downgrade else origin
 
 
 def _first(params: dict[str, list[str]]) -> dict[str, str]:
@@ -233,147 +625,32 @@ def _page_of(response: httpx.Response) -> Page:
     return parse_page(response.text)
 
 
-# -- may this page be shown in a frame? -----------------------------------------
+class ScriptTransport(httpx.BaseTransport):
+    """An httpx transport that sends through a browser's `fetch()`: what a
+    single-page app's code does. Hand it to a client's `httpx.Client` and its
+    requests leave from the browser, with `Origin`, preflights and CORS."""
 
+    def __init__(self, browser: Browser, origin: str) -> None:
+        self.browser = browser
+        self.origin = origin
 
-def frame_verdict(
-    headers: httpx.Headers, frame_url: str, embedding_origin: str
-) -> tuple[bool, str]:
-    """Would a browser render `frame_url`, answered with `headers`, in a frame
-    on a page of `embedding_origin`? Returns (rendered, reason).
-
-    CSP Level 3: a `frame-ancestors` directive in any enforced policy decides,
-    and then X-Frame-Options is ignored (HTML, "check a navigation response's
-    adherence to X-Frame-Options"). The reasons are worded like Chrome's console.
-    """
-    embedding_origin = _origin(embedding_origin)
-    frame_origin = _origin(frame_url)
-    shown = f"'{frame_url.split('?', 1)[0]}'"
-    directives = [
-        sources
-        for value in headers.get_list("content-security-policy")
-        for policy in value.split(",")
-        if (sources := _frame_ancestors(policy)) is not None
-    ]
-    if directives:
-        for sources in directives:
-            if not _ancestor_allowed(sources, embedding_origin, frame_origin):
-                directive = " ".join(["frame-ancestors", *sources])
-                return False, (
-                    f"Refused to frame {shown} because an ancestor violates the "
-                    f'following Content Security Policy directive: "{directive}".'
-                )
-        return True, (
-            f"Content-Security-Policy frame-ancestors allows {embedding_origin} "
-            "to frame this page."
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower() not in _BROWSER_HEADERS and name.lower() != "accept"
+        }
+        response = self.browser.fetch(
+            str(request.url),
+            method=request.method,
+            headers=headers,
+            content=request.read() or None,
+            origin=self.origin,
         )
-    options = {
-        option.strip().lower()
-        for value in headers.get_list("x-frame-options")
-        for option in value.split(",")
-        if option.strip()
-    }
-    if not options:
-        return True, (
-            "No X-Frame-Options and no CSP frame-ancestors: any site may frame "
-            "this page."
+        assert response is not None  # cors mode always answers or raises
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=response.content,
+            request=request,
         )
-    if len(options) > 1:
-        if options & {"deny", "sameorigin", "allowall"}:
-            return False, (
-                f"Refused to display {shown} in a frame because it set multiple "
-                f"'X-Frame-Options' headers with conflicting values "
-                f"('{', '.join(sorted(options))}')."
-            )
-        return True, "X-Frame-Options values not understood: ignored."
-    (option,) = options
-    if option == "deny":
-        return False, (
-            f"Refused to display {shown} in a frame because it set "
-            "'X-Frame-Options' to 'deny'."
-        )
-    if option == "sameorigin":
-        if embedding_origin == frame_origin:
-            return True, "X-Frame-Options: SAMEORIGIN, and the embedding page is."
-        return False, (
-            f"Refused to display {shown} in a frame because it set "
-            "'X-Frame-Options' to 'sameorigin'."
-        )
-    # ALLOW-FROM is obsolete: browsers ignore it (and any other value).
-    return True, f"X-Frame-Options: {option} is not enforced by browsers: ignored."
-
-
-def _frame_ancestors(policy: str) -> list[str] | None:
-    """The source list of a policy's first frame-ancestors directive, if any."""
-    for directive in policy.split(";"):
-        tokens = directive.split()
-        if tokens and tokens[0].lower() == "frame-ancestors":
-            return tokens[1:]
-    return None
-
-
-def _ancestor_allowed(sources: list[str], ancestor: str, frame_origin: str) -> bool:
-    expressions = [source.lower() for source in sources]
-    if expressions in ([], ["'none'"]):
-        return False
-    return any(
-        _source_matches(expression, ancestor, frame_origin)
-        for expression in expressions
-        if expression != "'none'"  # ignored beside other sources (CSP3)
-    )
-
-
-def _source_matches(expression: str, ancestor: str, frame_origin: str) -> bool:
-    """CSP3 "does url match expression in origin", for an ancestor's origin."""
-    parts = urlsplit(ancestor)
-    scheme, host = parts.scheme, (parts.hostname or "")
-    port = parts.port or _DEFAULT_PORTS.get(scheme)
-    own_scheme = urlsplit(frame_origin).scheme
-    if expression == "*":
-        return scheme in ("http", "https") or scheme == own_scheme
-    if expression == "'self'":
-        return ancestor == frame_origin
-    if _SCHEME_SOURCE.match(expression):
-        return _scheme_matches(expression[:-1], scheme)
-    found = _HOST_SOURCE.match(expression)
-    if found is None:
-        return False  # a keyword or nonce that means nothing for frames
-    wanted = found["scheme"] or own_scheme
-    if not _scheme_matches(wanted, scheme):
-        return False
-    pattern = found["host"]
-    if pattern.startswith("*."):
-        if not host.endswith(pattern[1:]):
-            return False
-    elif pattern != "*" and pattern != host:
-        return False
-    if found["port"] == "*":
-        return True
-    if found["port"]:
-        return port == int(found["port"])
-    return port == _DEFAULT_PORTS.get(scheme)
-
-
-def _scheme_matches(wanted: str, scheme: str) -> bool:
-    # An http source also allows its secure upgrade, https.
-    return scheme == wanted or (wanted == "http" and scheme == "https")
-
-
-def _origin(url: str) -> str:
-    """scheme://host[:port] (the port only when not the scheme's default)."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    if port is None or port == _DEFAULT_PORTS.get(scheme):
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
-
-
-def _referrer(source: str, target: str) -> str:
-    """The default policy, strict-origin-when-cross-origin: the whole URL to
-    the same origin, only the origin to another one."""
-    source = source.split("#", 1)[0]
-    if _origin(source) == _origin(target):
-        return source
-    return f"{_origin(source)}/"

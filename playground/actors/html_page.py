@@ -89,6 +89,7 @@ class Page:
     text: str
     forms: tuple[Form, ...]
     frames: tuple[str, ...] = ()  # each <iframe>'s src, as written
+    referrer_policy: str = ""  # <meta name="referrer" content="...">
 
     def form(self, form_id: str) -> Form | None:
         return next((form for form in self.forms if form.id == form_id), None)
@@ -99,6 +100,7 @@ class _PageParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.forms: list[Form] = []
         self.frames: list[str] = []
+        self.referrer_policy = ""
         self.title = ""
         self.parts: list[str] = []
         self._open: list[str] = []
@@ -123,6 +125,8 @@ class _PageParser(HTMLParser):
             self._form.buttons.append((attr["name"], attr.get("value", "")))
         elif tag == "iframe" and attr.get("src"):
             self.frames.append(attr["src"])
+        elif tag == "meta" and attr.get("name", "").lower() == "referrer":
+            self.referrer_policy = attr.get("content", "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
@@ -153,4 +157,10 @@ def parse_page(html: str) -> Page:
     parser = _PageParser()
     parser.feed(html)
     parser.close()
-    return Page(parser.title, parser.text(), tuple(parser.forms), tuple(parser.frames))
+    return Page(
+        parser.title,
+        parser.text(),
+        tuple(parser.forms),
+        tuple(parser.frames),
+        parser.referrer_policy,
+    )

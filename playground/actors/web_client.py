@@ -22,6 +22,7 @@ from flask import Flask, redirect, render_template_string, request, session
 
 from mock_servers.sessions import ClockedSessionInterface
 from mock_servers.weaknesses import Weaknesses
+from playground.actors.browser import Browser
 from playground.actors.oauth_client import OAuthClient
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -79,16 +80,13 @@ class WebClient:
     def tokens_for(self, session_id: str) -> dict[str, Any]:
         return self.sessions.get(session_id, {}).get("tokens", {})
 
-    def tokens_for_browser(self, browser: Any) -> dict[str, Any]:
+    def tokens_for_browser(self, browser: Browser) -> dict[str, Any]:
         """The tokens PhotoPrint keeps for the session in this browser's cookie."""
-        from flask.sessions import SecureCookieSessionInterface
-
-        serializer = SecureCookieSessionInterface().get_signing_serializer(self.app)
-        for cookie in browser.http.cookies.jar:
-            if cookie.name == self.app.config["SESSION_COOKIE_NAME"] and serializer:
-                data = serializer.loads(cookie.value or "")
-                return self.tokens_for(data.get("sid", ""))
-        return {}
+        serializer = self.app.session_interface.get_signing_serializer(self.app)
+        cookie = browser.cookies.get(self.app.config["SESSION_COOKIE_NAME"])
+        if cookie is None or serializer is None:
+            return {}
+        return self.tokens_for(serializer.loads(cookie.value).get("sid", ""))
 
     def _create_app(self, secret_key: bytes) -> Flask:
         app = Flask("photoprint")

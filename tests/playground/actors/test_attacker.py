@@ -250,8 +250,24 @@ def test_frame_of_the_consent_page_is_refused_by_default(keys):
         world.browser.submit_in_frame(framed, "consent-form", decision="approve")
 
 
-def test_framed_consent_page_can_be_clicked_when_framing_is_allowed(keys):
+def test_framed_page_of_another_site_gets_no_lax_cookie(keys):
+    """RFC 6265bis 8.8: Alice is signed in at the AS, but a frame on another
+    site is not a top-level navigation: her Lax session cookie stays home."""
     world = World(keys=keys, weaknesses=["as.allow_framing"])
+    url = signed_in_consent_url(world)
+    framed = world.browser.frame(url, embedding_origin=ATTACKER)
+    assert framed.rendered
+    assert framed.page.form("consent-form") is None
+    assert framed.page.form("login-form") is not None
+    request = world.transcript.exchanges[-1].request
+    assert request.header("Cookie") is None
+    assert request.header("Sec-Fetch-Site") == "cross-site"
+
+
+def test_framed_consent_page_can_be_clicked_with_a_samesite_none_cookie(keys):
+    world = World(
+        keys=keys, weaknesses=["as.allow_framing", "as.cross_site_session_cookie"]
+    )
     url = signed_in_consent_url(world)
     framed = world.browser.frame(url, embedding_origin=ATTACKER)
     assert framed.rendered
