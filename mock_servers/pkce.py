@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from authlib.oauth2.rfc6749 import InvalidRequestError
+from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc7636 import CodeChallenge as _CodeChallenge
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
@@ -64,6 +64,15 @@ class CodeChallenge(_CodeChallenge):
     def validate_code_verifier(self, grant: Any, result: Any) -> None:
         request = grant.request
         verifier = request.form.get("code_verifier")
+        challenged = self.get_authorization_code_challenge(request.authorization_code)
+        if verifier and not challenged:
+            # RFC 9700 4.8.2: accept a code_verifier only if the authorization
+            # request had a code_challenge, or a stripped challenge (PKCE
+            # downgrade) would go unnoticed.
+            raise InvalidGrantError(
+                "A code_verifier was sent, but the authorization request had "
+                "no code_challenge (RFC 9700 4.8.2)."
+            )
         if not verifier:
             if self.pkce_optional():
                 return  # the weakness: a challenged code redeemed without proof

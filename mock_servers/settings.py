@@ -37,9 +37,10 @@ class AuthorizationServerSettings:
     access_token_lifetime: int = 3600
     authorization_code_lifetime: int = 60
     id_token_lifetime: int = 3600
-    # RFC 9700 2.1.1: PKCE is required of public clients; an AS may require it
-    # (with S256) of every client.
-    require_pkce_for_all_clients: bool = False
+    # RFC 9700 2.1.1: PKCE is required of public clients and recommended for
+    # confidential ones; this AS requires it (with S256) of every client, as
+    # OAuth 2.1 and FAPI 2.0 do, unless the as.pkce_optional weakness is on.
+    require_pkce_for_all_clients: bool = True
 
     @property
     def token_url(self) -> str:

@@ -44,8 +44,8 @@ REGISTRY: tuple[Weakness, ...] = (
     ),
     Weakness(
         "as.pkce_optional",
-        "A public client may skip PKCE, and a code issued with a code challenge "
-        "is redeemed without its code verifier.",
+        "The authorization server lets a client skip PKCE, and redeems a code "
+        "issued with a code challenge without its code verifier.",
         "mock_servers.pkce.CodeChallenge",
         "RFC 7636 4.6, RFC 9700 2.1.1",
     ),
@@ -115,6 +115,13 @@ REGISTRY: tuple[Weakness, ...] = (
         "first-party app registered for it.",
         "mock_servers.grants.PasswordGrant.authenticate_token_endpoint_client",
         "RFC 9700 2.4, RFC 6749 4.3",
+    ),
+    Weakness(
+        "client.no_pkce",
+        "PhotoPrint, the confidential web client, sends no PKCE, trusting its "
+        "client secret and state to protect its authorization codes.",
+        "playground.actors.web_client.WebClient (/login)",
+        "RFC 9700 2.1.1 and 4.5, RFC 7636 1",
     ),
     Weakness(
         "client.open_redirect",

@@ -103,6 +103,12 @@ def callback_naming_another_issuer(world: World) -> bool:
     return world.browser.open(callback).status_code == 200
 
 
+@probe("client.no_pkce")
+def authorization_request_without_pkce(world: World) -> bool:
+    world.browser.open(f"{world.client_url}/login")
+    return "code_challenge" not in world.browser.redirect_params
+
+
 @probe("client.open_redirect")
 def redirect_to_another_site(world: World) -> bool:
     response = world.browser.open(f"{world.client_url}/go?to={world.attacker_url}/x")

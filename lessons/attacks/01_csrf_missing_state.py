@@ -7,13 +7,17 @@ lesson = Lesson(
     "CSRF: a callback without a state check",
     level="intermediate",
     kind="attack",
-    weakness="client.skip_state_check",
+    weakness=("client.skip_state_check", "client.no_pkce", "as.pkce_optional"),
     summary=(
         "Mallory signs in to PhotoPrint with her own account, keeps the "
         "authorization code instead of using it, and makes Alice's browser "
         "deliver it to PhotoPrint's /callback. If PhotoPrint does not check "
         "`state`, Alice's session is now tied to Mallory's account: whatever "
-        "Alice prints or uploads lands where Mallory can read it."
+        "Alice prints or uploads lands where Mallory can read it. PKCE alone "
+        "would stop this too (the code is bound to the session that asked "
+        "for it), so the attack run also turns it off: PhotoPrint sends none "
+        "(`client.no_pkce`) and the authorization server, which requires it of "
+        "every client, lets that pass (`as.pkce_optional`)."
     ),
     defence="""
 **Bind every authorization request to the browser that made it.**

@@ -2,7 +2,7 @@
 time (RFC 6749 4.1.2 and 10.5, RFC 9700 4.3.1 and 4.5)."""
 
 import json
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from playground import Lesson
 
@@ -10,14 +10,18 @@ lesson = Lesson(
     "Authorization code replay",
     level="intermediate",
     kind="attack",
-    weakness="as.allow_code_reuse",
+    weakness=("as.allow_code_reuse", "client.no_pkce", "as.pkce_optional"),
     summary=(
         "Alice's authorization code leaks from a log after PhotoPrint has "
         "used it. Mallory cannot redeem it herself (PhotoPrint is a "
         "confidential client with a secret), so she injects it into her own "
         "PhotoPrint sign-in and lets PhotoPrint redeem it a second time. An "
         "authorization server that allows code reuse hands out a second set "
-        "of tokens for Alice, to Mallory's session."
+        "of tokens for Alice, to Mallory's session. PKCE would stop the "
+        "injection on its own (Mallory's session holds another code "
+        "verifier), so the attack run also turns it off (`client.no_pkce`, "
+        "`as.pkce_optional`): this lesson is about what the server does with "
+        "a code it has seen before."
     ),
     defence="""
 **A code is single-use, and a replay is a sign of theft.**
@@ -142,9 +146,8 @@ def mallory_injects(run):
       from it are revoked." PhotoPrint shows Mallory "Sign-in failed".
     """
     mallory = run.attacker.browser
-    mallory.open(
-        f"{run.client_url}/callback?code={run.leaked_code}&state={run.mallorys_state}"
-    )
+    injected = {"code": run.leaked_code, "state": run.mallorys_state, "iss": run.issuer}
+    mallory.open(f"{run.client_url}/callback?{urlencode(injected)}")
     token_requests = [e for e in run.exchanges if e.label == "POST /token"]
     replay = token_requests[0] if token_requests else None
     run.check(

@@ -13,9 +13,15 @@ lesson = Lesson(
         "PhotoPrint works with two authorization servers, one of them "
         "Mallory's. Alice approves at the real one, but PhotoPrint believes "
         "the answer came from Mallory's and sends Alice's code to Mallory's "
-        "token endpoint. The iss parameter (RFC 9207) tells them apart."
+        "token endpoint. The iss parameter (RFC 9207) tells them apart. "
+        "With PKCE, PhotoPrint would send Mallory its code verifier as well, "
+        "yet she could not make PhotoPrint redeem Alice's code with it (her "
+        "own session holds another verifier, and she lacks PhotoPrint's "
+        "secret): the attack run turns PKCE off (`client.no_pkce`, "
+        "`as.pkce_optional`) to show what a client without it loses. A public "
+        "client would lose even with PKCE: Mallory redeems code and verifier."
     ),
-    weakness="client.skip_iss_check",
+    weakness=("client.skip_iss_check", "client.no_pkce", "as.pkce_optional"),
     defence="""
 **Know which authorization server answered, and send the code only there.**
 

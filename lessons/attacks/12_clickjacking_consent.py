@@ -72,7 +72,7 @@ def prize_page(run):
     """
     printz = run.oauth_client("photo-printz")
     run.printz = printz
-    run.url = printz.authorization_url("basic photos.read")
+    run.url = printz.authorization_url("basic photos.read", pkce_method="S256")
     run.browser.open(f"{run.attacker.url}/frame?{urlencode({'url': run.url})}")
     run.check(
         "the page shows the bait button",
@@ -191,6 +191,7 @@ def redeem(run):
         client_id=run.printz.client_id,
         redirect_uri=run.printz.redirect_uri,
         client_secret=run.printz.client_secret,
+        code_verifier=run.printz.pending.code_verifier,
     )
     run.check("the token endpoint answers 200", response.status_code == 200)
     token = run.attacker.stolen.get("access_token", "")

@@ -224,3 +224,25 @@ class OAuthClient:
             algorithm="RS256",
             headers={"kid": self.key.kid},
         )
+
+
+def verify_id_token(client: OAuthClient, id_token: str) -> dict[str, Any]:
+    """OIDC Core 3.1.3.7: the issuer's signature (its JWKS), `iss`, `aud` this
+    client, unexpired by the world's clock. Raises PyJWT's precise error."""
+    jwks = client.http.get(f"{client.issuer}/jwks.json").json()
+    header = jwt.get_unverified_header(id_token)
+    keys = jwt.PyJWKSet.from_dict(jwks).keys
+    key = next((k for k in keys if k.key_id == header.get("kid")), None)
+    if key is None:
+        raise jwt.InvalidKeyError(f"No key with kid {header.get('kid')!r}")
+    claims = jwt.decode(
+        id_token,
+        key,
+        algorithms=["RS256"],
+        audience=client.client_id,
+        issuer=client.issuer,
+        options={"verify_exp": False, "verify_iat": False},
+    )
+    if int(claims.get("exp", 0)) <= client.clock.now():
+        raise jwt.ExpiredSignatureError("The ID token has expired")
+    return claims

@@ -14,6 +14,7 @@ callback checks `iss` against, and redeems the code at, that server only
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,7 +24,11 @@ from flask import Flask, redirect, render_template_string, request, session
 from mock_servers.sessions import ClockedSessionInterface
 from mock_servers.weaknesses import Weaknesses
 from playground.actors.browser import Browser
-from playground.actors.oauth_client import OAuthClient
+from playground.actors.oauth_client import (
+    AuthorizationRequest,
+    OAuthClient,
+    verify_id_token,
+)
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>{{ title }} - PhotoPrint</title></head>
@@ -50,6 +55,15 @@ def _page(
     return html, status
 
 
+@dataclass(frozen=True)
+class Flow:
+    """One browser's authorization request under way: where it went, and
+    what PhotoPrint must check when the answer comes back."""
+
+    server: str
+    request: AuthorizationRequest | None
+
+
 class WebClient:
     """The client application's server side, and the Flask app it serves."""
 
@@ -72,8 +86,12 @@ class WebClient:
             self.HOME_SERVER: oauth,
             **(other_servers or {}),
         }
-        # The client's own server-side store: tokens per browser session.
+        # The client's own server-side store, per browser session: the flow
+        # under way (state, code verifier, nonce) and the tokens it got.
         self.sessions: dict[str, dict[str, Any]] = {}
+        # The servers whose metadata says they send `iss` (RFC 9207 3), as
+        # PhotoPrint read it when it was set up with each.
+        self.iss_supported: set[str] = {self.HOME_SERVER}
         self.last_error: str | None = None
         self.app = self._create_app(secret_key)
 
@@ -122,11 +140,20 @@ class WebClient:
                     f"called {name!r}.",
                     status=400,
                 )
-            url = server.authorization_url(scope)
-            session["state"] = server.pending.state if server.pending else None
-            # Which authorization server this flow started at (RFC 9207 2.4).
-            session["as"] = name
-            session["sid"] = session.get("sid") or oauth.randomness.token(12)
+            use_pkce = "client.no_pkce" not in self.weaknesses
+            url = server.authorization_url(
+                scope,
+                # RFC 9700 2.1.1: clients MUST prevent authorization code
+                # injection: PKCE binds the code to this browser's session.
+                pkce_method="S256" if use_pkce else None,
+                # OIDC Core 3.1.2.1: a nonce binds the ID token to it too.
+                nonce="openid" in scope.split(),
+            )
+            sid = session.get("sid") or oauth.randomness.token(12)
+            session["sid"] = sid
+            # What this browser's flow must come back with, kept server-side
+            # (RFC 6749 10.12: state bound to the user-agent's session).
+            self.sessions.setdefault(sid, {})["flow"] = Flow(name, server.pending)
             return redirect(url, code=302)
 
         @app.get("/callback")
@@ -163,63 +190,60 @@ class WebClient:
 
     def _callback(self):
         args = request.args
-        if "error" in args:
-            self.last_error = args["error"]
-            return _page(
-                "callback-error",
-                "Sign-in did not complete",
-                f"The authorization server answered: {args['error']}",
-                args.get("error_description", ""),
-                status=400,
-            )
-        expected_state = session.get("state")
+        sid = session.get("sid") or ""
+        flow: Flow | None = self.sessions.get(sid, {}).pop("flow", None)
+        pending = flow.request if flow else None
+        expected_state = pending.state if pending else None
         if "client.skip_state_check" not in self.weaknesses and (
             not expected_state or args.get("state") != expected_state
         ):
-            # RFC 6749 10.12: a callback whose state is not the one this
-            # browser's session sent may be a CSRF attack; refuse it.
-            self.last_error = "state_mismatch"
-            return _page(
-                "callback-error",
+            # RFC 6749 10.12: a response (an error too) whose state is not the
+            # one this browser's session sent may be a CSRF attack; refuse it.
+            return self._refuse(
+                "state_mismatch",
                 "Sign-in refused",
                 "The state in the callback does not match the one this browser "
                 "sent: possible cross-site request forgery.",
-                status=400,
             )
         # The authorization server this browser's flow started at.
-        server = self.servers.get(session.get("as") or "", self.oauth)
-        if (
-            "client.skip_iss_check" not in self.weaknesses
-            and args.get("iss")
-            and args["iss"] != server.issuer
-        ):
-            # RFC 9207 2.4: the response came from another authorization server
-            # than the one this flow was sent to; its code must not go to ours.
-            self.last_error = "issuer_mismatch"
-            return _page(
-                "callback-error",
-                "Sign-in refused",
-                f"The response names issuer {args['iss']}, not {server.issuer}.",
-                status=400,
+        name = flow.server if flow else self.HOME_SERVER
+        server = self.servers.get(name, self.oauth)
+        problem = self._issuer_problem(name, server.issuer, args.get("iss"))
+        if problem and "client.skip_iss_check" not in self.weaknesses:
+            return self._refuse("issuer_mismatch", "Sign-in refused", problem)
+        if "error" in args:
+            return self._refuse(
+                args["error"],
+                "Sign-in did not complete",
+                f"The authorization server answered: {args['error']}",
+                args.get("error_description", ""),
             )
-        session.pop("state", None)
-        session.pop("as", None)
-        # RFC 6749 4.1.3, at the token endpoint of the server the flow used.
-        token_response = server.exchange_code(args.get("code", ""))
+        # RFC 6749 4.1.3 (+ RFC 7636 4.5), at the token endpoint of the server
+        # the flow used, with this browser's own code verifier.
+        form = {
+            "grant_type": "authorization_code",
+            "code": args.get("code", ""),
+            "redirect_uri": (pending.redirect_uri if pending else None)
+            or server.redirect_uri,
+        }
+        if pending and pending.code_verifier:
+            form["code_verifier"] = pending.code_verifier
+        token_response = server.token_request(form)
         if token_response.status_code != 200:
             body = token_response.json()
-            self.last_error = body.get("error")
-            return _page(
-                "callback-error",
+            return self._refuse(
+                body.get("error", "token_error"),
                 "Sign-in failed",
                 f"The token request was refused: {body.get('error')}",
                 body.get("error_description", ""),
-                status=400,
             )
         tokens = token_response.json()
-        sid = session.get("sid") or self.oauth.randomness.token(12)
+        id_token_problem = self._id_token_problem(server, tokens, pending)
+        if id_token_problem:
+            return self._refuse("invalid_id_token", "Sign-in refused", id_token_problem)
+        sid = sid or self.oauth.randomness.token(12)
         session["sid"] = sid
-        self.sessions[sid] = {"tokens": tokens}
+        self.sessions.setdefault(sid, {})["tokens"] = tokens
         self.last_error = None
         user = server.call_api("/api/user", tokens["access_token"])
         lines = []
@@ -233,6 +257,41 @@ class WebClient:
                 photos = listing.json()["photos"]
                 lines.append(f"{len(photos)} photo(s) ready to print.")
         return _page("signed-in", "Your photos", *lines, photos=photos)
+
+    def _refuse(self, error: str, title: str, *lines: str):
+        self.last_error = error
+        return _page("callback-error", title, *lines, status=400)
+
+    def _issuer_problem(self, name: str, expected: str, iss: str | None) -> str | None:
+        """RFC 9207 2.4: compare `iss` with the server the request went to; a
+        server whose metadata says it sends `iss` must send it."""
+        if iss is None:
+            if name in self.iss_supported:
+                return (
+                    f"The response has no iss, though {expected} says in its "
+                    "metadata that it always sends one (RFC 9207 2.4)."
+                )
+            return None
+        if iss != expected:
+            return f"The response names issuer {iss}, not {expected}."
+        return None
+
+    def _id_token_problem(
+        self, server: OAuthClient, tokens: dict[str, Any], pending: Any
+    ) -> str | None:
+        """OIDC Core 3.1.3.7: an ID token must be signed by the issuer, for
+        this client, unexpired, and carry the nonce this browser's request sent."""
+        id_token = tokens.get("id_token")
+        expected_nonce = pending.nonce if pending else None
+        if id_token is None:
+            return "The response has no ID token." if expected_nonce else None
+        try:
+            claims = verify_id_token(server, id_token)
+        except jwt.PyJWTError as error:
+            return f"The ID token does not verify: {type(error).__name__}: {error}"
+        if claims.get("nonce") != expected_nonce:
+            return "The ID token's nonce is not the one this browser's request sent."
+        return None
 
     def _go(self):
         """`/go?to=...`: "continue to" links after sign-in.

@@ -23,6 +23,8 @@ SPA_CLIENT = "photo-gallery-spa"
 SPA_REDIRECT = "https://photoprint.test/spa/callback"
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  # RFC 7636 Appendix B
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+# The AS requires PKCE of every client: what a code request adds for it.
+PKCE = {"code_challenge": CHALLENGE, "code_challenge_method": "S256"}
 
 
 def s256(verifier: str) -> str:
@@ -68,8 +70,13 @@ class Servers:
         decision: str = "approve",
         response_type: str = "code",
         browser: httpx.Client | None = None,
+        pkce: bool = True,
     ) -> httpx.Response:
-        """Sign in and consent like a resource owner; return the AS's final answer."""
+        """Sign in and consent like a resource owner; return the AS's final answer.
+
+        A code request carries RFC 7636 Appendix B's S256 challenge unless
+        `pkce=False` (or `extra` brings its own): the AS requires PKCE of
+        every client."""
         browser = browser or self.auth
         params = {
             "response_type": response_type,
@@ -80,6 +87,8 @@ class Servers:
             params["redirect_uri"] = redirect_uri
         if state is not None:
             params["state"] = state
+        if pkce and response_type == "code":
+            params.update(PKCE)
         params.update(extra or {})
         url = "/authorize?" + urlencode(params)
         page = browser.get(url)
@@ -116,6 +125,7 @@ class Servers:
     def redeem(self, code: str, **extra: str) -> httpx.Response:
         data = {"grant_type": "authorization_code", "code": code}
         data.setdefault("redirect_uri", WEB_REDIRECT)
+        data.setdefault("code_verifier", VERIFIER)
         data.update(extra)
         data = {k: v for k, v in data.items() if v is not None}
         return self.token(data, auth=WEB_CLIENT)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import jwt
 
 from tests.mock_servers.servers import (
+    PKCE,
+    VERIFIER,
     WEB_CLIENT,
     WEB_REDIRECT,
     location_params,
@@ -69,6 +71,7 @@ def test_login_page_then_consent_page_name_client_and_scopes(servers):
             "redirect_uri": WEB_REDIRECT,
             "scope": "basic photos.read",
             "state": "s",
+            **PKCE,
         },
     )
     assert page.status_code == 200
@@ -87,6 +90,7 @@ def test_consent_is_remembered_for_same_user_client_and_scopes(servers):
             "redirect_uri": WEB_REDIRECT,
             "scope": "basic",
             "state": "again",
+            **PKCE,
         },
     )
     assert again.status_code == 302
@@ -98,6 +102,7 @@ def test_consent_is_remembered_for_same_user_client_and_scopes(servers):
             "client_id": "photoprint",
             "redirect_uri": WEB_REDIRECT,
             "scope": "basic email",
+            **PKCE,
         },
     )
     assert wider.status_code == 200 and 'id="consent"' in wider.text
@@ -116,7 +121,12 @@ def test_denied_consent_redirects_access_denied_with_state(servers):
 def test_wrong_password_shows_login_again_and_records_event(servers):
     page = servers.auth.get(
         "/authorize",
-        params={"response_type": "code", "client_id": "photoprint", "scope": "basic"},
+        params={
+            "response_type": "code",
+            "client_id": "photoprint",
+            "scope": "basic",
+            **PKCE,
+        },
     )
     from tests.mock_servers.servers import form_value
 
@@ -242,6 +252,7 @@ def test_client_secret_post_authenticates(servers):
             "redirect_uri": WEB_REDIRECT,
             "client_id": WEB_CLIENT[0],
             "client_secret": WEB_CLIENT[1],
+            "code_verifier": VERIFIER,
         }
     )
     assert response.status_code == 200, response.text

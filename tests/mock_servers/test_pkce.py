@@ -61,7 +61,9 @@ def test_malformed_code_verifier_is_invalid_request(servers):
 
 
 def test_public_client_without_code_challenge_is_refused_at_authorize(servers):
-    response = servers.authorize(client_id=SPA_CLIENT, redirect_uri=SPA_REDIRECT)
+    response = servers.authorize(
+        client_id=SPA_CLIENT, redirect_uri=SPA_REDIRECT, pkce=False
+    )
     assert response.status_code == 302
     params = location_params(response)
     assert params["error"] == "invalid_request"
@@ -80,35 +82,42 @@ def test_plain_method_is_refused_by_default(servers):
     assert "code_challenge_method" in params["error_description"]
 
 
-def test_verifier_without_challenge_is_rejected_rfc9700_4_8(servers):
-    code = servers.code_for()  # the confidential client, no PKCE
+def test_verifier_for_a_code_without_challenge_is_refused_rfc9700_4_8(make):
+    """RFC 9700 4.8.2: a token request with a code_verifier is accepted only if
+    the authorization request had a code_challenge (PKCE downgrade), even
+    where the AS lets a client skip PKCE."""
+    servers = make(weaknesses=["as.pkce_optional"])
+    code = servers.code_for(pkce=False)  # the confidential client, no PKCE
     response = servers.redeem(code, code_verifier=VERIFIER)
     assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
+    assert response.json() == {
+        "error": "invalid_grant",
+        "error_description": "A code_verifier was sent, but the authorization "
+        "request had no code_challenge (RFC 9700 4.8.2).",
+    }
 
 
-def test_confidential_client_may_use_pkce_too(servers):
-    code = servers.code_for(
-        extra={"code_challenge": CHALLENGE, "code_challenge_method": "S256"}
-    )
-    assert servers.redeem(code).status_code == 400  # verifier now required
-    code = servers.code_for(
-        extra={"code_challenge": CHALLENGE, "code_challenge_method": "S256"}
-    )
+def test_confidential_client_must_send_its_verifier(servers):
+    code = servers.code_for()
+    response = servers.redeem(code, code_verifier=None)
+    assert response.status_code == 400
+    assert response.json()["error_description"] == "Missing 'code_verifier'"
+    code = servers.code_for()
     assert servers.redeem(code, code_verifier=VERIFIER).status_code == 200
 
 
-@pytest.mark.parametrize("with_pkce", [False, True])
-def test_as_configured_to_require_pkce_of_every_client(make, with_pkce):
+@pytest.mark.parametrize("required", [True, False])
+def test_as_requires_pkce_of_every_client_unless_configured_not_to(make, required):
     servers = make()
-    servers.deployment.as_settings.require_pkce_for_all_clients = True
-    extra = {"code_challenge": CHALLENGE, "code_challenge_method": "S256"}
-    response = servers.authorize(extra=extra if with_pkce else None)
-    params = location_params(response)
-    if with_pkce:
-        assert servers.redeem(params["code"], code_verifier=VERIFIER).status_code == 200
-    else:
+    assert servers.deployment.as_settings.require_pkce_for_all_clients  # default
+    servers.deployment.as_settings.require_pkce_for_all_clients = required
+    params = location_params(servers.authorize(pkce=False))
+    if required:
         assert params["error"] == "invalid_request"
+        assert "code_challenge" in params["error_description"]
+    else:
+        code = params["code"]
+        assert servers.redeem(code, code_verifier=None).status_code == 200
 
 
 def test_native_app_loopback_redirect_accepts_any_port(servers):

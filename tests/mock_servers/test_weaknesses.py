@@ -166,8 +166,13 @@ def test_reused_code_revokes_issued_tokens(servers):
 
 
 def spa_authorize(servers: Servers, **pkce: str):
+    """The SPA's authorization request with exactly these PKCE parameters."""
     return servers.authorize(
-        client_id=SPA_CLIENT, redirect_uri=SPA_REDIRECT, scope="basic", extra=pkce
+        client_id=SPA_CLIENT,
+        redirect_uri=SPA_REDIRECT,
+        scope="basic",
+        extra=pkce,
+        pkce=False,
     )
 
 
@@ -541,6 +546,7 @@ def consent_url() -> str:
     return (
         "/authorize?response_type=code&client_id=photoprint&scope=basic"
         "&redirect_uri=https%3A%2F%2Fphotoprint.test%2Fcallback"
+        f"&code_challenge={CHALLENGE}&code_challenge_method=S256"
     )
 
 

@@ -222,14 +222,9 @@ def signed_in_consent_url(world: World) -> str:
     browser.open(f"{CLIENT}/login?scope=basic")
     browser.follow_redirect()
     browser.sign_in("alice", "wonderland")
-    params = {
-        "response_type": "code",
-        "client_id": "photo-printz",
-        "redirect_uri": f"{ATTACKER}/callback",
-        "scope": "basic",
-        "state": "s-1",
-    }
-    return f"{ISSUER}/authorize?{urlencode(params)}"
+    return world.oauth_client("photo-printz").authorization_url(
+        "basic", pkce_method="S256"
+    )
 
 
 def test_frame_of_the_consent_page_is_refused_by_default(keys):

@@ -36,22 +36,99 @@ def attackers_code(world: World) -> str:
     return mallory.redirect_params["code"]
 
 
-@pytest.mark.parametrize("weak", [True, False])
-def test_csrf_with_unchecked_state_links_the_victim_to_the_attackers_account(
-    keys, weak
-):
-    world = World(keys=keys, weaknesses=["client.skip_state_check"] if weak else [])
+NO_STATE_CHECK = ["client.skip_state_check"]
+NO_PKCE = ["client.no_pkce", "as.pkce_optional"]
+
+
+@pytest.mark.parametrize(
+    ("weaknesses", "outcome"),
+    [
+        (NO_STATE_CHECK + NO_PKCE, "signed in as Bob"),
+        (NO_STATE_CHECK, "code challenge failed"),  # PKCE alone stops it
+        (NO_PKCE, "state mismatch"),  # state alone stops it
+        ([], "state mismatch"),
+    ],
+)
+def test_csrf_needs_both_state_and_pkce_off(keys, weaknesses, outcome):
+    """RFC 9700 4.7.1: state or PKCE binds the response to the browser's session."""
+    world = World(keys=keys, weaknesses=weaknesses)
     code = attackers_code(world)
     victim = world.browser
     victim.open("https://photoprint.test/login?scope=basic")  # her own session
-    victim.open(f"https://photoprint.test/callback?code={code}&state=forged")
-    if weak:
+    forged = {"code": code, "state": "forged", "iss": world.issuer}
+    victim.open(f"https://photoprint.test/callback?{urlencode(forged)}")
+    if outcome == "signed in as Bob":
         assert victim.status == 200
         assert "Hello Bob Builder" in victim.page.text
+    elif outcome == "code challenge failed":
+        assert victim.status == 400
+        assert "Code challenge failed." in victim.page.text
+        assert world.web_client.last_error == "invalid_grant"
     else:
         assert victim.status == 400
         assert "does not match" in victim.page.text
         assert world.web_client.last_error == "state_mismatch"
+
+
+def test_photoprint_sends_pkce_and_a_nonce_unless_told_not_to(keys):
+    browser = World(keys=keys).browser
+    browser.open("https://photoprint.test/login?scope=openid+basic")
+    sent = browser.redirect_params
+    assert sent["code_challenge_method"] == "S256" and len(sent["code_challenge"]) == 43
+    assert len(sent["nonce"]) >= 16
+    careless = World(keys=keys, weaknesses=["client.no_pkce"]).browser
+    careless.open("https://photoprint.test/login?scope=basic")
+    assert "code_challenge" not in careless.redirect_params
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        ({"iss": None}, "has no iss"),
+        ({"iss": "https://as.attacker.test"}, "names issuer https://as.attacker.test"),
+        ({"error": "access_denied", "state": "forged"}, "does not match"),
+        ({"error": "access_denied", "iss": None}, "has no iss"),
+    ],
+)
+def test_callback_checks_state_and_iss_on_every_response(keys, change, refusal):
+    """RFC 9207 2.4: a client of a server that advertises iss refuses a response
+    without it or with another; errors are checked too (RFC 9700 4.4.2)."""
+    world = World(keys=keys)
+    browser = world.browser
+    sign_in_through(browser, "https://photoprint.test/login?scope=basic")
+    params = dict(browser.redirect_params)
+    if "error" in change:
+        params.pop("code")
+    for name, value in change.items():
+        if value is None:
+            params.pop(name, None)
+        else:
+            params[name] = value
+    browser.open(f"https://photoprint.test/callback?{urlencode(params)}")
+    assert browser.status == 400
+    assert refusal in browser.page.text
+    assert not [e for e in world.transcript.exchanges if e.label == "POST /token"]
+
+
+def test_id_token_with_another_nonce_is_refused(keys):
+    """OIDC Core 3.1.3.7: the ID token's nonce must be the one this browser's
+    request sent; a code from another request (injected) fails here too."""
+    world = World(keys=keys, weaknesses=NO_PKCE)
+    mallory = world.attacker.browser
+    mallory.open("https://photoprint.test/login?scope=openid+basic")
+    mallory.follow_redirect()
+    mallory.sign_in("bob", "builder")
+    mallory.follow_redirect()
+    mallory.approve()
+    code = mallory.redirect_params["code"]  # issued for Mallory's nonce
+    victim = world.browser
+    victim.open("https://photoprint.test/login?scope=openid+basic")
+    state = victim.redirect_params["state"]
+    injected = {"code": code, "state": state, "iss": world.issuer}
+    victim.open(f"https://photoprint.test/callback?{urlencode(injected)}")
+    assert victim.status == 400
+    assert "nonce is not the one this browser's request sent" in victim.page.text
+    assert world.web_client.last_error == "invalid_id_token"
 
 
 @pytest.mark.parametrize("weak", [True, False])
@@ -136,3 +213,32 @@ def test_callback_checks_iss_against_the_server_it_used(keys, weak):
     else:
         assert browser.status == 400
         assert world.web_client.last_error == "issuer_mismatch"
+
+
+@pytest.mark.parametrize("weak", [True, False])
+def test_code_injection_into_photoprint(keys, weak):
+    """RFC 9700 4.5: Mallory holds Alice's fresh code (say, from a leaky log)
+    and delivers it to PhotoPrint's callback with a state of her own session.
+    PKCE stops it: her session's code verifier is not the one the code was
+    issued for. Without PKCE, PhotoPrint signs Mallory in as Alice."""
+    world = World(keys=keys, weaknesses=NO_PKCE if weak else [])
+    alice = world.browser
+    sign_in_through(alice, "https://photoprint.test/login?scope=basic")
+    alices_code = alice.redirect_params["code"]  # leaked before it is used
+    mallory = world.attacker.browser
+    mallory.open("https://photoprint.test/login?scope=basic")
+    injected = {
+        "code": alices_code,
+        "state": mallory.redirect_params["state"],
+        "iss": world.issuer,
+    }
+    mallory.open(f"https://photoprint.test/callback?{urlencode(injected)}")
+    if weak:
+        assert mallory.status == 200
+        assert "Hello Alice Liddell" in mallory.page.text
+    else:
+        assert mallory.status == 400
+        assert "Code challenge failed." in mallory.page.text
+        token = [e for e in world.transcript.exchanges if e.label == "POST /token"][-1]
+        assert token.response.status == 400
+        assert token.request.form["code"] == alices_code
