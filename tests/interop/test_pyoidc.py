@@ -241,19 +241,46 @@ def test_prompt_none_without_consent_answers_consent_required(
     assert error["state"] == login.state
 
 
-def test_max_age_exceeded_means_a_fresh_sign_in_and_its_auth_time(
+def sign_in_then_wait_two_seconds(client: Client, owner: ResourceOwner) -> int:
+    """Sign in (and approve); a time no earlier than the sign-in, in whole
+    seconds, and at least two seconds before the return (auth_time is whole
+    seconds, so more than one second has surely passed since it)."""
+    first = authentication_request(client, PHOTOPRINT_REDIRECT, ["openid"])
+    callback(client, first, owner.authorize(first.url))
+    signed_in_by = int(time.time())
+    while int(time.time()) < signed_in_by + 2:
+        time.sleep(0.05)
+    return signed_in_by
+
+
+def test_auth_time_is_when_the_user_signed_in_not_when_the_code_was_issued(
+    servers: Served, alice: ResourceOwner
+) -> None:
+    """OIDC Core 2: auth_time is the time the End-User authentication occurred.
+    A second request in the same browser session needs no sign-in (single
+    sign-on); its id_token, if it has auth_time, names the first sign-in."""
+    client = relying_party(servers, PHOTOPRINT, PHOTOPRINT_REDIRECT, PHOTOPRINT_SECRET)
+    signed_in_by = sign_in_then_wait_two_seconds(client, alice)
+
+    login = authentication_request(client, PHOTOPRINT_REDIRECT, ["openid"])
+    response = callback(client, login, alice.authorize(login.url))
+    assert alice.forms_filled == []  # signed in, consent remembered
+    id_token = redeem(client, login, response)["id_token"]
+    if "auth_time" in id_token:  # optional without max_age (OIDC Core 2)
+        assert id_token["auth_time"] <= signed_in_by, (
+            f"auth_time {id_token['auth_time']} is after the sign-in "
+            f"(by {signed_in_by}): it is when the token was made"
+        )
+
+
+def test_max_age_exceeded_means_a_fresh_sign_in(
     servers: Served, alice: ResourceOwner
 ) -> None:
     """OIDC Core 3.1.2.1: past max_age the AS MUST actively re-authenticate the
-    End-User, and the id_token MUST carry auth_time: when they signed in
-    (2, auth_time), which pyoidc compares with max_age."""
+    End-User, and the id_token MUST then carry auth_time, which pyoidc checks
+    against max_age (`verify_id_token`)."""
     client = relying_party(servers, PHOTOPRINT, PHOTOPRINT_REDIRECT, PHOTOPRINT_SECRET)
-    first = authentication_request(client, PHOTOPRINT_REDIRECT, ["openid"])
-    callback(client, first, alice.authorize(first.url))
-    signed_in_by = int(time.time())
-    # auth_time is in whole seconds: wait until more than max_age=1 has passed.
-    while int(time.time()) < signed_in_by + 2:
-        time.sleep(0.05)
+    signed_in_by = sign_in_then_wait_two_seconds(client, alice)
 
     login = authentication_request(client, PHOTOPRINT_REDIRECT, ["openid"], max_age=1)
     response = callback(client, login, alice.authorize(login.url))
@@ -261,9 +288,8 @@ def test_max_age_exceeded_means_a_fresh_sign_in_and_its_auth_time(
         "max_age exceeded, yet the AS issued a code without asking alice to sign "
         f"in again (forms filled: {alice.forms_filled})"
     )
-    resigned_from = signed_in_by + 2
     tokens = redeem(client, login, response)  # pyoidc: auth_time + max_age
-    assert tokens["id_token"]["auth_time"] >= resigned_from
+    assert tokens["id_token"]["auth_time"] >= signed_in_by + 2
 
 
 def test_private_key_jwt_assertion_is_accepted_once(

@@ -129,8 +129,14 @@ def rs_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def serving_threads() -> list[str]:
+    """Ours, Cheroot's workers ("CP Server Thread-N") and its 503 thread."""
     names = [thread.name for thread in threading.enumerate()]
-    return [name for name in names if name.startswith(("CP Server", "oauth-playg"))]
+    return [
+        name
+        for name in names
+        if name.startswith(("CP Server", "oauth-playg"))
+        or "_serve_unservicable" in name
+    ]
 
 
 def no_serving_threads_left() -> list[str]:
@@ -485,7 +491,10 @@ def _pump(stream: io.TextIOBase, lines: queue.Queue[str | None]) -> None:
     lines.put(None)
 
 
-def test_console_script_serves_until_ctrl_c() -> None:
+@pytest.mark.parametrize(
+    "stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"]
+)
+def test_console_script_serves_until_ctrl_c_or_kill(stop_signal: int) -> None:
     command = [sys.executable, "-m", "playground", "serve"]
     command += ["--as-port", "0", "--rs-port", "0"]
     with subprocess.Popen(
@@ -525,7 +534,7 @@ def test_console_script_serves_until_ctrl_c() -> None:
                 )
             assert metadata.json()["issuer"] == issuer
 
-            process.send_signal(signal.SIGINT)
+            process.send_signal(stop_signal)
             assert process.wait(timeout=STOP_TIMEOUT) == 0
             for reader in readers:
                 reader.join(STOP_TIMEOUT)
