@@ -3,8 +3,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# The interop tests' JavaScript (oauth4webapi), pinned by its lock file.
+JS_DIR := tests/interop/js
+JS_STAMP := $(JS_DIR)/node_modules/.installed
 
-.PHONY: run test serve lint format bench clean
+.PHONY: run test js serve lint format bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -24,7 +27,15 @@ run: $(STAMP)
 serve: $(STAMP)
 	$(VENV)/bin/oauth-playground serve
 
-test: $(TEST_STAMP)
+# npm ci again whenever package.json or the lock file changes.
+$(JS_STAMP): $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20+ and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	cd $(JS_DIR) && npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+js: $(JS_STAMP)
+
+test: $(TEST_STAMP) $(JS_STAMP)
 	$(PY) -m pytest
 
 lint: $(TEST_STAMP)
@@ -41,4 +52,4 @@ bench: $(TEST_STAMP)
 	$(PY) bench/ui_cold_start.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(JS_DIR)/node_modules

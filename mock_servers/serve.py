@@ -1,14 +1,23 @@
 """Serve one deployment on loopback ports, for curl, a browser or an OAuth library.
 
 The same Flask apps that lessons call in process are put on real sockets with
-waitress. Only loopback is allowed: the servers hold demo passwords and secrets,
-can be switched into weakened modes, and speak plain http, which OAuth accepts
-only on the loopback interface (RFC 8252 7.3; Authlib's `is_secure_transport`
-refuses http anywhere else with `insecure_transport`).
+Cheroot, CherryPy's production WSGI server. Only loopback is allowed: the
+servers hold demo passwords and secrets, can be switched into weakened modes,
+and speak plain http, which OAuth accepts only on the loopback interface
+(RFC 8252 7.3; Authlib's `is_secure_transport` refuses http anywhere else with
+`insecure_transport`).
+
+Why Cheroot and not waitress: we run two servers (more for `serving`) in one
+process and must stop them from another thread (a test, the playground, a
+SIGTERM). Cheroot's public `prepare()` / `serve()` / `stop()` do exactly that;
+waitress has no public way to stop a server from another thread (its
+maintainers say so in Pylons/waitress#343 and #372), only by reaching into
+its socket map and trigger.
 """
 
 from __future__ import annotations
 
+import argparse
 import ipaddress
 import os
 import shutil
@@ -19,15 +28,13 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 import httpx
-import waitress
-from waitress import wasyncore
-from waitress.trigger import trigger as Trigger
+from cheroot import wsgi
 
 from .demo import CLIENTS, USERS
 from .deployment import PRIVATE_KEY_JWT_CLIENT, Deployment, build_deployment
@@ -36,8 +43,13 @@ from .settings import TokenFormat
 from .weaknesses import BY_NAME, UnknownWeaknessError
 
 THREADS = 4
-# How long shutdown waits for in-flight requests and for each server's loop.
+# How long shutdown waits for each server's worker threads.
 SHUTDOWN_TIMEOUT = 5.0
+# How often a server's loop wakes to expire idle connections; also how long
+# `stop()` may wait for the loop to notice (Cheroot's default is 0.5 s).
+LOOP_INTERVAL = 0.05
+# Connections a server keeps queued before accepting them: a browser opens six.
+BACKLOG = 64
 
 WSGIApp = Callable[..., Iterable[bytes]]
 
@@ -69,6 +81,58 @@ def base_url(host: str, port: int) -> str:
     return f"http://{host_part}:{port}"
 
 
+def parse_redirect_uri(text: str) -> tuple[str, str]:
+    """`CLIENT_ID=URI` (the `--redirect-uri` option) as (client id, URI).
+
+    RFC 6749 3.1.2: a redirect URI is absolute and has no fragment. Raises
+    argparse's error so a command line can use this as an argument's `type`.
+    """
+    client_id, separator, uri = text.partition("=")
+    parts = urlsplit(uri)
+    if not (separator and client_id and parts.scheme and parts.netloc):
+        raise argparse.ArgumentTypeError(
+            f"--redirect-uri {text!r}: expected CLIENT_ID=URI with an absolute "
+            "URI, e.g. photo-gallery-spa=http://127.0.0.1:5173/callback"
+        )
+    if parts.fragment or uri.endswith("#"):
+        raise argparse.ArgumentTypeError(
+            f"--redirect-uri {text!r}: a redirect URI must not have a fragment "
+            "(RFC 6749 3.1.2)"
+        )
+    return client_id, uri
+
+
+def _redirect_uri_problem(client_id: str) -> str | None:
+    """Why extra redirect URIs may not be registered for this client, or None."""
+    demo = next((c for c in CLIENTS if c.client_id == client_id), None)
+    if demo is None:
+        known = ", ".join(c.client_id for c in CLIENTS if c.redirect_uris)
+        return f"--redirect-uri: unknown client {client_id!r}; clients: {known}"
+    if not demo.redirect_uris:
+        return (
+            f"--redirect-uri: {client_id} uses no redirect URI "
+            f"(grants: {', '.join(demo.grant_types) or 'none'})"
+        )
+    return None
+
+
+def register_redirect_uris(
+    deployment: Deployment, redirect_uris: Iterable[tuple[str, str]]
+) -> None:
+    """Add (never replace) redirect URIs to clients' registrations in the store.
+
+    The authorization server reads the store at each request, so an added URI
+    passes its exact-match check (RFC 9700 4.1.3), and its origin is the
+    client's origin wherever the servers derive one from redirect URIs.
+    """
+    for client_id, uri in redirect_uris:
+        client = deployment.store.client(client_id)
+        if client is None:
+            raise ServeError(f"--redirect-uri: unknown client {client_id!r}")
+        if uri not in client.redirect_uris:
+            client.redirect_uris = (*client.redirect_uris, uri)
+
+
 class _LoopbackOnly:
     """Answers only requests whose Host header names a loopback address.
 
@@ -77,12 +141,13 @@ class _LoopbackOnly:
     rebinds its DNS name to 127.0.0.1 sends its own name (DNS rebinding).
     """
 
-    def __init__(self, app: WSGIApp) -> None:
-        self.app = app
+    def __init__(self) -> None:
+        # Set before serving starts: the app is built once the port is known.
+        self.app: WSGIApp | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         host = urlsplit(f"//{environ.get('HTTP_HOST', '')}").hostname or ""
-        if loopback_problem(host) is None:
+        if loopback_problem(host) is None and self.app is not None:
             return self.app(environ, start_response)
         body = (
             b"421 Misdirected Request: these servers answer only loopback host "
@@ -95,91 +160,101 @@ class _LoopbackOnly:
         return [body]
 
 
-@dataclass
-class _Socket:
-    """The bound (not yet served) sockets for one server, and its real port."""
-
-    sockets: list[socket.socket]
-    port: int
-
-    def close(self) -> None:
-        for sock in self.sockets:
-            sock.close()
+def _addresses(host: str) -> list[str]:
+    """Every address `host` names (both 127.0.0.1 and ::1 for localhost)."""
+    infos = socket.getaddrinfo(
+        host, 0, socket.AF_UNSPEC, socket.SOCK_STREAM, socket.IPPROTO_TCP
+    )
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def _bind(host: str, port: int, option: str) -> _Socket:
-    """Bind every address of `host`; a port of 0 becomes one free port for all.
+class _Server(wsgi.Server):
+    """Cheroot's WSGI server, keeping the OS's reason when a bind fails.
 
-    We bind before calling waitress: `create_server` starts its worker
-    threads before it binds, and leaves them running when the bind fails.
+    Cheroot's `prepare` folds that reason into a message string and drops the
+    socket whose bind failed without closing it (a ResourceWarning, an error
+    under our warnings-as-errors); its `bind_socket` hook is where both are
+    fixed.
     """
-    address = base_url(host, port).removeprefix("http://")
-    bound = _Socket([], port)
-    try:
-        infos = socket.getaddrinfo(
-            host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, socket.IPPROTO_TCP
-        )
-        for family, kind, proto, _, sockaddr in dict.fromkeys(infos):
-            sock = socket.socket(family, kind, proto)
-            bound.sockets.append(sock)
-            # As waitress does: restart at once, not after TIME_WAIT runs out.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            # waitress sets this only on sockets it binds itself; accepted
-            # sockets inherit it. Without it, Nagle + delayed ACK add ~20 ms.
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if family == socket.AF_INET6:
-                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            sock.bind((sockaddr[0], bound.port, *sockaddr[2:]))
-            bound.port = sock.getsockname()[1]
-    except OSError as error:
-        bound.close()
-        reason = (error.strerror or str(error)).lower()
-        raise ServeError(
-            f"cannot listen on {address}: {reason} (choose another with {option})"
-        ) from None
-    return bound
+
+    bind_error: OSError | None = None
+
+    def bind_socket(self, socket_: socket.socket, bind_addr: Any) -> socket.socket:
+        try:
+            socket_.bind(bind_addr)
+        except OSError as error:
+            self.bind_error = error
+            socket_.close()
+            raise
+        return socket_
 
 
 @dataclass
 class _Listener:
-    """One waitress server on its own socket map, run by a daemon thread."""
+    """One app on every address of a host, one port; one Cheroot server each.
+
+    `listen` binds and starts the worker threads (Cheroot's `prepare`) but
+    serves nothing, so a busy second port can still undo the first cleanly,
+    and the app can be built once the real port (its issuer URL) is known.
+    """
 
     label: str
-    server: Any
-    socket_map: dict[int, Any]
-    thread: threading.Thread | None = None
+    port: int
+    gate: _LoopbackOnly = field(default_factory=_LoopbackOnly)
+    servers: list[_Server] = field(default_factory=list)
+    threads: list[threading.Thread] = field(default_factory=list)
 
     @classmethod
-    def serve(cls, label: str, bound: _Socket, app: WSGIApp) -> _Listener:
-        socket_map: dict[int, Any] = {}
-        server = waitress.create_server(
-            _LoopbackOnly(app), map=socket_map, sockets=bound.sockets, threads=THREADS
-        )
-        listener = cls(label, server, socket_map)
-        listener.thread = threading.Thread(
-            target=server.run, name=f"oauth-playground {label}", daemon=True
-        )
-        listener.thread.start()
+    def listen(cls, label: str, host: str, port: int, option: str) -> _Listener:
+        """Bind `host`:`port`; a port of 0 becomes one free port for all addresses."""
+        listener = cls(label, port)
+        server: _Server | None = None
+        try:
+            for address in _addresses(host):
+                server = _Server(
+                    (address, listener.port),
+                    listener.gate,
+                    numthreads=THREADS,
+                    request_queue_size=BACKLOG,
+                    shutdown_timeout=SHUTDOWN_TIMEOUT,
+                )
+                # Cheroot sets TCP_NODELAY (`nodelay`, on by default) on the
+                # listening socket and accepted sockets inherit it: Nagle plus
+                # delayed ACK would add ~40 ms to each keep-alive request.
+                server.expiration_interval = LOOP_INTERVAL
+                server.prepare()
+                listener.servers.append(server)
+                listener.port = server.bind_addr[1]
+        except OSError as error:
+            listener.close()
+            cause = (server and server.bind_error) or error
+            reason = (cause.strerror or str(cause)).lower()
+            address = base_url(host, port).removeprefix("http://")
+            raise ServeError(
+                f"cannot listen on {address}: {reason} (choose another with {option})"
+            ) from None
         return listener
 
-    def close(self) -> None:
-        """Finish in-flight requests, then close every socket in the loop's thread.
-
-        Closing sockets from another thread races the loop's select(); a
-        trigger thunk runs inside the loop, which then ends with an empty map.
-        """
-        self.server.task_dispatcher.shutdown(timeout=SHUTDOWN_TIMEOUT)
-        thread = self.thread
-        wake = next(
-            (obj for obj in self.socket_map.values() if isinstance(obj, Trigger)), None
-        )
-        if thread is not None and thread.is_alive() and wake is not None:
-            wake.pull_trigger(
-                lambda: wasyncore.close_all(self.socket_map, ignore_all=True)
+    def serve(self, app: WSGIApp) -> None:
+        """Serve `app`, one daemon thread per address."""
+        self.gate.app = app
+        for server in self.servers:
+            thread = threading.Thread(
+                target=server.serve, name=f"oauth-playground {self.label}", daemon=True
             )
+            self.threads.append(thread)
+            thread.start()
+
+    def close(self) -> None:
+        """Stop accepting, close every connection, wait for the worker threads.
+
+        Cheroot's `stop` may be called from any thread: its loop notices within
+        LOOP_INTERVAL, and it joins the workers within SHUTDOWN_TIMEOUT.
+        """
+        for server in self.servers:
+            server.stop()
+        for thread in self.threads:
             thread.join(SHUTDOWN_TIMEOUT)
-        if not (thread and thread.is_alive()):
-            wasyncore.close_all(self.socket_map, ignore_all=True)
 
 
 def _write_key_files(deployment: Deployment, folder: Path) -> dict[str, Path]:
@@ -210,7 +285,7 @@ def banner(
 ) -> str:
     """What a person needs to point curl or an OAuth client at the servers.
 
-    Pure: built from the deployment and the demo registrations, so it always
+    Pure: built from the deployment and its store's registrations, so it always
     shows the real URLs, ports and switches, and tests can read it.
     """
     key_files = key_files or {}
@@ -269,7 +344,9 @@ def banner(
         grants = ", ".join(client.grant_types) or (
             "(introspection only)" if client.can_introspect else "-"
         )
-        redirect_uris = " ".join(client.redirect_uris) or "-"
+        # The store's registration: the demo URIs plus any --redirect-uri.
+        registered = deployment.store.client(client.client_id)
+        redirect_uris = " ".join(registered.redirect_uris if registered else ()) or "-"
         rows.append(
             (client.client_id, client.client_type, grants, redirect_uris, secret)
         )
@@ -298,6 +375,7 @@ def serve(
     weaknesses: Iterable[str],
     token_format: TokenFormat,
     *,
+    redirect_uris: Iterable[tuple[str, str]] = (),
     out: TextIO | None = None,
     err: TextIO | None = None,
     ready: threading.Event | None = None,
@@ -305,13 +383,17 @@ def serve(
 ) -> int:
     """Serve both servers until Ctrl-C or `stop`; 0 when stopped, 2 on bad input.
 
-    Both sockets are bound before anything is served, so a busy port is a
+    Both ports are bound before anything is served, so a busy port is a
     one-line error, not a half-started pair. A port of 0 picks a free one; the
-    banner shows the real ports.
+    banner shows the real ports. `redirect_uris` ((client id, URI) pairs, the
+    `--redirect-uri` option) are registered in addition to the demo ones, e.g.
+    for a single-page app served from its own loopback origin.
     """
     out = out or sys.stdout  # looked up per call, so redirection is honoured
     err = err or sys.stderr
     weaknesses = list(weaknesses)
+    redirect_uris = list(redirect_uris)
+    listeners: list[_Listener] = []
     try:
         problem = loopback_problem(host)
         if problem:
@@ -319,24 +401,30 @@ def serve(
         for name in weaknesses:
             if name not in BY_NAME:
                 raise ServeError(str(UnknownWeaknessError(name)))
-        as_socket = _bind(host, as_port, "--as-port")
-        try:
-            rs_socket = _bind(host, rs_port, "--rs-port")
-        except ServeError:
-            as_socket.close()
-            raise
+        for client_id, _ in redirect_uris:
+            problem = _redirect_uri_problem(client_id)
+            if problem:
+                raise ServeError(problem)
+        listeners.append(
+            _Listener.listen("authorization server", host, as_port, "--as-port")
+        )
+        listeners.append(
+            _Listener.listen("resource server", host, rs_port, "--rs-port")
+        )
     except ServeError as error:
+        for listener in listeners:
+            listener.close()
         print(f"error: {error}", file=err)
         return 2
+    as_listener, rs_listener = listeners
     stop = stop or threading.Event()
     restore_sigterm = _stop_on_sigterm(stop)
     key_folder = Path(tempfile.mkdtemp(prefix="oauth-playground-"))
-    listeners: list[_Listener] = []
     deployment: Deployment | None = None
     try:
         deployment = build_deployment(
-            issuer=base_url(host, as_socket.port),
-            api_url=base_url(host, rs_socket.port),
+            issuer=base_url(host, as_listener.port),
+            api_url=base_url(host, rs_listener.port),
             weaknesses=weaknesses,
             token_format=token_format,
             # The RS reaches the AS over the real socket (JWKS, introspection).
@@ -344,15 +432,10 @@ def serve(
                 base_url=issuer, timeout=5
             ),
         )
+        register_redirect_uris(deployment, redirect_uris)
         key_files = _write_key_files(deployment, key_folder)
-        listeners.append(
-            _Listener.serve(
-                "authorization server", as_socket, deployment.authorization_server
-            )
-        )
-        listeners.append(
-            _Listener.serve("resource server", rs_socket, deployment.resource_server)
-        )
+        as_listener.serve(deployment.authorization_server)
+        rs_listener.serve(deployment.resource_server)
         out.write(banner(deployment, key_files=key_files))
         out.flush()
         if ready is not None:
@@ -364,8 +447,6 @@ def serve(
     finally:
         for listener in reversed(listeners):  # the RS calls the AS: stop it first
             listener.close()
-        as_socket.close()  # no-ops once waitress has closed them
-        rs_socket.close()
         if deployment is not None:
             deployment.rs_settings.authorization_server.close()
         shutil.rmtree(key_folder, ignore_errors=True)
@@ -399,17 +480,14 @@ def serving(
     if problem:
         raise ServeError(problem)
     listeners: list[_Listener] = []
-    bound: list[_Socket] = []
     try:
         urls = {}
         for name, app in apps.items():
-            sock = _bind(host, 0, name)
-            bound.append(sock)
-            listeners.append(_Listener.serve(name, sock, app))
-            urls[name] = base_url(host, sock.port)
+            listener = _Listener.listen(name, host, 0, name)
+            listeners.append(listener)
+            listener.serve(app)
+            urls[name] = base_url(host, listener.port)
         yield urls
     finally:
         for listener in reversed(listeners):
             listener.close()
-        for sock in bound:
-            sock.close()

@@ -7,6 +7,7 @@ Ports are 0, so the OS picks free ones and the banner must report them.
 
 from __future__ import annotations
 
+import http.client
 import io
 import os
 import queue
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from argparse import ArgumentTypeError
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,7 +32,8 @@ import pytest
 
 import mock_servers.serve as serve_module
 from mock_servers.deployment import build_deployment
-from mock_servers.serve import banner, serve
+from mock_servers.serve import banner, parse_redirect_uri, serve
+from mock_servers.serve import serving as serve_apps
 from mock_servers.weaknesses import REGISTRY
 from playground.cli import main
 
@@ -72,7 +75,9 @@ class Running:
 
 @contextmanager
 def serving(
-    weaknesses: tuple[str, ...] = (), token_format: str = "jwt"
+    weaknesses: tuple[str, ...] = (),
+    token_format: str = "jwt",
+    redirect_uris: tuple[tuple[str, str], ...] = (),
 ) -> Iterator[Running]:
     """Run `serve` in a thread on free ports; stop it and check it ended."""
     ready, stop = threading.Event(), threading.Event()
@@ -86,6 +91,7 @@ def serving(
                 0,
                 weaknesses,
                 token_format,  # type: ignore[arg-type]
+                redirect_uris=redirect_uris,
                 out=running.out,
                 err=running.err,
                 ready=ready,
@@ -123,8 +129,14 @@ def rs_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def serving_threads() -> list[str]:
+    """Ours, Cheroot's workers ("CP Server Thread-N") and its 503 thread."""
     names = [thread.name for thread in threading.enumerate()]
-    return [name for name in names if name.startswith(("waitress-", "oauth-playg"))]
+    return [
+        name
+        for name in names
+        if name.startswith(("CP Server", "oauth-playg"))
+        or "_serve_unservicable" in name
+    ]
 
 
 def no_serving_threads_left() -> list[str]:
@@ -253,6 +265,137 @@ def test_stop_ends_every_thread_frees_the_ports_and_removes_the_key() -> None:
             again.listen()
 
 
+def _hello(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+    return [b"hi"]
+
+
+def _accepted_sockets(port: int) -> list[socket.socket]:
+    """This process's connected sockets whose local port is `port` (server side).
+
+    Read through /proc/self/fd: the server's own socket objects are Cheroot's.
+    """
+    found = []
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            sock = socket.socket(fileno=os.dup(int(name)))
+        except OSError:
+            continue  # not a socket (or gone)
+        try:
+            if sock.getsockname()[1:2] == (port,) and sock.getpeername():
+                found.append(sock)
+                continue
+        except OSError:
+            pass  # a listening or unbound socket has no peer
+        sock.close()
+    return found
+
+
+def test_keep_alive_connection_is_reused_and_has_tcp_nodelay() -> None:
+    """One TCP connection serves many requests; TCP_NODELAY on the server side.
+
+    Without TCP_NODELAY, Nagle's algorithm plus delayed ACK hold a small
+    response for ~40 ms; a new connection per request costs more still.
+    """
+    with serve_apps({"hello": _hello}) as urls:
+        port = port_of(urls["hello"])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            local_ports = set()
+            for _ in range(3):
+                connection.request("GET", "/")
+                response = connection.getresponse()
+                assert response.read() == b"hi"
+                assert response.getheader("Connection", "").lower() != "close"
+                assert connection.sock is not None
+                local_ports.add(connection.sock.getsockname()[1])
+            assert len(local_ports) == 1
+            accepted = _accepted_sockets(port)
+            try:
+                assert len(accepted) == 1
+                nodelay = accepted[0].getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+                assert nodelay != 0
+            finally:
+                for sock in accepted:
+                    sock.close()
+        finally:
+            connection.close()
+
+
+SPA_REDIRECT = "http://127.0.0.1:5173/callback"
+
+
+def test_redirect_uri_option_adds_a_registration_shown_in_the_banner() -> None:
+    redirect_uris = (("photo-gallery-spa", SPA_REDIRECT),)
+    with serving(redirect_uris=redirect_uris) as running:
+        spa_row = next(
+            line for line in running.banner.splitlines() if "photo-gallery-spa" in line
+        )
+        # Added to the demo registration, not instead of it.
+        assert "https://photoprint.test/spa/callback" in spa_row
+        assert SPA_REDIRECT in spa_row
+        params = {
+            "response_type": "code",
+            "client_id": "photo-gallery-spa",
+            "scope": "openid",
+            "state": "xyz",
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256",
+        }
+        with httpx.Client(timeout=5) as client:
+            accepted = client.get(
+                f"{running.issuer}/authorize",
+                params={**params, "redirect_uri": SPA_REDIRECT},
+            )
+            refused = client.get(
+                f"{running.issuer}/authorize",
+                params={**params, "redirect_uri": "http://127.0.0.1:5173/other"},
+            )
+    assert accepted.status_code == 200
+    assert 'name="username"' in accepted.text
+    assert refused.status_code == 400
+    assert "redirect" in refused.text.lower()
+
+
+@pytest.mark.parametrize(
+    ("client_id", "message"),
+    [
+        ("nobody", "--redirect-uri: unknown client 'nobody'"),
+        ("print-shop-service", "--redirect-uri: print-shop-service uses no redirect"),
+    ],
+)
+def test_redirect_uri_for_a_client_without_redirects_is_refused(
+    client_id: str, message: str
+) -> None:
+    err = io.StringIO()
+    code = serve(
+        "127.0.0.1",
+        0,
+        0,
+        (),
+        "jwt",
+        redirect_uris=[(client_id, SPA_REDIRECT)],
+        out=io.StringIO(),
+        err=err,
+    )
+    assert code == 2
+    assert err.getvalue().count("\n") == 1
+    assert err.getvalue().startswith(f"error: {message}")
+    assert no_serving_threads_left() == []
+
+
+def test_redirect_uri_option_is_client_id_equals_absolute_uri() -> None:
+    assert parse_redirect_uri(f"photo-gallery-spa={SPA_REDIRECT}") == (
+        "photo-gallery-spa",
+        SPA_REDIRECT,
+    )
+    for bad in ("photo-gallery-spa", "=http://127.0.0.1/cb", "spa=/callback"):
+        with pytest.raises(ArgumentTypeError, match="expected CLIENT_ID=URI"):
+            parse_redirect_uri(bad)
+    with pytest.raises(ArgumentTypeError, match=r"fragment \(RFC 6749 3.1.2\)"):
+        parse_redirect_uri("spa=http://127.0.0.1/cb#x")
+
+
 @contextmanager
 def busy_port() -> Iterator[int]:
     with socket.socket() as held:
@@ -348,7 +491,10 @@ def _pump(stream: io.TextIOBase, lines: queue.Queue[str | None]) -> None:
     lines.put(None)
 
 
-def test_console_script_serves_until_ctrl_c() -> None:
+@pytest.mark.parametrize(
+    "stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"]
+)
+def test_console_script_serves_until_ctrl_c_or_kill(stop_signal: int) -> None:
     command = [sys.executable, "-m", "playground", "serve"]
     command += ["--as-port", "0", "--rs-port", "0"]
     with subprocess.Popen(
@@ -388,7 +534,7 @@ def test_console_script_serves_until_ctrl_c() -> None:
                 )
             assert metadata.json()["issuer"] == issuer
 
-            process.send_signal(signal.SIGINT)
+            process.send_signal(stop_signal)
             assert process.wait(timeout=STOP_TIMEOUT) == 0
             for reader in readers:
                 reader.join(STOP_TIMEOUT)
