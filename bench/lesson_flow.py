@@ -1,5 +1,5 @@
 """How long one full authorization code + PKCE lesson takes, in process and
-over loopback sockets (the same apps served by waitress).
+over loopback sockets (the same apps served by Cheroot).
 
 Prints each median over many runs and their ratio. Run: `make bench` or
 `.venv/bin/python bench/lesson_flow.py [--runs N]`. Measured here, never

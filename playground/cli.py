@@ -33,6 +33,12 @@ def _port(value: str) -> int:
     return port
 
 
+def _redirect_uri(value: str) -> tuple[str, str]:
+    from mock_servers.serve import parse_redirect_uri  # Flask only when serving
+
+    return parse_redirect_uri(value)
+
+
 def _weakness_help() -> str:
     """The `--weakness` help, generated from the registry (described once)."""
     lines = ["turn on a named weakness (repeatable); all are off by default:"]
@@ -91,6 +97,16 @@ def _add_serve(subparsers: argparse._SubParsersAction) -> None:
     )
     _add_weakness_option(parser)
     parser.add_argument(
+        "--redirect-uri",
+        action="append",
+        default=[],
+        metavar="CLIENT_ID=URI",
+        type=_redirect_uri,
+        help="register another redirect URI for a demo client (repeatable),\n"
+        "e.g. photo-gallery-spa=http://127.0.0.1:5173/callback; its origin\n"
+        "may then call the servers from a browser (CORS)",
+    )
+    parser.add_argument(
         "--token-format",
         choices=("jwt", "opaque"),
         default="jwt",
@@ -104,7 +120,12 @@ def _run_serve(args: argparse.Namespace) -> int:
     from mock_servers.serve import serve  # Flask and Authlib only when serving
 
     return serve(
-        args.host, args.as_port, args.rs_port, args.weakness, args.token_format
+        args.host,
+        args.as_port,
+        args.rs_port,
+        args.weakness,
+        args.token_format,
+        redirect_uris=args.redirect_uri,
     )
 
 

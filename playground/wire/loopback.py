@@ -2,7 +2,7 @@
 
 DESIGN decision 1: no sockets are needed for lessons, yet the same apps can
 be served on loopback. Inside this block every actor's request leaves the
-process through TCP to a waitress server; the transcript is recorded exactly
+process through TCP to a Cheroot server; the transcript is recorded exactly
 as in process, so a lesson runs unchanged either way.
 """
 
