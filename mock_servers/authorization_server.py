@@ -115,24 +115,38 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
         previous: Token | None = getattr(request, "refresh_token", None)
         code = getattr(request, "authorization_code", None)
         token_id = settings.randomness.token(12)
+        now = settings.clock.now()
+        client = request.client
+        lifetimes = settings.lifetimes
         record = Token(
             id=token_id,
-            client=request.client,
+            client=client,
             user=request.user,
             scope=token.get("scope", ""),
             access_token=token["access_token"],
-            issued_at=settings.clock.now(),
-            expires_in=int(token.get("expires_in", settings.access_token_lifetime)),
+            issued_at=now,
+            expires_in=int(token.get("expires_in", lifetimes.access_token)),
             family_id=previous.family_id if previous else token_id,
             grant_type=request.payload.grant_type or "implicit",
             refresh_token=token.get("refresh_token"),
             access_token_jti=_jti(token["access_token"]),
             clock=settings.clock,
         )
+        if record.refresh_token:
+            # RFC 9700 4.14.2: the idle lifetime starts again at each issuance;
+            # the absolute one is the grant's, whatever the rotation.
+            record.refresh_token_idle_until = now + lifetimes.refresh_token_idle_for(
+                client
+            )
+            record.grant_expires_at = (
+                previous.grant_expires_at
+                if previous
+                else now + lifetimes.refresh_token_absolute_for(client)
+            )
         settings.store.save_token(record)
         if code is not None:
             code.token_ids.append(token_id)
-        client_id = request.client.client_id
+        client_id = client.client_id
         user_id = request.user.id if request.user else None
         self.record("access_token.issued", client_id, user_id, record.grant_type)
         if record.refresh_token:

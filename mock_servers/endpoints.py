@@ -89,6 +89,8 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
             payload["exp"] = record.expires_at
             if record.access_token_jti:
                 payload["jti"] = record.access_token_jti
+        elif record.refresh_token_expires_at is not None:
+            payload["exp"] = record.refresh_token_expires_at
         if record.user:
             payload["username"] = record.user.username
         return payload

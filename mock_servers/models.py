@@ -167,7 +167,10 @@ class Token(TokenMixin):
     """An issued access token and, if any, its refresh token.
 
     `family_id` links every token descended from one grant, so replaying a
-    rotated refresh token can revoke them all (RFC 9700 4.14.2).
+    rotated refresh token can revoke them all (RFC 9700 4.14.2). A refresh
+    token ends at whichever comes first: `refresh_token_idle_until` (its idle
+    lifetime, counted from its issuance or last use) or `grant_expires_at`
+    (the grant's absolute lifetime, carried across rotations).
     """
 
     id: str
@@ -184,6 +187,8 @@ class Token(TokenMixin):
     access_token_revoked: bool = False
     refresh_token_revoked: bool = False
     refresh_token_used: bool = False
+    refresh_token_idle_until: int | None = None
+    grant_expires_at: int | None = None
     clock: Clock = field(default_factory=Clock, repr=False)
 
     def check_client(self, client: ClientMixin) -> bool:
@@ -205,11 +210,37 @@ class Token(TokenMixin):
     def is_revoked(self) -> bool:
         return self.access_token_revoked
 
+    def refresh_token_expiry(self) -> RefreshTokenExpiry | None:
+        """Which lifetime of the refresh token has run out, if any."""
+        now = self.clock.now()
+        if self.grant_expires_at is not None and now >= self.grant_expires_at:
+            return RefreshTokenExpiry("absolute", self.grant_expires_at)
+        if self.refresh_token_idle_until is not None and (
+            now >= self.refresh_token_idle_until
+        ):
+            return RefreshTokenExpiry("idle", self.refresh_token_idle_until)
+        return None
+
+    @property
+    def refresh_token_expires_at(self) -> int | None:
+        deadlines = [
+            t for t in (self.refresh_token_idle_until, self.grant_expires_at) if t
+        ]
+        return min(deadlines) if deadlines else None
+
     def get_user(self) -> User | None:
         return self.user
 
     def get_client(self) -> Client:
         return self.client
+
+
+@dataclass(frozen=True)
+class RefreshTokenExpiry:
+    """The refresh token lifetime that ran out ("idle" or "absolute"), and when."""
+
+    lifetime: str
+    at: int
 
 
 @dataclass(frozen=True)
@@ -224,8 +255,9 @@ class PresentedToken:
         return self.token.check_client(client)
 
     def is_expired(self) -> bool:
-        # Our refresh tokens have no lifetime of their own.
-        return self.kind == "access_token" and self.token.is_expired()
+        if self.kind == "access_token":
+            return self.token.is_expired()
+        return self.token.refresh_token_expiry() is not None
 
     def is_revoked(self) -> bool:
         if self.kind == "access_token":

@@ -63,7 +63,7 @@ class OpenIDCode(_OpenIDCode):
             # OIDC Core 2: the id_token's audience is the client, never the API.
             "aud": [client.get_client_id()],
             "iat": now,
-            "exp": now + self.settings.id_token_lifetime,
+            "exp": now + self.settings.lifetimes.id_token,
             "auth_time": now,
         }
 
