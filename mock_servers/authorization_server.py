@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import jwt
 from authlib.common.urls import add_params_to_uri
-from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidClientError
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
@@ -21,13 +21,10 @@ from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, Response, jsonify, redirect, request, session
 
 from . import pages
+from .bearer import BearerProtector, StoredTokenValidator
 from .client_auth import PrivateKeyJWT
 from .demo import SCOPES
-from .endpoints import (
-    IntrospectionEndpoint,
-    RevocationEndpoint,
-    StoredBearerTokenValidator,
-)
+from .endpoints import IntrospectionEndpoint, RevocationEndpoint
 from .events import Event
 from .grants import (
     AuthorizationCodeGrant,
@@ -196,8 +193,10 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
     )
     server.register_endpoint(RevocationEndpoint(settings))
     server.register_endpoint(IntrospectionEndpoint(settings))
-    protector = ResourceProtector()
-    protector.register_token_validator(StoredBearerTokenValidator(settings))
+    # OIDC Core 5.3: the UserInfo endpoint is an OAuth protected resource.
+    protector = BearerProtector(
+        settings.issuer, StoredTokenValidator(settings.issuer, settings.store)
+    )
     server.register_endpoint(UserInfoEndpoint(settings, protector))
     app.extensions["playground_settings"] = settings
     app.extensions["playground_server"] = server
