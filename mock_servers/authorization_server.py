@@ -15,7 +15,11 @@ import jwt
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import InvalidClientError
+from authlib.oauth2.rfc6749 import (
+    InvalidClientError,
+    InvalidRequestError,
+    UnsupportedResponseTypeError,
+)
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, Response, jsonify, redirect, request, session
@@ -148,6 +152,28 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
         self.record("access_token.issued", client_id, user_id, record.grant_type)
         if record.refresh_token:
             self.record("refresh_token.issued", client_id, user_id, record.grant_type)
+
+    def get_authorization_grant(self, request: Any) -> Any:
+        try:
+            return super().get_authorization_grant(request)
+        except UnsupportedResponseTypeError as error:
+            if request.payload.response_type:
+                raise
+            # RFC 6749 4.1.2.1: a missing required parameter is invalid_request;
+            # unsupported_response_type is for a value the server does not offer.
+            raise InvalidRequestError(
+                "Missing 'response_type' in request.",
+                redirect_uri=error.redirect_uri,
+            ) from None
+
+    def create_token_response(self, request: Any = None) -> Response:
+        oauth_request = self.create_oauth2_request(request)
+        if not oauth_request.payload.grant_type:
+            # RFC 6749 5.2: invalid_request, "missing a required parameter";
+            # unsupported_grant_type is for a grant the server does not offer.
+            error = InvalidRequestError("Missing 'grant_type' in request.")
+            return self.handle_error_response(oauth_request, error)
+        return super().create_token_response(request)
 
     def redirect_error(self, error: OAuth2Error) -> Response:
         """An error sent back to a verified redirect URI, with `iss` (RFC 9207)."""

@@ -53,6 +53,7 @@ class Client(ClientMixin):
     scope: str
     token_endpoint_auth_methods: tuple[str, ...]
     description: str = ""
+    default_scope: str = ""
     client_secret: str | None = None
     jwks: dict[str, Any] | None = None
     can_introspect: bool = False
@@ -69,7 +70,16 @@ class Client(ClientMixin):
     def get_allowed_scope(self, scope: str | None) -> str:
         """May this client ask for this scope? RFC 6749 3.3: refuse, don't trim."""
         if not scope:
-            return ""
+            # RFC 6749 3.3: "If the client omits the scope parameter ..., the
+            # authorization server MUST either process the request using a
+            # pre-defined default value or fail the request indicating an
+            # invalid scope." The token response then names the scope (5.1).
+            if not self.default_scope:
+                raise InvalidScopeError(
+                    f"The client {self.client_id} has no default scope: "
+                    "send the scope parameter."
+                )
+            return self.default_scope
         allowed = set(scope_to_list(self.scope))
         refused = [s for s in scope_to_list(scope) if s not in allowed]
         if refused:

@@ -208,3 +208,29 @@ def test_private_key_jwt_is_judged_by_the_worlds_clock(make):
     stale = {**data, "client_assertion": client_assertion(servers, exp=1_798_761_660)}
     response = servers.token(stale)
     assert response.json()["error"] == "invalid_client"
+
+
+def test_client_credentials_without_scope_gets_the_registered_default(servers):
+    response = servers.token({"grant_type": "client_credentials"}, auth=SERVICE)
+    # RFC 6749 3.3: a pre-defined default scope; 5.1: the response says so.
+    assert response.status_code == 200
+    assert response.json()["scope"] == "photos.read"
+    claims = jwt.decode(
+        response.json()["access_token"], options={"verify_signature": False}
+    )
+    assert claims["scope"] == "photos.read"
+
+
+def test_client_without_default_scope_and_no_scope_is_invalid_scope(servers):
+    # The resource server's own registration: it introspects, it asks for nothing.
+    store = servers.deployment.store
+    store.client("photos-api").grant_types = ("client_credentials",)
+    response = servers.token(
+        {"grant_type": "client_credentials"}, auth=("photos-api", "photos-api-secret")
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_scope",
+        "error_description": "The client photos-api has no default scope: "
+        "send the scope parameter.",
+    }
