@@ -26,7 +26,7 @@ from flask import Flask, Response, jsonify, redirect, request, session
 
 from . import pages
 from .bearer import BearerProtector, StoredTokenValidator
-from .client_auth import PrivateKeyJWT
+from .client_auth import ClientAuthentication, PrivateKeyJWT
 from .demo import SCOPES
 from .endpoints import IntrospectionEndpoint, RevocationEndpoint
 from .events import Event
@@ -74,6 +74,7 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
     def __init__(self, app: Flask, settings: AuthorizationServerSettings) -> None:
         self.settings = settings
         super().__init__()
+        self.client_authentication = ClientAuthentication(self.query_client)
         self.init_app(app)
         self.scopes_supported = list(SCOPES)
         self.register_token_generator("default", AccessTokenGenerator(settings))
@@ -90,19 +91,15 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
     def query_client(self, client_id: str) -> Client | None:
         return self.settings.store.client(client_id)
 
+    def register_client_auth_method(self, method: str, func: Any) -> None:
+        self.client_authentication.register(method, func)
+
     def authenticate_client(
         self, request: Any, methods: list[str], endpoint: str = "token"
     ) -> Client:
         try:
-            return super().authenticate_client(request, methods, endpoint)
+            return self.client_authentication(request, methods, endpoint)
         except InvalidClientError as error:
-            if error.description.startswith("The client cannot authenticate"):
-                # Authlib prints a Python tuple here; say it for a learner.
-                error.description = (
-                    "Client authentication failed; this endpoint accepts "
-                    + ", ".join(methods)
-                    + "."
-                )
             self.record(
                 "client.authentication.failed",
                 request.payload.client_id or _basic_username(request),

@@ -382,7 +382,7 @@ ADVANCED_CHECKS = {
         ],
         5: [
             "iss and sub are print-shop-service",
-            "aud is https://auth.photos.test/token",
+            "aud is https://auth.photos.test",
             "it expires 60 seconds after iat and has a jti",
             "signed by the client's registered key, not the authorization server's",
         ],

@@ -10,10 +10,12 @@ import base64
 import hashlib
 import html as html_lib
 import re
+import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+import jwt
 
 from mock_servers.deployment import API_URL, ISSUER, Deployment, build_deployment
 
@@ -21,6 +23,7 @@ WEB_CLIENT = ("photoprint", "photoprint-secret")
 WEB_REDIRECT = "https://photoprint.test/callback"
 SPA_CLIENT = "photo-gallery-spa"
 SPA_REDIRECT = "https://photoprint.test/spa/callback"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  # RFC 7636 Appendix B
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
@@ -161,3 +164,22 @@ def spa_redeem(servers, code: str, verifier: str | None):
     if verifier is not None:
         data["code_verifier"] = verifier
     return servers.token(data)
+
+
+def client_assertion(servers: Servers, **overrides: object) -> str:
+    """A private_key_jwt assertion (RFC 7523 3) signed with Print Shop's key,
+    addressed to the issuer (draft-ietf-oauth-rfc7523bis)."""
+    key = servers.deployment.client_keys["print-shop-service"]
+    now = servers.deployment.clock.now()
+    claims = {
+        "iss": "print-shop-service",
+        "sub": "print-shop-service",
+        "aud": ISSUER,
+        "iat": now,
+        "exp": now + 60,
+        "jti": secrets.token_urlsafe(12),
+    }
+    claims.update(overrides)
+    return jwt.encode(
+        claims, key.private_key, algorithm="RS256", headers={"kid": key.kid}
+    )

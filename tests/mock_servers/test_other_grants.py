@@ -5,29 +5,14 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from tests.mock_servers.servers import location_params
+from tests.mock_servers.servers import (
+    ASSERTION_TYPE,
+    client_assertion,
+    location_params,
+)
 
 SERVICE = ("print-shop-service", "print-shop-secret")
 MOBILE = ("photoprint-mobile", "photoprint-mobile-secret")
-ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-
-
-def client_assertion(servers, **overrides) -> str:
-    """A private_key_jwt assertion (RFC 7523 3) signed with the service's key."""
-    key = servers.deployment.client_keys["print-shop-service"]
-    now = servers.deployment.clock.now()
-    claims = {
-        "iss": "print-shop-service",
-        "sub": "print-shop-service",
-        "aud": "https://auth.photos.test/token",
-        "iat": now,
-        "exp": now + 60,
-        "jti": f"assertion-{now}",
-    }
-    claims.update(overrides)
-    return jwt.encode(
-        claims, key.private_key, algorithm="RS256", headers={"kid": key.kid}
-    )
 
 
 def test_client_credentials_issues_token_without_refresh_token(servers):
@@ -112,7 +97,7 @@ def test_client_assertion_signed_by_another_key_is_invalid_client(servers):
         {
             "iss": "print-shop-service",
             "sub": "print-shop-service",
-            "aud": "https://auth.photos.test/token",
+            "aud": "https://auth.photos.test",
             "exp": now + 60,
             "jti": "forged",
         },
