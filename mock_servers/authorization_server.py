@@ -2,19 +2,18 @@
 
 `create_app(settings)` wires Authlib's grants, PKCE, client authentication,
 revocation, introspection, OpenID Connect and RFC 9207 to the world's store,
-and adds the pages a resource owner sees: sign in and consent.
+and adds the authorization endpoint with the pages a resource owner sees
+(`authorization_endpoint`: sign in and consent).
 """
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
-from urllib.parse import urlsplit
 
 import jwt
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2 import OAuth2Error
+from authlib.oauth2 import OAuth2Error, OAuth2Request
 from authlib.oauth2.rfc6749 import (
     InvalidClientError,
     InvalidRequestError,
@@ -22,9 +21,9 @@ from authlib.oauth2.rfc6749 import (
 )
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc9207 import IssuerParameter
-from flask import Flask, Response, jsonify, redirect, request, session
+from flask import Flask, Response, jsonify, request
 
-from . import pages
+from . import authorization_endpoint
 from .bearer import BearerProtector, StoredTokenValidator
 from .client_auth import ClientAuthentication, PrivateKeyJWT
 from .demo import SCOPES
@@ -37,8 +36,9 @@ from .grants import (
     PasswordGrant,
     RefreshTokenGrant,
 )
+from .interaction import AuthenticationRequest, refuse_request_objects
 from .metadata import authorization_server_metadata, openid_configuration
-from .models import Client, Token, User
+from .models import Client, Token
 from .openid import OpenIDCode, UserInfoEndpoint
 from .pkce import CodeChallenge
 from .sessions import ClockedSessionInterface
@@ -150,9 +150,15 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
         if record.refresh_token:
             self.record("refresh_token.issued", client_id, user_id, record.grant_type)
 
+    def create_oauth2_request(self, request: Any) -> OAuth2Request:
+        # A pending authorization request comes back as the request it was.
+        if isinstance(request, OAuth2Request):
+            return request
+        return super().create_oauth2_request(request)
+
     def get_authorization_grant(self, request: Any) -> Any:
         try:
-            return super().get_authorization_grant(request)
+            grant = super().get_authorization_grant(request)
         except UnsupportedResponseTypeError as error:
             if request.payload.response_type:
                 raise
@@ -162,6 +168,28 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
                 "Missing 'response_type' in request.",
                 redirect_uri=error.redirect_uri,
             ) from None
+        self.check_openid_parameters(request, grant)
+        return grant
+
+    def check_openid_parameters(self, request: Any, grant: Any) -> None:
+        """Request objects, prompt and max_age, checked before anything else
+        the request holds, and answered at the verified redirect URI."""
+        try:
+            refuse_request_objects(request.payload.data)
+            AuthenticationRequest.read(request.payload.data)
+        except OAuth2Error as error:
+            client = self.query_client(request.payload.client_id)
+            if client is None:
+                return  # the grant's own checks answer: invalid_client
+            try:
+                redirect_uri = grant.validate_authorization_redirect_uri(
+                    request, client
+                )
+            except OAuth2Error:
+                return  # never redirect to an unverified URI (RFC 6749 4.1.2.1)
+            error.redirect_uri = redirect_uri
+            error.redirect_fragment = grant.ERROR_RESPONSE_FRAGMENT
+            raise error from None
 
     def create_token_response(self, request: Any = None) -> Response:
         oauth_request = self.create_oauth2_request(request)
@@ -224,19 +252,6 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
     app.extensions["playground_settings"] = settings
     app.extensions["playground_server"] = server
 
-    def current_user() -> User | None:
-        return settings.store.user(session.get("user_id"))
-
-    def csrf_token() -> str:
-        if "csrf_token" not in session:
-            session["csrf_token"] = settings.randomness.token(16)
-        return session["csrf_token"]
-
-    def csrf_ok() -> bool:
-        sent = request.form.get("csrf_token", "")
-        expected = session.get("csrf_token", "")
-        return bool(expected) and hmac.compare_digest(sent, expected)
-
     @app.after_request
     def security_headers(response: Response) -> Response:
         # RFC 9700 4.16 / RFC 6749 10.13: the AS's pages must not be framed.
@@ -260,96 +275,7 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
             }
         )
 
-    @app.route("/authorize", methods=["GET", "POST"])
-    def authorize() -> Response | tuple[str, int] | str:
-        user = current_user()
-        try:
-            grant = server.get_consent_grant(end_user=user)
-        except OAuth2Error as error:
-            if error.redirect_uri:
-                return server.redirect_error(error)
-            # RFC 6749 4.1.2.1: unknown client or unverified redirect URI:
-            # tell the resource owner, never redirect.
-            server.record(
-                "authorization_request.refused",
-                request.values.get("client_id"),
-                user.id if user else None,
-                error.get_error_description() or error.error,
-            )
-            html = pages.error_page(error.error, error.get_error_description() or "")
-            return html, 400
-        client = grant.client
-        scope = grant.request.scope or ""
-        if user is None:
-            return pages.login_page(
-                issuer=settings.issuer,
-                client_name=client.client_name,
-                action="/login",
-                next=request.full_path,
-                csrf_token=csrf_token(),
-                error=None,
-            )
-        if request.method == "POST":
-            if not csrf_ok():
-                return pages.error_page(
-                    "invalid_request",
-                    "The consent form's CSRF token is missing or wrong.",
-                ), 400
-            if request.form.get("decision") != "approve":
-                server.record("consent.denied", client.client_id, user.id, scope)
-                return server.create_authorization_response(
-                    grant_user=None, grant=grant
-                )
-            settings.store.remember_consent(user.id, client.client_id, scope)
-            server.record("consent.granted", client.client_id, user.id, scope)
-            return issue(grant, user)
-        remembered = settings.store.has_consent(user.id, client.client_id, scope)
-        if remembered and request.args.get("prompt") != "consent":
-            return issue(grant, user)
-        return pages.consent_page(
-            user_name=user.name,
-            client_name=client.client_name,
-            scopes=[(s, SCOPES.get(s, s)) for s in scope.split()],
-            action=request.full_path,
-            redirect_uri=grant.redirect_uri,
-            csrf_token=csrf_token(),
-        )
-
-    def issue(grant: Any, user: User) -> Response:
-        grant.request.auth_time = session.get("auth_time")
-        return server.create_authorization_response(grant_user=user, grant=grant)
-
-    @app.post("/login")
-    def login() -> Response | str:
-        next_url = request.form.get("next", "")
-        if not _is_local_path(next_url):
-            next_url = "/"
-        if not csrf_ok():
-            return pages.error_page(
-                "invalid_request", "The sign-in form's CSRF token is missing or wrong."
-            ), 400
-        username = request.form.get("username", "")
-        user = settings.store.user_by_username(username)
-        if user is None or not user.check_password(request.form.get("password", "")):
-            server.record("user.authentication.failed", None, username, "sign-in form")
-            return pages.login_page(
-                issuer=settings.issuer,
-                client_name="the application",
-                action="/login",
-                next=next_url,
-                csrf_token=csrf_token(),
-                error="Wrong username or password.",
-            )
-        session.clear()  # a fresh session on sign-in (session fixation)
-        session["user_id"] = user.id
-        session["auth_time"] = settings.clock.now()
-        server.record("user.authenticated", None, user.id, "sign-in form")
-        return redirect(next_url, code=302)
-
-    @app.post("/logout")
-    def logout() -> Response:
-        session.clear()
-        return redirect("/", code=302)
+    authorization_endpoint.register(app, server, settings)
 
     @app.post("/token")
     def token() -> Response:
@@ -380,9 +306,3 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
         return jsonify(settings.signing_key.public_jwks())
 
     return app
-
-
-def _is_local_path(url: str) -> bool:
-    """Only redirect after sign-in to a path on this server (no open redirect)."""
-    parts = urlsplit(url)
-    return url.startswith("/") and not url.startswith("//") and not parts.netloc

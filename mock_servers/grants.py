@@ -12,7 +12,13 @@ from authlib.oauth2.rfc6749 import InvalidGrantError, UnauthorizedClientError, g
 
 from .client_auth import PRIVATE_KEY_JWT
 from .events import Event
-from .models import AuthorizationCode, RefreshTokenExpiry, Token, User
+from .models import (
+    AuthorizationCode,
+    RefreshTokenExpiry,
+    SignedInUser,
+    Token,
+    User,
+)
 
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
@@ -58,6 +64,9 @@ class AuthorizationCodeGrant(_SettingsMixin, grants.AuthorizationCodeGrant):
     def save_authorization_code(self, code: str, request: Any) -> None:
         now = self.settings.clock.now()
         data = request.payload.data
+        # The grant user the authorization endpoint passed: who signed in, and
+        # when (OIDC Core 2: auth_time, the time of the authentication).
+        user: SignedInUser = request.user
         self.settings.store.save_code(
             AuthorizationCode(
                 code=code,
@@ -71,7 +80,7 @@ class AuthorizationCodeGrant(_SettingsMixin, grants.AuthorizationCodeGrant):
                 code_challenge=data.get("code_challenge"),
                 code_challenge_method=data.get("code_challenge_method"),
                 nonce=data.get("nonce"),
-                auth_time=getattr(request, "auth_time", None),
+                auth_time=user.auth_time,
             )
         )
         self.record(

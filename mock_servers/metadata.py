@@ -12,6 +12,7 @@ from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 
 from .client_auth import PRIVATE_KEY_JWT
 from .demo import SCOPES
+from .interaction import PROMPT_VALUES
 
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
@@ -60,6 +61,10 @@ def authorization_server_metadata(
             "code_challenge_methods_supported": pkce_methods,
             # RFC 9207 3: the AS sends `iss` in every authorization response.
             "authorization_response_iss_parameter_supported": True,
+            # RFC 9101 10.5 / OIDC Discovery 3: no request objects. Said out
+            # loud: request_uri_parameter_supported defaults to true.
+            "request_parameter_supported": False,
+            "request_uri_parameter_supported": False,
         }
     )
     metadata.validate()
@@ -72,6 +77,8 @@ def openid_configuration(settings: AuthorizationServerSettings) -> dict[str, Any
     document.update(
         {
             "subject_types_supported": ["public"],
+            # OIDC Prompt Create 1.0 4.2: the prompt values this OP honours.
+            "prompt_values_supported": list(PROMPT_VALUES),
             "id_token_signing_alg_values_supported": [settings.signing_key.alg],
             "claims_supported": [
                 "sub",

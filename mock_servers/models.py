@@ -40,6 +40,36 @@ class User:
         return hmac.compare_digest(self.password.encode(), password.encode())
 
 
+@dataclass(frozen=True)
+class SignedInUser(User):
+    """A resource owner as one browser session at this AS knows them: the
+    user, and when they last actively signed in (OIDC Core 2, `auth_time`)."""
+
+    auth_time: int
+
+    @classmethod
+    def of(cls, user: User, auth_time: int) -> SignedInUser:
+        fields = {name: getattr(user, name) for name in User.__dataclass_fields__}
+        return cls(**fields, auth_time=auth_time)
+
+
+@dataclass
+class PendingAuthorization:
+    """An authorization request waiting for its resource owner (sign-in or
+    consent), kept by the AS under a random id that only the browser which
+    sent the request may use (the id is in that browser's session).
+
+    `params` are the request's parameters as sent, in the query (GET) or in
+    the form (POST, OIDC Core 3.1.2.1); `signed_in` says the sign-in this
+    request asked for (prompt=login, max_age) has happened.
+    """
+
+    id: str
+    params: tuple[tuple[str, str], ...]
+    created_at: int
+    signed_in: bool = False
+
+
 @dataclass
 class Client(ClientMixin):
     """A registered client (RFC 6749 2), with RFC 7591 metadata names."""

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .models import AuthorizationCode, Client, PresentedToken, Token, User
+from .models import (
+    AuthorizationCode,
+    Client,
+    PendingAuthorization,
+    PresentedToken,
+    Token,
+    User,
+)
 
 
 @dataclass
@@ -19,6 +26,9 @@ class Store:
     tokens: dict[str, Token] = field(default_factory=dict)
     consents: set[tuple[str, str, str]] = field(default_factory=set)
     used_assertion_ids: set[tuple[str, str]] = field(default_factory=set)
+    pending_authorizations: dict[str, PendingAuthorization] = field(
+        default_factory=dict
+    )
 
     # users and clients
     def add_user(self, user: User) -> None:
@@ -43,6 +53,16 @@ class Store:
 
     def has_consent(self, user_id: str, client_id: str, scope: str) -> bool:
         return all((user_id, client_id, s) in self.consents for s in scope.split())
+
+    # authorization requests waiting for the resource owner
+    def save_pending_authorization(self, pending: PendingAuthorization) -> None:
+        self.pending_authorizations[pending.id] = pending
+
+    def pending_authorization(self, pending_id: str) -> PendingAuthorization | None:
+        return self.pending_authorizations.get(pending_id)
+
+    def finish_pending_authorization(self, pending_id: str) -> None:
+        self.pending_authorizations.pop(pending_id, None)
 
     # authorization codes
     def save_code(self, code: AuthorizationCode) -> None:

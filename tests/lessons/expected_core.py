@@ -39,8 +39,8 @@ ALL = GRANT_LESSONS + ADVANCED_LESSONS
 SIGN_IN_AND_APPROVE = [
     (BROWSER, AS, FRONT, "GET", "/authorize", 200),
     (BROWSER, AS, FRONT, "POST", "/login", 302),
-    (BROWSER, AS, FRONT, "GET", "/authorize", 200),
-    (BROWSER, AS, FRONT, "POST", "/authorize", 302),
+    (BROWSER, AS, FRONT, "GET", "/authorize/resume", 200),
+    (BROWSER, AS, FRONT, "POST", "/consent", 302),
 ]
 GRANT_EXCHANGES = {
     CLIENT_CREDENTIALS: [

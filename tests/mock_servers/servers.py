@@ -71,6 +71,7 @@ class Servers:
         decision: str = "approve",
         response_type: str = "code",
         browser: httpx.Client | None = None,
+        method: str = "GET",
     ) -> httpx.Response:
         """Sign in and consent like a resource owner; return the AS's final answer."""
         browser = browser or self.auth
@@ -84,27 +85,49 @@ class Servers:
         if state is not None:
             params["state"] = state
         params.update(extra or {})
-        url = "/authorize?" + urlencode(params)
-        page = browser.get(url)
+        if method == "POST":
+            page = browser.post("/authorize", data=params)
+        else:
+            page = browser.get("/authorize?" + urlencode(params))
         if page.status_code != 200 or 'id="login"' not in page.text:
             return page
-        signed_in = browser.post(
-            "/login",
-            data={
-                "username": username,
-                "password": password,
-                "next": form_value(page.text, "next"),
-                "csrf_token": form_value(page.text, "csrf_token"),
-            },
-        )
+        signed_in = self.sign_in(page, username, password, browser)
         assert signed_in.status_code == 302, signed_in.text
         consent = browser.get(signed_in.headers["location"])
         if consent.status_code != 200 or 'id="consent"' not in consent.text:
             return consent
-        return browser.post(
-            url,
+        return self.decide(consent, decision, browser)
+
+    def sign_in(
+        self,
+        page: httpx.Response,
+        username: str = "alice",
+        password: str = "wonderland",
+        browser: httpx.Client | None = None,
+    ) -> httpx.Response:
+        """Fill in and send the sign-in form on `page`."""
+        return (browser or self.auth).post(
+            "/login",
             data={
-                "csrf_token": form_value(consent.text, "csrf_token"),
+                "username": username,
+                "password": password,
+                "interaction": form_value(page.text, "interaction"),
+                "csrf_token": form_value(page.text, "csrf_token"),
+            },
+        )
+
+    def decide(
+        self,
+        page: httpx.Response,
+        decision: str = "approve",
+        browser: httpx.Client | None = None,
+    ) -> httpx.Response:
+        """Press Approve (or Deny) on the consent `page`."""
+        return (browser or self.auth).post(
+            "/consent",
+            data={
+                "interaction": form_value(page.text, "interaction"),
+                "csrf_token": form_value(page.text, "csrf_token"),
                 "decision": decision,
             },
         )

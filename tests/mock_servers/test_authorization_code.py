@@ -118,17 +118,7 @@ def test_wrong_password_shows_login_again_and_records_event(servers):
         "/authorize",
         params={"response_type": "code", "client_id": "photoprint", "scope": "basic"},
     )
-    from tests.mock_servers.servers import form_value
-
-    again = servers.auth.post(
-        "/login",
-        data={
-            "username": "alice",
-            "password": "wrong",
-            "next": form_value(page.text, "next"),
-            "csrf_token": form_value(page.text, "csrf_token"),
-        },
-    )
+    again = servers.sign_in(page, password="wrong")
     assert again.status_code == 200
     assert "Wrong username or password" in again.text
     failed = servers.deployment.events.named("user.authentication.failed")
@@ -137,7 +127,7 @@ def test_wrong_password_shows_login_again_and_records_event(servers):
 
 def test_login_without_csrf_token_is_refused(servers):
     response = servers.auth.post(
-        "/login", data={"username": "alice", "password": "wonderland", "next": "/"}
+        "/login", data={"username": "alice", "password": "wonderland"}
     )
     assert response.status_code == 400
     assert "CSRF" in response.text

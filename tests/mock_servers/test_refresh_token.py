@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
+from mock_servers.clock import Clock
 from tests.mock_servers.servers import VERIFIER, WEB_CLIENT, spa_code, spa_redeem
+
+
+@pytest.fixture
+def servers(make):
+    """A frozen clock: times in tokens are compared to the second."""
+    return make(clock=Clock(frozen_at=1_798_761_600))  # 2027-01-01
 
 
 def first_tokens(servers) -> dict:
