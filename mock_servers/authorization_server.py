@@ -8,6 +8,8 @@ and adds the authorization endpoint with the pages a resource owner sees
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import jwt
@@ -23,9 +25,10 @@ from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, Response, jsonify, request
 
-from . import authorization_endpoint
+from . import authorization_endpoint, cors
 from .bearer import BearerProtector, StoredTokenValidator
 from .client_auth import ClientAuthentication, PrivateKeyJWT
+from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
 from .demo import SCOPES
 from .endpoints import IntrospectionEndpoint, RevocationEndpoint
 from .events import Event
@@ -219,6 +222,38 @@ def _jti(access_token: str) -> str | None:
         return None  # an opaque token
 
 
+def cors_policies(
+    settings: AuthorizationServerSettings,
+) -> Callable[[str], CorsPolicy | None]:
+    """Which endpoints a browser app may call from another origin.
+
+    Discovery and the JWKS are public documents: any origin. The endpoints a
+    single-page app calls with its tokens allow the origins of the clients'
+    registered redirect URIs. /authorize, /login and /consent are pages the
+    browser navigates to, and /introspect is for servers only: no CORS.
+    """
+    public = CorsPolicy(methods=("GET",))
+    browser_app = CorsPolicy(
+        methods=("POST",),
+        origins=settings.store.browser_origins,
+        request_headers=BROWSER_REQUEST_HEADERS,
+        exposed_headers=BROWSER_EXPOSED_HEADERS,
+    )
+    by_path = {
+        "/jwks.json": public,
+        "/token": browser_app,
+        "/revoke": browser_app,
+        "/userinfo": replace(browser_app, methods=("GET", "POST")),
+    }
+
+    def policy_for(path: str) -> CorsPolicy | None:
+        if path.startswith("/.well-known/"):
+            return public
+        return by_path.get(path)
+
+    return policy_for
+
+
 def create_app(settings: AuthorizationServerSettings) -> Flask:
     """A new authorization server app; it shares nothing with any other."""
     app = Flask("authorization_server")
@@ -251,6 +286,7 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
     server.register_endpoint(UserInfoEndpoint(settings, protector))
     app.extensions["playground_settings"] = settings
     app.extensions["playground_server"] = server
+    cors.install(app, cors_policies(settings))
 
     @app.after_request
     def security_headers(response: Response) -> Response:

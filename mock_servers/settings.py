@@ -6,6 +6,7 @@ apps made in one process share nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -160,3 +161,5 @@ class ResourceServerSettings:
     introspection_client_id: str = "photos-api"
     introspection_client_secret: str = "photos-api-secret"
     jwks_cache: dict[str, dict] = field(default_factory=dict)
+    # The origins whose pages may call the API (CORS), asked per request.
+    browser_origins: Callable[[], Collection[str]] = frozenset

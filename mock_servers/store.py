@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .cors import origin_of
 from .models import (
     AuthorizationCode,
     Client,
@@ -45,6 +46,18 @@ class Store:
 
     def user_by_username(self, username: str) -> User | None:
         return next((u for u in self.users.values() if u.username == username), None)
+
+    def browser_origins(self) -> frozenset[str]:
+        """The web origins of every registered redirect URI: where the clients'
+        pages live, so where their cross-origin requests come from (like
+        Keycloak's "web origins" of "+"). Asked per request, so a client
+        registered or changed later counts at once."""
+        return frozenset(
+            origin
+            for client in self.clients.values()
+            for uri in client.redirect_uris
+            if (origin := origin_of(uri)) is not None
+        )
 
     # consent (remembered per user + client + scopes)
     def remember_consent(self, user_id: str, client_id: str, scope: str) -> None:
