@@ -1,7 +1,8 @@
 """Discovery documents: RFC 8414 and OpenID Connect Discovery 1.0.
 
 Built from the settings and the demo scopes, and checked with Authlib's
-`AuthorizationServerMetadata.validate()`, so a metadata mistake fails a test.
+`AuthorizationServerMetadata.validate()` and `OpenIDProviderMetadata.validate()`,
+so a metadata mistake fails a test.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
+from authlib.oidc.discovery import OpenIDProviderMetadata
 
 from .client_auth import PRIVATE_KEY_JWT
 from .demo import SCOPES
@@ -95,4 +97,5 @@ def openid_configuration(settings: AuthorizationServerSettings) -> dict[str, Any
             ],
         }
     )
+    OpenIDProviderMetadata(document).validate()
     return document
