@@ -250,7 +250,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
             finish(pending)
             if error.redirect_uri:
                 return server.redirect_error(error)
-            return refused(error, None)
+            return refused(error, dict(pending.params).get("client_id"))
         finish(pending)
         client_id = grant.client.client_id
         scope = grant.request.scope or ""
