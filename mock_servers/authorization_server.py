@@ -2,32 +2,35 @@
 
 `create_app(settings)` wires Authlib's grants, PKCE, client authentication,
 revocation, introspection, OpenID Connect and RFC 9207 to the world's store,
-and adds the pages a resource owner sees: sign in and consent.
+and adds the authorization endpoint with the pages a resource owner sees
+(`authorization_endpoint`: sign in and consent).
 """
 
 from __future__ import annotations
 
-import hmac
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
 
 import jwt
 from authlib.common.urls import add_params_to_uri
-from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
-from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import InvalidClientError
+from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2 import OAuth2Error, OAuth2Request
+from authlib.oauth2.rfc6749 import (
+    InvalidClientError,
+    InvalidRequestError,
+    UnsupportedResponseTypeError,
+)
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc9207 import IssuerParameter
-from flask import Flask, Response, jsonify, redirect, request, session
+from flask import Flask, Response, jsonify, request
 
-from . import pages
-from .client_auth import PrivateKeyJWT
+from . import authorization_endpoint, cors
+from .bearer import BearerProtector, StoredTokenValidator
+from .client_auth import ClientAuthentication, PrivateKeyJWT
+from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
 from .demo import SCOPES
-from .endpoints import (
-    IntrospectionEndpoint,
-    RevocationEndpoint,
-    StoredBearerTokenValidator,
-)
+from .endpoints import IntrospectionEndpoint, RevocationEndpoint
 from .events import Event
 from .grants import (
     AuthorizationCodeGrant,
@@ -36,8 +39,9 @@ from .grants import (
     PasswordGrant,
     RefreshTokenGrant,
 )
+from .interaction import AuthenticationRequest, refuse_request_objects
 from .metadata import authorization_server_metadata, openid_configuration
-from .models import Client, Token, User
+from .models import Client, Token
 from .openid import OpenIDCode, UserInfoEndpoint
 from .pkce import CodeChallenge
 from .sessions import ClockedSessionInterface
@@ -73,6 +77,7 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
     def __init__(self, app: Flask, settings: AuthorizationServerSettings) -> None:
         self.settings = settings
         super().__init__()
+        self.client_authentication = ClientAuthentication(self.query_client)
         self.init_app(app)
         self.scopes_supported = list(SCOPES)
         self.register_token_generator("default", AccessTokenGenerator(settings))
@@ -89,19 +94,15 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
     def query_client(self, client_id: str) -> Client | None:
         return self.settings.store.client(client_id)
 
+    def register_client_auth_method(self, method: str, func: Any) -> None:
+        self.client_authentication.register(method, func)
+
     def authenticate_client(
         self, request: Any, methods: list[str], endpoint: str = "token"
     ) -> Client:
         try:
-            return super().authenticate_client(request, methods, endpoint)
+            return self.client_authentication(request, methods, endpoint)
         except InvalidClientError as error:
-            if error.description.startswith("The client cannot authenticate"):
-                # Authlib prints a Python tuple here; say it for a learner.
-                error.description = (
-                    "Client authentication failed; this endpoint accepts "
-                    + ", ".join(methods)
-                    + "."
-                )
             self.record(
                 "client.authentication.failed",
                 request.payload.client_id or _basic_username(request),
@@ -115,28 +116,92 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
         previous: Token | None = getattr(request, "refresh_token", None)
         code = getattr(request, "authorization_code", None)
         token_id = settings.randomness.token(12)
+        now = settings.clock.now()
+        client = request.client
+        lifetimes = settings.lifetimes
         record = Token(
             id=token_id,
-            client=request.client,
+            client=client,
             user=request.user,
             scope=token.get("scope", ""),
             access_token=token["access_token"],
-            issued_at=settings.clock.now(),
-            expires_in=int(token.get("expires_in", settings.access_token_lifetime)),
+            issued_at=now,
+            expires_in=int(token.get("expires_in", lifetimes.access_token)),
             family_id=previous.family_id if previous else token_id,
             grant_type=request.payload.grant_type or "implicit",
             refresh_token=token.get("refresh_token"),
             access_token_jti=_jti(token["access_token"]),
             clock=settings.clock,
         )
+        if record.refresh_token:
+            # RFC 9700 4.14.2: the idle lifetime starts again at each issuance;
+            # the absolute one is the grant's, whatever the rotation.
+            record.refresh_token_idle_until = now + lifetimes.refresh_token_idle_for(
+                client
+            )
+            record.grant_expires_at = (
+                previous.grant_expires_at
+                if previous
+                else now + lifetimes.refresh_token_absolute_for(client)
+            )
         settings.store.save_token(record)
         if code is not None:
             code.token_ids.append(token_id)
-        client_id = request.client.client_id
+        client_id = client.client_id
         user_id = request.user.id if request.user else None
         self.record("access_token.issued", client_id, user_id, record.grant_type)
         if record.refresh_token:
             self.record("refresh_token.issued", client_id, user_id, record.grant_type)
+
+    def create_oauth2_request(self, request: Any) -> OAuth2Request:
+        # A pending authorization request comes back as the request it was.
+        if isinstance(request, OAuth2Request):
+            return request
+        return super().create_oauth2_request(request)
+
+    def get_authorization_grant(self, request: Any) -> Any:
+        try:
+            grant = super().get_authorization_grant(request)
+        except UnsupportedResponseTypeError as error:
+            if request.payload.response_type:
+                raise
+            # RFC 6749 4.1.2.1: a missing required parameter is invalid_request;
+            # unsupported_response_type is for a value the server does not offer.
+            raise InvalidRequestError(
+                "Missing 'response_type' in request.",
+                redirect_uri=error.redirect_uri,
+            ) from None
+        self.check_openid_parameters(request, grant)
+        return grant
+
+    def check_openid_parameters(self, request: Any, grant: Any) -> None:
+        """Request objects, prompt and max_age, checked before anything else
+        the request holds, and answered at the verified redirect URI."""
+        try:
+            refuse_request_objects(request.payload.data)
+            AuthenticationRequest.read(request.payload.data)
+        except OAuth2Error as error:
+            client = self.query_client(request.payload.client_id)
+            if client is None:
+                return  # the grant's own checks answer: invalid_client
+            try:
+                redirect_uri = grant.validate_authorization_redirect_uri(
+                    request, client
+                )
+            except OAuth2Error:
+                return  # never redirect to an unverified URI (RFC 6749 4.1.2.1)
+            error.redirect_uri = redirect_uri
+            error.redirect_fragment = grant.ERROR_RESPONSE_FRAGMENT
+            raise error from None
+
+    def create_token_response(self, request: Any = None) -> Response:
+        oauth_request = self.create_oauth2_request(request)
+        if not oauth_request.payload.grant_type:
+            # RFC 6749 5.2: invalid_request, "missing a required parameter";
+            # unsupported_grant_type is for a grant the server does not offer.
+            error = InvalidRequestError("Missing 'grant_type' in request.")
+            return self.handle_error_response(oauth_request, error)
+        return super().create_token_response(request)
 
     def redirect_error(self, error: OAuth2Error) -> Response:
         """An error sent back to a verified redirect URI, with `iss` (RFC 9207)."""
@@ -172,6 +237,38 @@ def _jti(access_token: str) -> str | None:
         return None  # an opaque token
 
 
+def cors_policies(
+    settings: AuthorizationServerSettings,
+) -> Callable[[str], CorsPolicy | None]:
+    """Which endpoints a browser app may call from another origin.
+
+    Discovery and the JWKS are public documents: any origin. The endpoints a
+    single-page app calls with its tokens allow the origins of the clients'
+    registered redirect URIs. /authorize, /login and /consent are pages the
+    browser navigates to, and /introspect is for servers only: no CORS.
+    """
+    public = CorsPolicy(methods=("GET",))
+    browser_app = CorsPolicy(
+        methods=("POST",),
+        origins=settings.store.browser_origins,
+        request_headers=BROWSER_REQUEST_HEADERS,
+        exposed_headers=BROWSER_EXPOSED_HEADERS,
+    )
+    by_path = {
+        "/jwks.json": public,
+        "/token": browser_app,
+        "/revoke": browser_app,
+        "/userinfo": replace(browser_app, methods=("GET", "POST")),
+    }
+
+    def policy_for(path: str) -> CorsPolicy | None:
+        if path.startswith("/.well-known/"):
+            return public
+        return by_path.get(path)
+
+    return policy_for
+
+
 def create_app(settings: AuthorizationServerSettings) -> Flask:
     """A new authorization server app; it shares nothing with any other."""
     app = Flask("authorization_server")
@@ -196,24 +293,14 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
     )
     server.register_endpoint(RevocationEndpoint(settings))
     server.register_endpoint(IntrospectionEndpoint(settings))
-    protector = ResourceProtector()
-    protector.register_token_validator(StoredBearerTokenValidator(settings))
+    # OIDC Core 5.3: the UserInfo endpoint is an OAuth protected resource.
+    protector = BearerProtector(
+        settings.issuer, StoredTokenValidator(settings.issuer, settings.store)
+    )
     server.register_endpoint(UserInfoEndpoint(settings, protector))
     app.extensions["playground_settings"] = settings
     app.extensions["playground_server"] = server
-
-    def current_user() -> User | None:
-        return settings.store.user(session.get("user_id"))
-
-    def csrf_token() -> str:
-        if "csrf_token" not in session:
-            session["csrf_token"] = settings.randomness.token(16)
-        return session["csrf_token"]
-
-    def csrf_ok() -> bool:
-        sent = request.form.get("csrf_token", "")
-        expected = session.get("csrf_token", "")
-        return bool(expected) and hmac.compare_digest(sent, expected)
+    cors.install(app, cors_policies(settings))
 
     @app.after_request
     def security_headers(response: Response) -> Response:
@@ -238,96 +325,7 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
             }
         )
 
-    @app.route("/authorize", methods=["GET", "POST"])
-    def authorize() -> Response | tuple[str, int] | str:
-        user = current_user()
-        try:
-            grant = server.get_consent_grant(end_user=user)
-        except OAuth2Error as error:
-            if error.redirect_uri:
-                return server.redirect_error(error)
-            # RFC 6749 4.1.2.1: unknown client or unverified redirect URI:
-            # tell the resource owner, never redirect.
-            server.record(
-                "authorization_request.refused",
-                request.values.get("client_id"),
-                user.id if user else None,
-                error.get_error_description() or error.error,
-            )
-            html = pages.error_page(error.error, error.get_error_description() or "")
-            return html, 400
-        client = grant.client
-        scope = grant.request.scope or ""
-        if user is None:
-            return pages.login_page(
-                issuer=settings.issuer,
-                client_name=client.client_name,
-                action="/login",
-                next=request.full_path,
-                csrf_token=csrf_token(),
-                error=None,
-            )
-        if request.method == "POST":
-            if not csrf_ok():
-                return pages.error_page(
-                    "invalid_request",
-                    "The consent form's CSRF token is missing or wrong.",
-                ), 400
-            if request.form.get("decision") != "approve":
-                server.record("consent.denied", client.client_id, user.id, scope)
-                return server.create_authorization_response(
-                    grant_user=None, grant=grant
-                )
-            settings.store.remember_consent(user.id, client.client_id, scope)
-            server.record("consent.granted", client.client_id, user.id, scope)
-            return issue(grant, user)
-        remembered = settings.store.has_consent(user.id, client.client_id, scope)
-        if remembered and request.args.get("prompt") != "consent":
-            return issue(grant, user)
-        return pages.consent_page(
-            user_name=user.name,
-            client_name=client.client_name,
-            scopes=[(s, SCOPES.get(s, s)) for s in scope.split()],
-            action=request.full_path,
-            redirect_uri=grant.redirect_uri,
-            csrf_token=csrf_token(),
-        )
-
-    def issue(grant: Any, user: User) -> Response:
-        grant.request.auth_time = session.get("auth_time")
-        return server.create_authorization_response(grant_user=user, grant=grant)
-
-    @app.post("/login")
-    def login() -> Response | str:
-        next_url = request.form.get("next", "")
-        if not _is_local_path(next_url):
-            next_url = "/"
-        if not csrf_ok():
-            return pages.error_page(
-                "invalid_request", "The sign-in form's CSRF token is missing or wrong."
-            ), 400
-        username = request.form.get("username", "")
-        user = settings.store.user_by_username(username)
-        if user is None or not user.check_password(request.form.get("password", "")):
-            server.record("user.authentication.failed", None, username, "sign-in form")
-            return pages.login_page(
-                issuer=settings.issuer,
-                client_name="the application",
-                action="/login",
-                next=next_url,
-                csrf_token=csrf_token(),
-                error="Wrong username or password.",
-            )
-        session.clear()  # a fresh session on sign-in (session fixation)
-        session["user_id"] = user.id
-        session["auth_time"] = settings.clock.now()
-        server.record("user.authenticated", None, user.id, "sign-in form")
-        return redirect(next_url, code=302)
-
-    @app.post("/logout")
-    def logout() -> Response:
-        session.clear()
-        return redirect("/", code=302)
+    authorization_endpoint.register(app, server, settings)
 
     @app.post("/token")
     def token() -> Response:
@@ -358,9 +356,3 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
         return jsonify(settings.signing_key.public_jwks())
 
     return app
-
-
-def _is_local_path(url: str) -> bool:
-    """Only redirect after sign-in to a path on this server (no open redirect)."""
-    parts = urlsplit(url)
-    return url.startswith("/") and not url.startswith("//") and not parts.netloc

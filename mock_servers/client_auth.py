@@ -1,15 +1,22 @@
-"""Client authentication methods beyond Authlib's built-in three.
+"""How the authorization server tells which client is calling (RFC 6749 2.3).
 
-`private_key_jwt` (RFC 7523 2.2, OpenID Connect Core 9): the client signs a
-short-lived JWT with its own private key; the AS verifies it with the public
-key registered for the client and refuses a replayed `jti`.
+`ClientAuthentication` is Authlib's registry of methods, with two rules of
+our own: one method per request, and a refusal that names the methods the
+endpoint accepts. `PrivateKeyJWT` adds `private_key_jwt` (RFC 7523 2.2,
+OpenID Connect Core 9): the client signs a short-lived JWT with its own
+private key; the AS verifies it with the public key registered for the client
+and refuses a replayed `jti`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from authlib.oauth2.rfc6749 import InvalidClientError
+from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError
+from authlib.oauth2.rfc6749.authenticate_client import (
+    ClientAuthentication as _ClientAuthentication,
+)
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -21,6 +28,56 @@ if TYPE_CHECKING:
 PRIVATE_KEY_JWT = "private_key_jwt"
 
 
+def methods_used(request: Any) -> list[str]:
+    """The client authentication methods whose credentials a request carries."""
+    used = []
+    scheme, _, _ = (request.headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() == "basic":
+        used.append("client_secret_basic")
+    if "client_secret" in request.form:
+        used.append("client_secret_post")
+    if "client_assertion" in request.form or "client_assertion_type" in request.form:
+        used.append(PRIVATE_KEY_JWT)
+    return used
+
+
+class ClientAuthentication(_ClientAuthentication):
+    """Authlib's loop over the endpoint's methods, with the refusals worded
+    for a learner."""
+
+    def authenticate(self, request: Any, methods: Sequence[str], endpoint: str) -> Any:
+        used = methods_used(request)
+        if len(used) > 1:
+            # RFC 6749 2.3: "The client MUST NOT use more than one
+            # authentication method in each request."; 5.2: invalid_request
+            # when the request "utilizes more than one mechanism for
+            # authenticating the client".
+            raise InvalidRequestError(
+                "The request uses more than one client authentication method ("
+                + ", ".join(used)
+                + "); RFC 6749 2.3 allows one per request."
+            )
+        for method in methods:
+            client = self._methods[method](self.query_client, request)
+            if not client or not client.check_endpoint_auth_method(method, endpoint):
+                continue
+            # RFC 6749 3.2.1: a confidential client MUST authenticate.
+            if method == "none" and not client.check_endpoint_auth_method(
+                "none", endpoint
+            ):
+                continue
+            request.auth_method = method
+            return client
+        # RFC 6749 5.2: 401 (with WWW-Authenticate) when the client tried the
+        # Authorization header; Authlib adds the header for that status.
+        raise InvalidClientError(
+            status_code=401 if "client_secret_basic" in methods else 400,
+            description="Client authentication failed; this endpoint accepts "
+            + ", ".join(methods)
+            + ".",
+        )
+
+
 class PrivateKeyJWT(JWTBearerClientAssertion):
     CLIENT_AUTH_METHOD = PRIVATE_KEY_JWT
 
@@ -29,9 +86,14 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         self.settings = settings
 
     def get_audiences(self) -> list[str]:
-        # RFC 7523 3: the aud claim identifies the AS; its token endpoint URL
-        # or its issuer identifier.
-        return [self.settings.token_url, self.settings.issuer]
+        # draft-ietf-oauth-rfc7523bis 4 (after the 2025 audience injection
+        # findings): for client authentication "the aud (audience) claim value
+        # MUST use the issuer identifier [RFC8414] of the authorization server
+        # as its sole value". RFC 7523 3 and OIDC Core 9 ("The Audience SHOULD
+        # be the URL of the Authorization Server's Token Endpoint") let
+        # clients written before it send the token endpoint URL: accepted too,
+        # at every endpoint that authenticates clients, but nothing else.
+        return [self.settings.issuer, self.settings.token_url]
 
     def verify_claims(self, claims: jwt.Claims) -> None:
         """Authlib's checks, judged by the world's clock (a lesson's clock is
@@ -41,13 +103,23 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
             leeway=self.leeway,
             iss={"essential": True},
             sub={"essential": True},
-            aud={"essential": True, "values": self.get_audiences()},
+            aud={"essential": True},
             exp={"essential": True},
         )
         try:
             registry.validate(claims)
         except JoseError as error:
             raise InvalidClientError(description=error.description) from error
+        audience = claims["aud"]
+        audiences = [audience] if isinstance(audience, str) else list(audience)
+        # Every audience value must name this server (never this server "and
+        # another one"), compared as simple strings (RFC 7523 3, RFC 3986 6.2.1).
+        if not audiences or not set(audiences) <= set(self.get_audiences()):
+            raise InvalidClientError(
+                description="The assertion's aud must be this server's issuer "
+                f"identifier, {self.settings.issuer} (its token endpoint URL, "
+                f"{self.settings.token_url}, is accepted too)."
+            )
         # RFC 7523 3: iss and sub MUST both be the client_id.
         if claims["sub"] != claims["iss"]:
             raise InvalidClientError(description="Issuer and Subject MUST match.")

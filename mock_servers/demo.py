@@ -50,6 +50,8 @@ class DemoClient:
     response_types: tuple[str, ...]
     scope: str
     token_endpoint_auth_methods: tuple[str, ...]
+    # RFC 6749 3.3: the scope granted when a request names none.
+    default_scope: str = "basic"
     client_secret: str | None = None
     uses_private_key_jwt: bool = False
     can_introspect: bool = False
@@ -106,6 +108,7 @@ CLIENTS: tuple[DemoClient, ...] = (
         grant_types=("client_credentials",),
         response_types=(),
         scope="photos.read",
+        default_scope="photos.read",
         token_endpoint_auth_methods=(
             "client_secret_basic",
             "client_secret_post",
@@ -161,6 +164,7 @@ CLIENTS: tuple[DemoClient, ...] = (
         grant_types=(),
         response_types=(),
         scope="",
+        default_scope="",
         token_endpoint_auth_methods=("client_secret_basic", "client_secret_post"),
         client_secret="photos-api-secret",
         can_introspect=True,
@@ -190,6 +194,7 @@ def populate(
                 grant_types=demo.grant_types,
                 response_types=demo.response_types,
                 scope=demo.scope,
+                default_scope=demo.default_scope,
                 token_endpoint_auth_methods=demo.token_endpoint_auth_methods,
                 client_secret=demo.client_secret,
                 jwks=key.public_jwks() if key else None,

@@ -116,6 +116,7 @@ def build_deployment(
         authorization_server=make_client(as_app, issuer),
         validation=validation
         or ("introspection" if token_format == "opaque" else "jwt"),
+        browser_origins=store.browser_origins,
     )
     rs_app = resource_server.create_app(rs_settings)
     return Deployment(as_settings, rs_settings, as_app, rs_app, client_keys)

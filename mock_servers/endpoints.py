@@ -1,18 +1,16 @@
-"""Revocation (RFC 7009), introspection (RFC 7662) and the bearer token
-validator the AS uses for its own `/userinfo` endpoint.
-"""
+"""Revocation (RFC 7009) and introspection (RFC 7662)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 
 from .client_auth import PRIVATE_KEY_JWT
 from .events import Event
-from .models import PresentedToken, Token
+from .models import PresentedToken
 
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
@@ -20,18 +18,36 @@ if TYPE_CHECKING:
 _CONFIDENTIAL_AUTH = ("client_secret_basic", "client_secret_post", PRIVATE_KEY_JWT)
 
 
-class RevocationEndpoint(_RevocationEndpoint):
+class _TokenLookup:
+    """How revocation and introspection read the presented token."""
+
+    settings: AuthorizationServerSettings
+    SUPPORTED_TOKEN_TYPES: tuple[str, ...]
+
+    def check_params(self, request: Any, client: Any) -> None:
+        if "token" not in request.form:
+            raise InvalidRequestError("Missing 'token' in request.")
+        # RFC 7009 2.1 / RFC 7662 2.1: token_type_hint is only a hint. "If the
+        # server is unable to locate the token using the given hint, it MUST
+        # extend its search across all of its supported token types." An
+        # unknown hint is ignored, never an error (Authlib answers 401
+        # unsupported_token_type, which is for client authentication only).
+
+    def query_token(
+        self, token_string: str, token_type_hint: str | None
+    ) -> PresentedToken | None:
+        if token_type_hint not in self.SUPPORTED_TOKEN_TYPES:
+            token_type_hint = None
+        return self.settings.store.find_token(token_string, token_type_hint)
+
+
+class RevocationEndpoint(_TokenLookup, _RevocationEndpoint):
     # RFC 7009 2.1: public clients may revoke their own tokens too.
     CLIENT_AUTH_METHODS = (*_CONFIDENTIAL_AUTH, "none")
 
     def __init__(self, settings: AuthorizationServerSettings) -> None:
         super().__init__()
         self.settings = settings
-
-    def query_token(
-        self, token_string: str, token_type_hint: str | None
-    ) -> PresentedToken | None:
-        return self.settings.store.find_token(token_string, token_type_hint)
 
     def revoke_token(self, token: PresentedToken, request: Any) -> None:
         if token.kind == "refresh_token":
@@ -54,18 +70,13 @@ class RevocationEndpoint(_RevocationEndpoint):
         )
 
 
-class IntrospectionEndpoint(_IntrospectionEndpoint):
+class IntrospectionEndpoint(_TokenLookup, _IntrospectionEndpoint):
     # RFC 7662 2.1: the caller MUST authenticate; public clients cannot.
     CLIENT_AUTH_METHODS = _CONFIDENTIAL_AUTH
 
     def __init__(self, settings: AuthorizationServerSettings) -> None:
         super().__init__()
         self.settings = settings
-
-    def query_token(
-        self, token_string: str, token_type_hint: str | None
-    ) -> PresentedToken | None:
-        return self.settings.store.find_token(token_string, token_type_hint)
 
     def check_permission(
         self, token: PresentedToken, client: Any, request: Any
@@ -89,17 +100,8 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
             payload["exp"] = record.expires_at
             if record.access_token_jti:
                 payload["jti"] = record.access_token_jti
+        elif record.refresh_token_expires_at is not None:
+            payload["exp"] = record.refresh_token_expires_at
         if record.user:
             payload["username"] = record.user.username
         return payload
-
-
-class StoredBearerTokenValidator(BearerTokenValidator):
-    """The AS knows its own tokens: look the string up, no JWT parsing needed."""
-
-    def __init__(self, settings: AuthorizationServerSettings) -> None:
-        super().__init__()
-        self.settings = settings
-
-    def authenticate_token(self, token_string: str) -> Token | None:
-        return self.settings.store.token_by_access_token(token_string)

@@ -12,7 +12,13 @@ from authlib.oauth2.rfc6749 import InvalidGrantError, UnauthorizedClientError, g
 
 from .client_auth import PRIVATE_KEY_JWT
 from .events import Event
-from .models import AuthorizationCode, Token, User
+from .models import (
+    AuthorizationCode,
+    RefreshTokenExpiry,
+    SignedInUser,
+    Token,
+    User,
+)
 
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
@@ -58,6 +64,9 @@ class AuthorizationCodeGrant(_SettingsMixin, grants.AuthorizationCodeGrant):
     def save_authorization_code(self, code: str, request: Any) -> None:
         now = self.settings.clock.now()
         data = request.payload.data
+        # The grant user the authorization endpoint passed: who signed in, and
+        # when (OIDC Core 2: auth_time, the time of the authentication).
+        user: SignedInUser = request.user
         self.settings.store.save_code(
             AuthorizationCode(
                 code=code,
@@ -67,11 +76,11 @@ class AuthorizationCodeGrant(_SettingsMixin, grants.AuthorizationCodeGrant):
                 scope=request.scope,
                 issued_at=now,
                 # RFC 6749 4.1.2: a maximum lifetime of 10 minutes is RECOMMENDED.
-                expires_at=now + self.settings.authorization_code_lifetime,
+                expires_at=now + self.settings.lifetimes.authorization_code,
                 code_challenge=data.get("code_challenge"),
                 code_challenge_method=data.get("code_challenge_method"),
                 nonce=data.get("nonce"),
-                auth_time=getattr(request, "auth_time", None),
+                auth_time=user.auth_time,
             )
         )
         self.record(
@@ -214,7 +223,33 @@ class RefreshTokenGrant(_SettingsMixin, grants.RefreshTokenGrant):
             )
         if token.refresh_token_revoked:
             raise InvalidGrantError("The refresh token has been revoked.")
+        expiry = token.refresh_token_expiry()
+        if expiry is not None:
+            description = self._expiry_description(expiry, client)
+            self.record(
+                "refresh_token.expired",
+                client.client_id,
+                token.user.id if token.user else None,
+                description,
+            )
+            raise InvalidGrantError(description)
         return token
+
+    def _expiry_description(self, expiry: RefreshTokenExpiry, client: Any) -> str:
+        lifetimes = self.settings.lifetimes
+        kind = "public" if client.is_public else "confidential"
+        if expiry.lifetime == "absolute":
+            seconds = lifetimes.refresh_token_absolute_for(client)
+            return (
+                "The refresh token has expired: its absolute lifetime "
+                f"({seconds} s from the start of the grant, for a {kind} client) "
+                "ran out. Sign in again."
+            )
+        seconds = lifetimes.refresh_token_idle_for(client)
+        return (
+            "The refresh token has expired: its idle lifetime "
+            f"({seconds} s without use, for a {kind} client) ran out. Sign in again."
+        )
 
     def authenticate_user(self, refresh_token: Token) -> User | None:
         return refresh_token.user
@@ -222,6 +257,14 @@ class RefreshTokenGrant(_SettingsMixin, grants.RefreshTokenGrant):
     def revoke_old_credential(self, refresh_token: Token) -> None:
         if self.INCLUDE_NEW_REFRESH_TOKEN:
             refresh_token.refresh_token_used = True
+            return
+        # Not rotated: the same refresh token stays in use, and its idle
+        # lifetime counts from this use (RFC 9700 4.14.2: "has not been used
+        # to obtain new access tokens for some time").
+        refresh_token.refresh_token_idle_until = (
+            self.settings.clock.now()
+            + self.settings.lifetimes.refresh_token_idle_for(refresh_token.client)
+        )
 
 
 class _PasswordAllowed:

@@ -1,7 +1,8 @@
 """Discovery documents: RFC 8414 and OpenID Connect Discovery 1.0.
 
 Built from the settings and the demo scopes, and checked with Authlib's
-`AuthorizationServerMetadata.validate()`, so a metadata mistake fails a test.
+`AuthorizationServerMetadata.validate()` and `OpenIDProviderMetadata.validate()`,
+so a metadata mistake fails a test.
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
+from authlib.oidc.discovery import OpenIDProviderMetadata
 
 from .client_auth import PRIVATE_KEY_JWT
 from .demo import SCOPES
+from .interaction import PROMPT_VALUES
 
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
@@ -60,6 +63,10 @@ def authorization_server_metadata(
             "code_challenge_methods_supported": pkce_methods,
             # RFC 9207 3: the AS sends `iss` in every authorization response.
             "authorization_response_iss_parameter_supported": True,
+            # RFC 9101 10.5 / OIDC Discovery 3: no request objects. Said out
+            # loud: request_uri_parameter_supported defaults to true.
+            "request_parameter_supported": False,
+            "request_uri_parameter_supported": False,
         }
     )
     metadata.validate()
@@ -72,6 +79,8 @@ def openid_configuration(settings: AuthorizationServerSettings) -> dict[str, Any
     document.update(
         {
             "subject_types_supported": ["public"],
+            # OIDC Prompt Create 1.0 4.2: the prompt values this OP honours.
+            "prompt_values_supported": list(PROMPT_VALUES),
             "id_token_signing_alg_values_supported": [settings.signing_key.alg],
             "claims_supported": [
                 "sub",
@@ -88,4 +97,5 @@ def openid_configuration(settings: AuthorizationServerSettings) -> dict[str, Any
             ],
         }
     )
+    OpenIDProviderMetadata(document).validate()
     return document

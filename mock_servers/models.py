@@ -40,6 +40,36 @@ class User:
         return hmac.compare_digest(self.password.encode(), password.encode())
 
 
+@dataclass(frozen=True)
+class SignedInUser(User):
+    """A resource owner as one browser session at this AS knows them: the
+    user, and when they last actively signed in (OIDC Core 2, `auth_time`)."""
+
+    auth_time: int
+
+    @classmethod
+    def of(cls, user: User, auth_time: int) -> SignedInUser:
+        fields = {name: getattr(user, name) for name in User.__dataclass_fields__}
+        return cls(**fields, auth_time=auth_time)
+
+
+@dataclass
+class PendingAuthorization:
+    """An authorization request waiting for its resource owner (sign-in or
+    consent), kept by the AS under a random id that only the browser which
+    sent the request may use (the id is in that browser's session).
+
+    `params` are the request's parameters as sent, in the query (GET) or in
+    the form (POST, OIDC Core 3.1.2.1); `signed_in` says the sign-in this
+    request asked for (prompt=login, max_age) has happened.
+    """
+
+    id: str
+    params: tuple[tuple[str, str], ...]
+    created_at: int
+    signed_in: bool = False
+
+
 @dataclass
 class Client(ClientMixin):
     """A registered client (RFC 6749 2), with RFC 7591 metadata names."""
@@ -53,6 +83,7 @@ class Client(ClientMixin):
     scope: str
     token_endpoint_auth_methods: tuple[str, ...]
     description: str = ""
+    default_scope: str = ""
     client_secret: str | None = None
     jwks: dict[str, Any] | None = None
     can_introspect: bool = False
@@ -69,7 +100,16 @@ class Client(ClientMixin):
     def get_allowed_scope(self, scope: str | None) -> str:
         """May this client ask for this scope? RFC 6749 3.3: refuse, don't trim."""
         if not scope:
-            return ""
+            # RFC 6749 3.3: "If the client omits the scope parameter ..., the
+            # authorization server MUST either process the request using a
+            # pre-defined default value or fail the request indicating an
+            # invalid scope." The token response then names the scope (5.1).
+            if not self.default_scope:
+                raise InvalidScopeError(
+                    f"The client {self.client_id} has no default scope: "
+                    "send the scope parameter."
+                )
+            return self.default_scope
         allowed = set(scope_to_list(self.scope))
         refused = [s for s in scope_to_list(scope) if s not in allowed]
         if refused:
@@ -167,7 +207,10 @@ class Token(TokenMixin):
     """An issued access token and, if any, its refresh token.
 
     `family_id` links every token descended from one grant, so replaying a
-    rotated refresh token can revoke them all (RFC 9700 4.14.2).
+    rotated refresh token can revoke them all (RFC 9700 4.14.2). A refresh
+    token ends at whichever comes first: `refresh_token_idle_until` (its idle
+    lifetime, counted from its issuance or last use) or `grant_expires_at`
+    (the grant's absolute lifetime, carried across rotations).
     """
 
     id: str
@@ -184,6 +227,8 @@ class Token(TokenMixin):
     access_token_revoked: bool = False
     refresh_token_revoked: bool = False
     refresh_token_used: bool = False
+    refresh_token_idle_until: int | None = None
+    grant_expires_at: int | None = None
     clock: Clock = field(default_factory=Clock, repr=False)
 
     def check_client(self, client: ClientMixin) -> bool:
@@ -205,11 +250,37 @@ class Token(TokenMixin):
     def is_revoked(self) -> bool:
         return self.access_token_revoked
 
+    def refresh_token_expiry(self) -> RefreshTokenExpiry | None:
+        """Which lifetime of the refresh token has run out, if any."""
+        now = self.clock.now()
+        if self.grant_expires_at is not None and now >= self.grant_expires_at:
+            return RefreshTokenExpiry("absolute", self.grant_expires_at)
+        if self.refresh_token_idle_until is not None and (
+            now >= self.refresh_token_idle_until
+        ):
+            return RefreshTokenExpiry("idle", self.refresh_token_idle_until)
+        return None
+
+    @property
+    def refresh_token_expires_at(self) -> int | None:
+        deadlines = [
+            t for t in (self.refresh_token_idle_until, self.grant_expires_at) if t
+        ]
+        return min(deadlines) if deadlines else None
+
     def get_user(self) -> User | None:
         return self.user
 
     def get_client(self) -> Client:
         return self.client
+
+
+@dataclass(frozen=True)
+class RefreshTokenExpiry:
+    """The refresh token lifetime that ran out ("idle" or "absolute"), and when."""
+
+    lifetime: str
+    at: int
 
 
 @dataclass(frozen=True)
@@ -224,8 +295,9 @@ class PresentedToken:
         return self.token.check_client(client)
 
     def is_expired(self) -> bool:
-        # Our refresh tokens have no lifetime of their own.
-        return self.kind == "access_token" and self.token.is_expired()
+        if self.kind == "access_token":
+            return self.token.is_expired()
+        return self.token.refresh_token_expiry() is not None
 
     def is_revoked(self) -> bool:
         if self.kind == "access_token":

@@ -27,9 +27,9 @@ _LOGIN = """
 <p>Sign in to <strong>{{ issuer }}</strong> to continue to
 <strong>{{ client_name }}</strong>.</p>
 {% if error %}<p class="error" id="login-error">{{ error }}</p>{% endif %}
-<form method="post" action="{{ action }}" id="login-form">
+<form method="post" action="/login" id="login-form">
 <input type="hidden" name="csrf_token" value="{{ csrf_token }}">
-<input type="hidden" name="next" value="{{ next }}">
+<input type="hidden" name="interaction" value="{{ interaction }}">
 <p><label>Username <input name="username" autocomplete="username"></label></p>
 <p><label>Password <input name="password" type="password"
  autocomplete="current-password"></label></p>
@@ -44,8 +44,9 @@ _CONSENT = """
 <ul id="scopes">
 {% for name, text in scopes %}<li><code>{{ name }}</code>: {{ text }}</li>{% endfor %}
 </ul>
-<form method="post" action="{{ action }}" id="consent-form">
+<form method="post" action="/consent" id="consent-form">
 <input type="hidden" name="csrf_token" value="{{ csrf_token }}">
+<input type="hidden" name="interaction" value="{{ interaction }}">
 <button type="submit" name="decision" value="approve">Approve</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>
@@ -55,10 +56,14 @@ _CONSENT = """
 _ERROR = """
 <p class="error" id="error-code"><code>{{ error }}</code></p>
 <p id="error-description">{{ description }}</p>
-<p class="muted">The request was not sent back to the client: RFC 6749 4.1.2.1
-says an authorization server must not redirect to an unverified redirect URI
-or for an unknown client.</p>
+<p class="muted">{{ note }}</p>
 """
+
+NOT_REDIRECTED = (
+    "The request was not sent back to the client: RFC 6749 4.1.2.1 says an "
+    "authorization server must not redirect to an unverified redirect URI or "
+    "for an unknown client."
+)
 
 
 def render(page_id: str, title: str, template: str, **context: Any) -> str:
@@ -74,11 +79,12 @@ def consent_page(**context: Any) -> str:
     return render("consent", "Authorize access", _CONSENT, **context)
 
 
-def error_page(error: str, description: str) -> str:
+def error_page(error: str, description: str, note: str = NOT_REDIRECTED) -> str:
     return render(
         "authorization-error",
         "Authorization request refused",
         _ERROR,
         error=error,
         description=description,
+        note=note,
     )

@@ -15,6 +15,8 @@ from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc6750 import InsufficientScopeError, InvalidTokenError
 from flask import Flask, Response, jsonify, request
 
+from . import cors
+from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
 from .demo import USERS
 from .events import Event
 from .settings import ResourceServerSettings
@@ -43,6 +45,14 @@ def create_app(settings: ResourceServerSettings) -> Flask:
     """A new photos API; it shares nothing with any other."""
     app = Flask("resource_server")
     users = {user.id: user for user in USERS}
+    # A single-page app calls the API from its own origin (Fetch, CORS).
+    api_policy = CorsPolicy(
+        methods=("GET",),
+        origins=settings.browser_origins,
+        request_headers=BROWSER_REQUEST_HEADERS,
+        exposed_headers=BROWSER_EXPOSED_HEADERS,
+    )
+    cors.install(app, lambda path: api_policy)
 
     def record(name: str, token: AccessToken | None, detail: str) -> None:
         claims = token.claims if token else {}

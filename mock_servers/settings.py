@@ -6,6 +6,7 @@ apps made in one process share nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -14,12 +15,113 @@ import httpx
 from .clock import Clock
 from .events import EventLog
 from .keys import SigningKey
+from .models import Client
 from .randomness import Randomness
 from .store import Store
 from .weaknesses import Weaknesses
 
 TokenFormat = Literal["jwt", "opaque"]
 TokenValidation = Literal["jwt", "introspection"]
+
+MINUTE = 60
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    """One row of the lifetimes table (the README's is generated from it)."""
+
+    name: str
+    seconds: int
+    applies_to: str
+    spec: str
+
+
+@dataclass(frozen=True)
+class TokenLifetimes:
+    """Every lifetime the authorization server enforces, in seconds, in one place.
+
+    Each is judged by the world's clock (`AuthorizationServerSettings.clock`),
+    so a lesson advances the clock to show a code, a token or a grant expire.
+    """
+
+    # RFC 6749 4.1.2: "A maximum authorization code lifetime of 10 minutes is
+    # RECOMMENDED"; one minute is plenty for a browser to bring it back.
+    authorization_code: int = MINUTE
+    # RFC 9700 4.10 / RFC 6750 5.3: short-lived bearer tokens limit what a
+    # leaked one is worth; an hour is a common default.
+    access_token: int = HOUR
+    id_token: int = HOUR
+    # RFC 9700 4.14.2: "refresh tokens SHOULD expire if the client has been
+    # inactive for some time"; the idle lifetime counts from the refresh
+    # token's issuance (or, when tokens are not rotated, its last use). The
+    # absolute lifetime counts from the start of the grant and is carried
+    # across rotations: OAuth 2.0 for Browser-Based Applications ("Refresh
+    # Tokens") says a rotated refresh token MUST NOT outlive the first one.
+    # A confidential client proves who it is at every refresh, so its refresh
+    # tokens may live a month idle and a quarter in all.
+    refresh_token_idle: int = 30 * DAY
+    refresh_token_absolute: int = 90 * DAY
+    # A public client (a single-page or native app) has no secret: whoever
+    # copies its refresh token can use it (RFC 9700 4.14.2), so its tokens end
+    # after a day unused and a week in all; then the user signs in again.
+    public_refresh_token_idle: int = DAY
+    public_refresh_token_absolute: int = 7 * DAY
+
+    def refresh_token_idle_for(self, client: Client) -> int:
+        if client.is_public:
+            return self.public_refresh_token_idle
+        return self.refresh_token_idle
+
+    def refresh_token_absolute_for(self, client: Client) -> int:
+        if client.is_public:
+            return self.public_refresh_token_absolute
+        return self.refresh_token_absolute
+
+    def table(self) -> tuple[Lifetime, ...]:
+        return (
+            Lifetime(
+                "authorization code",
+                self.authorization_code,
+                "every client",
+                "RFC 6749 4.1.2",
+            ),
+            Lifetime(
+                "access token", self.access_token, "every client", "RFC 9700 4.10"
+            ),
+            Lifetime("ID token", self.id_token, "every client", "OIDC Core 2"),
+            Lifetime(
+                "refresh token, idle",
+                self.refresh_token_idle,
+                "confidential clients",
+                "RFC 9700 4.14.2",
+            ),
+            Lifetime(
+                "refresh token, absolute (from the start of the grant)",
+                self.refresh_token_absolute,
+                "confidential clients",
+                "RFC 9700 4.14.2",
+            ),
+            Lifetime(
+                "refresh token, idle",
+                self.public_refresh_token_idle,
+                "public clients",
+                "RFC 9700 4.14.2, OAuth for Browser-Based Apps",
+            ),
+            Lifetime(
+                "refresh token, absolute (from the start of the grant)",
+                self.public_refresh_token_absolute,
+                "public clients",
+                "RFC 9700 4.14.2, OAuth for Browser-Based Apps",
+            ),
+        )
+
+
+def token_lifetimes(lifetimes: TokenLifetimes | None = None) -> tuple[Lifetime, ...]:
+    """The lifetimes a new world's authorization server enforces, as table rows
+    (name, seconds, applies to, spec): what the README's table shows."""
+    return (lifetimes or TokenLifetimes()).table()
 
 
 @dataclass
@@ -34,9 +136,7 @@ class AuthorizationServerSettings:
     randomness: Randomness
     secret_key: bytes
     token_format: TokenFormat = "jwt"
-    access_token_lifetime: int = 3600
-    authorization_code_lifetime: int = 60
-    id_token_lifetime: int = 3600
+    lifetimes: TokenLifetimes = field(default_factory=TokenLifetimes)
     # RFC 9700 2.1.1: PKCE is required of public clients and recommended for
     # confidential ones; this AS requires it (with S256) of every client, as
     # OAuth 2.1 and FAPI 2.0 do, unless the as.pkce_optional weakness is on.
@@ -62,3 +162,5 @@ class ResourceServerSettings:
     introspection_client_id: str = "photos-api"
     introspection_client_secret: str = "photos-api-secret"
     jwks_cache: dict[str, dict] = field(default_factory=dict)
+    # The origins whose pages may call the API (CORS), asked per request.
+    browser_origins: Callable[[], Collection[str]] = frozenset

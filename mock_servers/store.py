@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .models import AuthorizationCode, Client, PresentedToken, Token, User
+from .cors import origin_of
+from .models import (
+    AuthorizationCode,
+    Client,
+    PendingAuthorization,
+    PresentedToken,
+    Token,
+    User,
+)
 
 
 @dataclass
@@ -19,6 +27,9 @@ class Store:
     tokens: dict[str, Token] = field(default_factory=dict)
     consents: set[tuple[str, str, str]] = field(default_factory=set)
     used_assertion_ids: set[tuple[str, str]] = field(default_factory=set)
+    pending_authorizations: dict[str, PendingAuthorization] = field(
+        default_factory=dict
+    )
 
     # users and clients
     def add_user(self, user: User) -> None:
@@ -36,6 +47,18 @@ class Store:
     def user_by_username(self, username: str) -> User | None:
         return next((u for u in self.users.values() if u.username == username), None)
 
+    def browser_origins(self) -> frozenset[str]:
+        """The web origins of every registered redirect URI: where the clients'
+        pages live, so where their cross-origin requests come from (like
+        Keycloak's "web origins" of "+"). Asked per request, so a client
+        registered or changed later counts at once."""
+        return frozenset(
+            origin
+            for client in self.clients.values()
+            for uri in client.redirect_uris
+            if (origin := origin_of(uri)) is not None
+        )
+
     # consent (remembered per user + client + scopes)
     def remember_consent(self, user_id: str, client_id: str, scope: str) -> None:
         for item in scope.split():
@@ -43,6 +66,16 @@ class Store:
 
     def has_consent(self, user_id: str, client_id: str, scope: str) -> bool:
         return all((user_id, client_id, s) in self.consents for s in scope.split())
+
+    # authorization requests waiting for the resource owner
+    def save_pending_authorization(self, pending: PendingAuthorization) -> None:
+        self.pending_authorizations[pending.id] = pending
+
+    def pending_authorization(self, pending_id: str) -> PendingAuthorization | None:
+        return self.pending_authorizations.get(pending_id)
+
+    def finish_pending_authorization(self, pending_id: str) -> None:
+        self.pending_authorizations.pop(pending_id, None)
 
     # authorization codes
     def save_code(self, code: AuthorizationCode) -> None:

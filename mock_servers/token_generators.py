@@ -44,7 +44,7 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
         return self.settings.randomness.token(16)
 
     def expires_in(self, client: Any, grant_type: str) -> int:
-        return self.settings.access_token_lifetime
+        return self.settings.lifetimes.access_token
 
     def refresh_token(self, **_: Any) -> str:
         # Refresh tokens are always opaque: only the AS ever reads them.

@@ -1,10 +1,10 @@
-"""A stolen refresh token: used for ever without rotation, caught with it."""
+"""A stolen refresh token: used until it expires without rotation, caught with it."""
 
 from playground import Lesson
 
 SPA = "photo-gallery-spa"
 ONE_HOUR = 3600
-ONE_MONTH = 30 * 24 * 3600
+TWELVE_HOURS = 12 * 3600
 REUSED = "The refresh token was already used; every token of this grant is now revoked."
 REVOKED = "The refresh token has been revoked."
 
@@ -16,7 +16,7 @@ lesson = Lesson(
     summary=(
         "A script injected into Photo Gallery (XSS) copies the app's refresh "
         "token to Mallory. Without rotation she and the app both refresh "
-        "for as long as they like, and nobody can tell. With rotation and "
+        "for as long as the token lives, and nobody can tell. With rotation and "
         "reuse detection, the first time both use the same token the "
         "authorization server revokes the whole family, Mallory's tokens too."
     ),
@@ -224,21 +224,22 @@ def mallory_returns(run):
         )
 
 
-@lesson.step("A month later")
-def a_month_later(run):
+@lesson.step("Twelve hours later")
+def twelve_hours_later(run):
     """
-    Thirty days on, both parties refresh once more.
+    Twelve hours on, both parties refresh once more.
 
-    **Weakness on**: both get **200**. The refresh token has no end; as long
-    as the app keeps Alice signed in, Mallory keeps a copy of her access,
-    and no log line tells them apart.
+    **Weakness on**: both get **200**. Each use restarts the refresh token's
+    idle lifetime (a day, for a public client); only the grant's absolute
+    lifetime (7 days) ends it. Until then Mallory keeps a copy of Alice's
+    access, and no log line tells them apart.
 
     **Defended**: Mallory gets **400** again: a revoked family stays
     revoked. When Alice signs in again she starts a new grant, with tokens
     Mallory has never seen (unless the script is still in the page: fix the
     XSS too).
     """
-    run.clock.advance(ONE_MONTH)
+    run.clock.advance(TWELVE_HOURS)
     mallory = mallory_refreshes(run, run.mallory_refresh_token)
     if run.weakness_on:
         app = run.spa.refresh(run.app_refresh_token)

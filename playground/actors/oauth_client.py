@@ -157,7 +157,7 @@ class OAuthClient:
 
     def token_request(self, data: dict[str, str | None]) -> httpx.Response:
         form = {key: value for key, value in data.items() if value is not None}
-        form, auth = self._authenticate(form, f"{self.issuer}/token")
+        form, auth = self._authenticate(form)
         response = self.http.post(f"{self.issuer}/token", data=form, auth=auth)
         if response.status_code == 200:
             self.tokens = response.json()
@@ -167,7 +167,7 @@ class OAuthClient:
         form = {"token": token}
         if hint:
             form["token_type_hint"] = hint
-        form, auth = self._authenticate(form, f"{self.issuer}/revoke")
+        form, auth = self._authenticate(form)
         return self.http.post(f"{self.issuer}/revoke", data=form, auth=auth)
 
     # the protected resources
@@ -187,7 +187,7 @@ class OAuthClient:
 
     # RFC 6749 2.3 / OIDC Core 9: how this client proves who it is
     def _authenticate(
-        self, form: dict[str, str], audience: str
+        self, form: dict[str, str]
     ) -> tuple[dict[str, str], tuple[str, str] | None]:
         method = self.auth_method
         if method == "client_secret_basic" and self.client_secret:
@@ -202,18 +202,25 @@ class OAuthClient:
             return {
                 **form,
                 "client_assertion_type": CLIENT_ASSERTION_TYPE,
-                "client_assertion": self.client_assertion(audience),
+                "client_assertion": self.client_assertion(),
             }, None
         return {**form, "client_id": self.client_id}, None
 
-    def client_assertion(self, audience: str) -> str:
-        """RFC 7523 3: a short-lived JWT the client signs with its own key."""
+    def client_assertion(self) -> str:
+        """RFC 7523 3: a short-lived JWT the client signs with its own key.
+
+        Its audience is the authorization server's issuer identifier, whatever
+        endpoint it goes to (draft-ietf-oauth-rfc7523bis 4: "the aud (audience)
+        claim value MUST use the issuer identifier [RFC8414] of the
+        authorization server as its sole value"), and it says what it is with
+        `typ: client-authentication+jwt` (same draft, RFC 7523 3.2 update).
+        """
         assert self.key is not None
         now = self.clock.now()
         claims = {
             "iss": self.client_id,
             "sub": self.client_id,
-            "aud": audience,
+            "aud": self.issuer,
             "iat": now,
             "exp": now + 60,
             "jti": self.randomness.token(12),
@@ -222,7 +229,7 @@ class OAuthClient:
             claims,
             self.key.private_key,
             algorithm="RS256",
-            headers={"kid": self.key.kid},
+            headers={"kid": self.key.kid, "typ": "client-authentication+jwt"},
         )
 
 

@@ -39,8 +39,8 @@ ALL = GRANT_LESSONS + ADVANCED_LESSONS
 SIGN_IN_AND_APPROVE = [
     (BROWSER, AS, FRONT, "GET", "/authorize", 200),
     (BROWSER, AS, FRONT, "POST", "/login", 302),
-    (BROWSER, AS, FRONT, "GET", "/authorize", 200),
-    (BROWSER, AS, FRONT, "POST", "/authorize", 302),
+    (BROWSER, AS, FRONT, "GET", "/authorize/resume", 200),
+    (BROWSER, AS, FRONT, "POST", "/consent", 302),
 ]
 GRANT_EXCHANGES = {
     CLIENT_CREDENTIALS: [
@@ -382,7 +382,7 @@ ADVANCED_CHECKS = {
         ],
         5: [
             "iss and sub are print-shop-service",
-            "aud is https://auth.photos.test/token",
+            "aud is https://auth.photos.test",
             "it expires 60 seconds after iat and has a jti",
             "signed by the client's registered key, not the authorization server's",
         ],

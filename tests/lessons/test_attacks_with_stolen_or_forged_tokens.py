@@ -184,7 +184,7 @@ def test_stolen_refresh_token_keeps_working_for_both_without_rotation(keys):
     app = refreshes(result, Party.CLIENT)
     assert [e.response.status for e in mallory] == [200, 200, 200]
     assert [e.response.status for e in app] == [200, 200]
-    # One refresh token, two holders, for a month: never rotated.
+    # One refresh token, two holders, all along: never rotated.
     assert {e.request.form["refresh_token"] for e in mallory + app} == set(stolen)
     assert all("refresh_token" not in body(e) for e in mallory + app)
     assert not result.world.events.named("refresh_token.reused")

@@ -10,10 +10,12 @@ import base64
 import hashlib
 import html as html_lib
 import re
+import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+import jwt
 
 from mock_servers.deployment import API_URL, ISSUER, Deployment, build_deployment
 
@@ -21,6 +23,7 @@ WEB_CLIENT = ("photoprint", "photoprint-secret")
 WEB_REDIRECT = "https://photoprint.test/callback"
 SPA_CLIENT = "photo-gallery-spa"
 SPA_REDIRECT = "https://photoprint.test/spa/callback"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  # RFC 7636 Appendix B
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 # The AS requires PKCE of every client: what a code request adds for it.
@@ -71,6 +74,7 @@ class Servers:
         response_type: str = "code",
         browser: httpx.Client | None = None,
         pkce: bool = True,
+        method: str = "GET",
     ) -> httpx.Response:
         """Sign in and consent like a resource owner; return the AS's final answer.
 
@@ -90,27 +94,49 @@ class Servers:
         if pkce and response_type == "code":
             params.update(PKCE)
         params.update(extra or {})
-        url = "/authorize?" + urlencode(params)
-        page = browser.get(url)
+        if method == "POST":
+            page = browser.post("/authorize", data=params)
+        else:
+            page = browser.get("/authorize?" + urlencode(params))
         if page.status_code != 200 or 'id="login"' not in page.text:
             return page
-        signed_in = browser.post(
-            "/login",
-            data={
-                "username": username,
-                "password": password,
-                "next": form_value(page.text, "next"),
-                "csrf_token": form_value(page.text, "csrf_token"),
-            },
-        )
+        signed_in = self.sign_in(page, username, password, browser)
         assert signed_in.status_code == 302, signed_in.text
         consent = browser.get(signed_in.headers["location"])
         if consent.status_code != 200 or 'id="consent"' not in consent.text:
             return consent
-        return browser.post(
-            url,
+        return self.decide(consent, decision, browser)
+
+    def sign_in(
+        self,
+        page: httpx.Response,
+        username: str = "alice",
+        password: str = "wonderland",
+        browser: httpx.Client | None = None,
+    ) -> httpx.Response:
+        """Fill in and send the sign-in form on `page`."""
+        return (browser or self.auth).post(
+            "/login",
             data={
-                "csrf_token": form_value(consent.text, "csrf_token"),
+                "username": username,
+                "password": password,
+                "interaction": form_value(page.text, "interaction"),
+                "csrf_token": form_value(page.text, "csrf_token"),
+            },
+        )
+
+    def decide(
+        self,
+        page: httpx.Response,
+        decision: str = "approve",
+        browser: httpx.Client | None = None,
+    ) -> httpx.Response:
+        """Press Approve (or Deny) on the consent `page`."""
+        return (browser or self.auth).post(
+            "/consent",
+            data={
+                "interaction": form_value(page.text, "interaction"),
+                "csrf_token": form_value(page.text, "csrf_token"),
                 "decision": decision,
             },
         )
@@ -171,3 +197,22 @@ def spa_redeem(servers, code: str, verifier: str | None):
     if verifier is not None:
         data["code_verifier"] = verifier
     return servers.token(data)
+
+
+def client_assertion(servers: Servers, **overrides: object) -> str:
+    """A private_key_jwt assertion (RFC 7523 3) signed with Print Shop's key,
+    addressed to the issuer (draft-ietf-oauth-rfc7523bis)."""
+    key = servers.deployment.client_keys["print-shop-service"]
+    now = servers.deployment.clock.now()
+    claims = {
+        "iss": "print-shop-service",
+        "sub": "print-shop-service",
+        "aud": ISSUER,
+        "iat": now,
+        "exp": now + 60,
+        "jti": secrets.token_urlsafe(12),
+    }
+    claims.update(overrides)
+    return jwt.encode(
+        claims, key.private_key, algorithm="RS256", headers={"kid": key.kid}
+    )

@@ -128,17 +128,7 @@ def test_wrong_password_shows_login_again_and_records_event(servers):
             **PKCE,
         },
     )
-    from tests.mock_servers.servers import form_value
-
-    again = servers.auth.post(
-        "/login",
-        data={
-            "username": "alice",
-            "password": "wrong",
-            "next": form_value(page.text, "next"),
-            "csrf_token": form_value(page.text, "csrf_token"),
-        },
-    )
+    again = servers.sign_in(page, password="wrong")
     assert again.status_code == 200
     assert "Wrong username or password" in again.text
     failed = servers.deployment.events.named("user.authentication.failed")
@@ -147,7 +137,7 @@ def test_wrong_password_shows_login_again_and_records_event(servers):
 
 def test_login_without_csrf_token_is_refused(servers):
     response = servers.auth.post(
-        "/login", data={"username": "alice", "password": "wonderland", "next": "/"}
+        "/login", data={"username": "alice", "password": "wonderland"}
     )
     assert response.status_code == 400
     assert "CSRF" in response.text
@@ -347,3 +337,56 @@ def test_bad_client_secret_names_the_accepted_methods(servers):
         "Client authentication failed; this endpoint accepts client_secret_basic, "
         "client_secret_post, private_key_jwt, none."
     )
+
+
+def test_missing_grant_type_is_invalid_request(servers):
+    response = servers.token({"code": "x"}, auth=WEB_CLIENT)
+    # RFC 6749 5.2: a missing required parameter is invalid_request.
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_request",
+        "error_description": "Missing 'grant_type' in request.",
+    }
+
+
+def test_missing_response_type_redirects_invalid_request(servers):
+    response = servers.auth.get(
+        "/authorize",
+        params={
+            "client_id": "photoprint",
+            "redirect_uri": WEB_REDIRECT,
+            "scope": "basic",
+            "state": "s-1",
+        },
+    )
+    # RFC 6749 4.1.2.1: the redirect URI is verified, so the error goes there.
+    assert response.status_code == 302
+    assert response.headers["location"].startswith(WEB_REDIRECT + "?")
+    assert location_params(response) == {
+        "error": "invalid_request",
+        "error_description": "Missing 'response_type' in request.",
+        "state": "s-1",
+        "iss": "https://auth.photos.test",
+    }
+
+
+def test_missing_response_type_for_unknown_client_is_an_error_page(servers):
+    response = servers.auth.get("/authorize", params={"client_id": "nobody"})
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert "invalid_request" in response.text
+
+
+def test_unknown_response_type_is_still_unsupported_response_type(servers):
+    response = servers.authorize(response_type="magic")
+    assert response.status_code == 302
+    assert location_params(response)["error"] == "unsupported_response_type"
+
+
+def test_authorization_request_without_scope_gets_the_default_scope(servers):
+    response = servers.authorize(scope="")
+    code = location_params(response)["code"]
+    token = servers.redeem(code)
+    # RFC 6749 3.3: the registered default; 5.1: the response names it.
+    assert token.status_code == 200
+    assert token.json()["scope"] == "basic"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jwt
+import pytest
 
 from mock_servers.deployment import build_deployment
 from tests.mock_servers.servers import WEB_CLIENT
@@ -92,7 +93,10 @@ def test_revoking_an_unknown_token_answers_200(servers):
 def test_revocation_without_token_is_invalid_request(servers):
     response = post(servers, "/revoke", {}, WEB_CLIENT)
     assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
+    assert response.json() == {
+        "error": "invalid_request",
+        "error_description": "Missing 'token' in request.",
+    }
 
 
 def test_rfc8414_metadata_describes_this_server(servers):
@@ -157,13 +161,124 @@ def test_userinfo_returns_claims_for_the_access_token(servers):
     }
 
 
-def test_userinfo_without_openid_scope_is_insufficient_scope(servers):
+def test_userinfo_without_openid_scope_is_403_insufficient_scope_with_challenge(
+    servers,
+):
     issued = tokens(servers, scope="basic")
     response = servers.auth.get(
         "/userinfo", headers={"Authorization": f"Bearer {issued['access_token']}"}
     )
+    # RFC 6750 3.1: 403, and the challenge names the scope needed.
     assert response.status_code == 403
-    assert response.json()["error"] == "insufficient_scope"
+    assert response.json() == {
+        "error": "insufficient_scope",
+        "error_description": "The access token lacks the scope openid.",
+    }
+    assert response.headers["www-authenticate"] == (
+        'Bearer realm="https://auth.photos.test", error="insufficient_scope", '
+        'error_description="The access token lacks the scope openid.", '
+        'scope="openid"'
+    )
+
+
+def test_userinfo_without_credentials_is_401_challenge_without_error_code(servers):
+    response = servers.auth.get("/userinfo")
+    # RFC 6750 3.1: no authentication information -> no error code.
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == (
+        'Bearer realm="https://auth.photos.test"'
+    )
+    assert response.content == b""
+    assert "error" not in response.headers["www-authenticate"]
+
+
+def bad_token(servers, kind: str) -> str:
+    """An access token for openid that is unknown, revoked or expired."""
+    access_token = tokens(servers, scope="openid")["access_token"]
+    if kind == "unknown":
+        return "not-a-token"
+    if kind == "revoked":
+        post(servers, "/revoke", {"token": access_token}, WEB_CLIENT)
+    else:
+        servers.deployment.clock.advance(3600)
+    return access_token
+
+
+@pytest.mark.parametrize(
+    ("kind", "description"),
+    [
+        ("unknown", "The access token is not known to this server."),
+        ("revoked", "The access token has been revoked."),
+        ("expired", "The access token has expired."),
+    ],
+)
+def test_userinfo_with_a_bad_token_is_401_invalid_token(servers, kind, description):
+    token = bad_token(servers, kind)
+    response = servers.auth.get(
+        "/userinfo", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": "invalid_token",
+        "error_description": description,
+    }
+    assert response.headers["www-authenticate"] == (
+        'Bearer realm="https://auth.photos.test", error="invalid_token", '
+        f'error_description="{description}"'
+    )
+
+
+def test_userinfo_with_another_scheme_is_400_invalid_request(servers):
+    response = servers.auth.get("/userinfo", headers={"Authorization": "Basic eDp5"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert response.headers["www-authenticate"].startswith(
+        'Bearer realm="https://auth.photos.test", error="invalid_request"'
+    )
+
+
+# -- token_type_hint is only a hint (RFC 7009 2.1, RFC 7662 2.1) ----------------
+
+
+def test_unknown_token_type_hint_at_revocation_is_ignored(servers):
+    issued = tokens(servers)
+    response = post(
+        servers,
+        "/revoke",
+        {"token": issued["access_token"], "token_type_hint": "id_token"},
+        WEB_CLIENT,
+    )
+    assert response.status_code == 200
+    assert response.json() == {}
+    assert "www-authenticate" not in response.headers
+    after = post(servers, "/introspect", {"token": issued["access_token"]}, API)
+    assert after.json() == {"active": False}
+
+
+def test_unknown_token_type_hint_at_introspection_is_ignored(servers):
+    issued = tokens(servers)
+    response = post(
+        servers,
+        "/introspect",
+        {"token": issued["refresh_token"], "token_type_hint": "banana"},
+        API,
+    )
+    assert response.status_code == 200
+    assert "www-authenticate" not in response.headers
+    body = response.json()
+    assert (body["active"], body["token_type"]) == (True, "refresh_token")
+
+
+def test_wrong_token_type_hint_still_finds_the_token(servers):
+    issued = tokens(servers)
+    response = post(
+        servers,
+        "/introspect",
+        {"token": issued["access_token"], "token_type_hint": "refresh_token"},
+        API,
+    )
+    body = response.json()
+    assert (body["active"], body["token_type"]) == (True, "Bearer")
 
 
 def test_opaque_tokens_when_the_world_is_set_so(make):

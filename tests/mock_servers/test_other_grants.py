@@ -5,29 +5,14 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from tests.mock_servers.servers import location_params
+from tests.mock_servers.servers import (
+    ASSERTION_TYPE,
+    client_assertion,
+    location_params,
+)
 
 SERVICE = ("print-shop-service", "print-shop-secret")
 MOBILE = ("photoprint-mobile", "photoprint-mobile-secret")
-ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-
-
-def client_assertion(servers, **overrides) -> str:
-    """A private_key_jwt assertion (RFC 7523 3) signed with the service's key."""
-    key = servers.deployment.client_keys["print-shop-service"]
-    now = servers.deployment.clock.now()
-    claims = {
-        "iss": "print-shop-service",
-        "sub": "print-shop-service",
-        "aud": "https://auth.photos.test/token",
-        "iat": now,
-        "exp": now + 60,
-        "jti": f"assertion-{now}",
-    }
-    claims.update(overrides)
-    return jwt.encode(
-        claims, key.private_key, algorithm="RS256", headers={"kid": key.kid}
-    )
 
 
 def test_client_credentials_issues_token_without_refresh_token(servers):
@@ -112,7 +97,7 @@ def test_client_assertion_signed_by_another_key_is_invalid_client(servers):
         {
             "iss": "print-shop-service",
             "sub": "print-shop-service",
-            "aud": "https://auth.photos.test/token",
+            "aud": "https://auth.photos.test",
             "exp": now + 60,
             "jti": "forged",
         },
@@ -208,3 +193,29 @@ def test_private_key_jwt_is_judged_by_the_worlds_clock(make):
     stale = {**data, "client_assertion": client_assertion(servers, exp=1_798_761_660)}
     response = servers.token(stale)
     assert response.json()["error"] == "invalid_client"
+
+
+def test_client_credentials_without_scope_gets_the_registered_default(servers):
+    response = servers.token({"grant_type": "client_credentials"}, auth=SERVICE)
+    # RFC 6749 3.3: a pre-defined default scope; 5.1: the response says so.
+    assert response.status_code == 200
+    assert response.json()["scope"] == "photos.read"
+    claims = jwt.decode(
+        response.json()["access_token"], options={"verify_signature": False}
+    )
+    assert claims["scope"] == "photos.read"
+
+
+def test_client_without_default_scope_and_no_scope_is_invalid_scope(servers):
+    # The resource server's own registration: it introspects, it asks for nothing.
+    store = servers.deployment.store
+    store.client("photos-api").grant_types = ("client_credentials",)
+    response = servers.token(
+        {"grant_type": "client_credentials"}, auth=("photos-api", "photos-api-secret")
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_scope",
+        "error_description": "The client photos-api has no default scope: "
+        "send the scope parameter.",
+    }

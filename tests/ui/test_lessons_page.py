@@ -135,7 +135,7 @@ def test_back_replays_to_the_previous_step_with_the_same_messages() -> None:
     at = press(pick(open_app(), PKCE), "next", times=4)
     assert counter(at) == "Step 4 of 6"
     step_four = codes(at)
-    assert any(code.startswith("POST /authorize") for code in step_four)
+    assert any(code.startswith("POST /consent") for code in step_four)
 
     press(at, "next")
     assert counter(at) == "Step 5 of 6"
@@ -307,7 +307,7 @@ def test_fixing_the_file_reloads_it_at_the_same_step(tmp_path: Path) -> None:
     at.run()
     assert not at.error
     assert counter(at) == "Step 4 of 6"
-    assert any(code.startswith("POST /authorize") for code in codes(at))
+    assert any(code.startswith("POST /consent") for code in codes(at))
 
 
 def test_a_step_that_raises_is_shown_with_file_line_and_traceback(
