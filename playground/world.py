@@ -29,8 +29,9 @@ from mock_servers.keys import SigningKey, generate_signing_key
 from mock_servers.settings import TokenFormat, TokenValidation
 from mock_servers.store import Store
 from playground.actors.attacker import ATTACKER_AS_URL, ATTACKER_URL, Attacker
-from playground.actors.browser import Browser
+from playground.actors.browser import Browser, ScriptTransport
 from playground.actors.oauth_client import OAuthClient, registration
+from playground.actors.sites import origin_of
 from playground.actors.web_client import WebClient
 from playground.wire.exchange import Party
 from playground.wire.network import Host, Network
@@ -163,14 +164,16 @@ class World:
         )
         # The people and the apps of the lessons.
         self.browser = Browser(self.network, clock=self.clock)
-        self.spa = self.oauth_client("photo-gallery-spa")
+        # The single-page app and the legacy app run in Alice's browser: their
+        # requests are fetch() calls from their pages' origin, with CORS.
+        self.spa = self.browser_app("photo-gallery-spa")
         self.native_app = self.oauth_client(
             "photo-uploader-native",
             redirect_uri=f"http://127.0.0.1:{NATIVE_PORT}/callback",
         )
         self.service = self.oauth_client("print-shop-service")
         self.first_party_app = self.oauth_client("photoprint-mobile")
-        self.legacy_app = self.oauth_client("legacy-gallery")
+        self.legacy_app = self.browser_app("legacy-gallery")
 
     def _make_web_client(self) -> WebClient:
         oauth = self.oauth_client("photoprint", sender=Party.CLIENT)
@@ -219,6 +222,22 @@ class World:
             redirect_uri=redirect_uri
             or (demo.redirect_uris[0] if demo.redirect_uris else None),
             key=self.keys.clients.get(client_id),
+        )
+
+    def browser_app(self, client_id: str) -> OAuthClient:
+        """A client whose code runs in Alice's browser, served from the origin
+        of its redirect URI: its requests leave from the browser."""
+        demo = registration(client_id)
+        origin = origin_of(demo.redirect_uris[0])
+        return OAuthClient(
+            client_id=client_id,
+            http=httpx.Client(transport=ScriptTransport(self.browser, origin)),
+            issuer=self.issuer,
+            api_url=self.api_url,
+            randomness=self.randomness,
+            clock=self.clock,
+            auth_method="none",
+            redirect_uri=demo.redirect_uris[0],
         )
 
     def token_trust(self) -> TokenTrust:

@@ -123,7 +123,9 @@ def alice_delivers_the_code(run):
     """
     Mallory's page sends Alice's browser to the URL she saved,
     `/callback?code=<Mallory's code>&state=<Mallory's state>&iss=...` on
-    PhotoPrint (here we simply open that URL in Alice's browser).
+    PhotoPrint: a link on her page, followed. In the raw request the browser
+    says so itself: `Sec-Fetch-Site: cross-site` and a `Referer` naming
+    Mallory's site, which a client could also refuse.
 
     In the raw request, look at what PhotoPrint receives: a code, a `state`,
     and `iss`, all genuine, issued by the real authorization server. The
@@ -136,7 +138,7 @@ def alice_delivers_the_code(run):
       a sign-in), so PhotoPrint refuses with **400** before it ever calls the
       token endpoint: the state check in `/callback` stopped it.
     """
-    run.browser.open(run.forged_callback)
+    run.browser.click(run.forged_callback)
     token_requests = [e for e in run.exchanges if e.label == "POST /token"]
     if run.weakness_on:
         run.check("PhotoPrint answers 200", run.browser.status == 200)

@@ -130,7 +130,7 @@ def alice_clicks(run):
       **no `Location` header**: RFC 6749 4.2.2.1 forbids redirecting to an
       unverified URI, even to report the error.
     """
-    run.browser.open(run.malicious_link)
+    run.browser.click(run.malicious_link)
     location = run.browser.redirect_location or ""
     if run.weakness_on:
         run.check("the authorization server answers 302", run.browser.status == 302)

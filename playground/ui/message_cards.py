@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from playground.views.raw_http import render_exchange
-from playground.wire.exchange import Channel, Exchange
+from playground.wire.exchange import Channel, Exchange, Party
 
 
 def status_colour(status: int) -> str:
@@ -30,11 +30,14 @@ class Message:
     status: str
     status_colour: str
     raw: str
+    from_script: bool = False  # a fetch() from a page, not a server's request
 
     def badges(self) -> str:
         """The card's badges as Streamlit Markdown directives, in one line."""
         if self.channel is Channel.FRONT:
             channel = ":violet-badge[:material/public: front channel]"
+        elif self.from_script:
+            channel = ":orange-badge[:material/code: back channel, a page's script]"
         else:
             channel = ":orange-badge[:material/dns: back channel]"
         return " ".join(
@@ -56,6 +59,9 @@ def message(exchange: Exchange, *, wrap: int | None = None) -> Message:
     return Message(
         title=f"{exchange.index}. {exchange.label}",
         channel=exchange.channel,
+        from_script=exchange.channel is Channel.BACK
+        and exchange.sender in (Party.BROWSER, Party.ATTACKER)
+        and exchange.request.header("Sec-Fetch-Mode") is not None,
         parties=f"{exchange.sender} → {exchange.receiver}",
         status=f"{response.status} {response.phrase}".strip(),
         status_colour=status_colour(response.status),

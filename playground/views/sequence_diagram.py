@@ -57,7 +57,7 @@ HEADER_WIDTH = "2.9"  # inches; "Authorization Server" fits, so all boxes match
 CHANNEL_COLOURS: MappingProxyType[Channel, str] = MappingProxyType(
     {
         Channel.FRONT: "#1f5fbf",  # blue: through the browser, the user can see it
-        Channel.BACK: "#2e7d32",  # dark green: server to server, out of sight
+        Channel.BACK: "#2e7d32",  # dark green: direct requests, out of sight
     }
 )
 ERROR_COLOUR = "#c62828"
@@ -349,9 +349,9 @@ def _add_legend(
     back = CHANNEL_COLOURS[Channel.BACK]
     rows = [
         f'<td align="left"><font color="{front}">──▶ front channel</font>'
-        " (through the browser)</td>"
+        " (through the address bar)</td>"
         f'<td align="left"><font color="{back}">──▶ back channel</font>'
-        " (server to server)</td>",
+        " (direct: server to server, or a page's script)</td>",
         '<td align="left">- - ▷ reply (dashed)</td>'
         f'<td align="left"><font color="{ERROR_COLOUR}">- - ▷ error status</font>'
         " (4xx, 5xx)</td>",

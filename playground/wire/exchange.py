@@ -13,8 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 
 
 class Channel(StrEnum):
-    """Front channel: through the user's browser (redirects, forms).
-    Back channel: server to server, never seen by the browser."""
+    """Front channel: through the browser's address bar (links, redirects,
+    forms, frames), where the user and the URL's every reader can see it.
+    Back channel: a direct request, server to server or from a page's script
+    (`fetch()`), out of the address bar and of the history."""
 
     FRONT = "front"
     BACK = "back"

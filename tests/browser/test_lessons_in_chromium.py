@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ROOT / "lessons"
 PKCE_TITLE = "Authorization code with PKCE (single-page app)"
 PKCE_FILE = "03_authorization_code_pkce.py"
-STEPS = 6
+STEPS = 7
 
 CHROMIUM_NAMES = ("chromium", "/usr/bin/chromium", "chromium-browser", "google-chrome")
 CHROMIUM_ARGS = [
@@ -243,14 +243,20 @@ def test_pkce_lesson_in_chromium(
                 see_the_token_step(page)
                 save_full_page(page, screenshots / "pkce-step-5.png")
                 save_readme_view(page, screenshots / "lessons-page.png")
+            if step == 6:  # the API call, after the browser's CORS preflight
+                for line in (
+                    "OPTIONS /api/photos HTTP/1.1",
+                    "GET /api/photos HTTP/1.1",
+                ):
+                    raw = page.get_by_test_id("stCode").filter(has_text=line)
+                    expect(raw.first).to_be_visible()
 
         expect(next_button).to_be_disabled()
         expect(page).to_have_url(re.compile(rf"[?&]step={STEPS}\b"))
         diagram = page.get_by_test_id("stGraphVizChart").locator("svg").first
         expect(diagram).to_contain_text("Resource Server")
+        expect(diagram).to_contain_text("OPTIONS /api/photos")
         expect(diagram).to_contain_text("GET /api/photos")
-        raw = page.get_by_test_id("stCode").filter(has_text="GET /api/photos HTTP/1.1")
-        expect(raw.first).to_be_visible()
 
         # Step 5's messages are folded under "Earlier steps", a click away.
         earlier = page.get_by_test_id("stExpander").filter(has_text="Step 5:")

@@ -62,20 +62,23 @@ GRANT_EXCHANGES = {
     REFRESH_TOKEN: [
         *SIGN_IN_AND_APPROVE,
         (BROWSER, CLIENT, FRONT, "GET", "/spa/callback", 200),
-        (CLIENT, AS, BACK, "POST", "/token", 200),
-        (CLIENT, RS, BACK, "GET", "/api/photos", 200),
+        (BROWSER, AS, BACK, "POST", "/token", 200),
+        (BROWSER, RS, BACK, "OPTIONS", "/api/photos", 204),
+        (BROWSER, RS, BACK, "GET", "/api/photos", 200),
         (RS, AS, BACK, "GET", "/jwks.json", 200),
-        (CLIENT, RS, BACK, "GET", "/api/photos", 401),
-        (CLIENT, AS, BACK, "POST", "/token", 200),
-        (CLIENT, RS, BACK, "GET", "/api/photos", 200),
-        (CLIENT, AS, BACK, "POST", "/token", 400),
-        (CLIENT, AS, BACK, "POST", "/token", 400),
-        (CLIENT, RS, BACK, "GET", "/api/photos", 200),
+        (BROWSER, RS, BACK, "OPTIONS", "/api/photos", 204),
+        (BROWSER, RS, BACK, "GET", "/api/photos", 401),
+        (BROWSER, AS, BACK, "POST", "/token", 200),
+        (BROWSER, RS, BACK, "GET", "/api/photos", 200),
+        (BROWSER, AS, BACK, "POST", "/token", 400),
+        (BROWSER, AS, BACK, "POST", "/token", 400),
+        (BROWSER, RS, BACK, "GET", "/api/photos", 200),
     ],
     IMPLICIT: [
         *SIGN_IN_AND_APPROVE,
         (BROWSER, CLIENT, FRONT, "GET", "/legacy/callback", 200),
-        (CLIENT, RS, BACK, "GET", "/api/user", 200),
+        (BROWSER, RS, BACK, "OPTIONS", "/api/user", 204),
+        (BROWSER, RS, BACK, "GET", "/api/user", 200),
         (RS, AS, BACK, "GET", "/jwks.json", 200),
         (BROWSER, AS, FRONT, "GET", "/authorize", 302),
     ],
@@ -122,19 +125,21 @@ ADVANCED_EXCHANGES = {
     OPENID: [
         *SIGN_IN_AND_APPROVE,
         (BROWSER, CLIENT, FRONT, "GET", "/spa/callback", 200),
-        (CLIENT, AS, BACK, "POST", "/token", 200),
-        (CLIENT, AS, BACK, "GET", "/userinfo", 200),
-        (CLIENT, RS, BACK, "GET", "/api/photos", 401),
-        (CLIENT, RS, BACK, "GET", "/api/photos", 200),
+        (BROWSER, AS, BACK, "POST", "/token", 200),
+        (BROWSER, AS, BACK, "OPTIONS", "/userinfo", 204),
+        (BROWSER, AS, BACK, "GET", "/userinfo", 200),
+        (BROWSER, RS, BACK, "OPTIONS", "/api/photos", 204),
+        (BROWSER, RS, BACK, "GET", "/api/photos", 401),
+        (BROWSER, RS, BACK, "GET", "/api/photos", 200),
         (RS, AS, BACK, "GET", "/jwks.json", 200),
     ],
     CLIENT_AUTH: [
-        (CLIENT, AS, BACK, "POST", "/token", 200),  # client_secret_basic
-        (CLIENT, AS, BACK, "POST", "/token", 200),  # client_secret_post
-        (CLIENT, AS, BACK, "POST", "/token", 401),  # wrong secret
-        (CLIENT, AS, BACK, "POST", "/token", 200),  # private_key_jwt
-        (CLIENT, AS, BACK, "POST", "/token", 400),  # replayed assertion
-        (CLIENT, AS, BACK, "POST", "/token", 401),  # public client
+        (CLIENT, AS, BACK, "POST", "/token", 200),
+        (CLIENT, AS, BACK, "POST", "/token", 200),
+        (CLIENT, AS, BACK, "POST", "/token", 401),
+        (CLIENT, AS, BACK, "POST", "/token", 200),
+        (CLIENT, AS, BACK, "POST", "/token", 400),
+        (BROWSER, AS, BACK, "POST", "/token", 401),
     ],
 }
 

@@ -64,7 +64,8 @@ def test_id_token_is_for_the_client_and_carries_the_nonce(keys):
     assert id_token.claims["nonce"] == result.run.nonce
     assert access_token.header["typ"] == "at+jwt"
     assert access_token.claims["aud"] == result.world.api_url
-    [refused, _accepted, _jwks] = result.world.transcript.exchanges_for(7)
+    [preflight, refused, _accepted, _jwks] = result.world.transcript.exchanges_for(7)
+    assert preflight.request.method == "OPTIONS"  # the SPA's CORS preflight
     assert refused.request.header("Authorization") == f"Bearer {tokens['id_token']}"
     assert "at+jwt" in (refused.response.header("WWW-Authenticate") or "")
 

@@ -79,7 +79,7 @@ def test_challenged_code_without_verifier_is_refused_to_the_attacker(keys):
     }
     assert exchanges(result, "/api/photos", Party.ATTACKER) == []
     # The failed attempt did not use up the code: the real app still signs in.
-    (app_redeems,) = exchanges(result, "/token", Party.CLIENT)
+    (app_redeems,) = exchanges(result, "/token", Party.BROWSER)  # the SPA's fetch
     assert app_redeems.response.status == 200
     assert app_redeems.request.form["code_verifier"] == result.run.verifier
 

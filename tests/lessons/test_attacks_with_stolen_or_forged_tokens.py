@@ -181,7 +181,7 @@ def test_stolen_refresh_token_keeps_working_for_both_without_rotation(keys):
     stolen = result.world.attacker.loot("refresh_token")
     assert stolen == [result.run.app_refresh_token]
     mallory = refreshes(result, Party.ATTACKER)
-    app = refreshes(result, Party.CLIENT)
+    app = refreshes(result, Party.BROWSER)  # the SPA's fetch()
     assert [e.response.status for e in mallory] == [200, 200, 200]
     assert [e.response.status for e in app] == [200, 200]
     # One refresh token, two holders, all along: never rotated.
@@ -196,7 +196,7 @@ def test_stolen_refresh_token_keeps_working_for_both_without_rotation(keys):
 def test_rotation_detects_the_reuse_and_revokes_mallorys_tokens(keys):
     result = run(REFRESH, keys, defended=True)
     first, *later = refreshes(result, Party.ATTACKER)
-    (app,) = refreshes(result, Party.CLIENT)
+    (app,) = refreshes(result, Party.BROWSER)  # the SPA's fetch()
     # Mallory got there first: one rotated refresh, and an hour of access.
     assert first.response.status == 200
     newest = body(first)["refresh_token"]

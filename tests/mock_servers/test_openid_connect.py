@@ -12,6 +12,7 @@ import pytest
 from mock_servers.clock import Clock
 from tests.mock_servers.servers import (
     ISSUER,
+    PKCE,
     WEB_CLIENT,
     WEB_REDIRECT,
     form_value,
@@ -32,6 +33,7 @@ def params(**extra: str) -> dict[str, str]:
         "redirect_uri": WEB_REDIRECT,
         "scope": "openid",
         "state": "s-42",
+        **PKCE,
         **extra,
     }
 

@@ -100,11 +100,11 @@ def lesson_copy(tmp_path: Path) -> Path:
 
 def test_next_walks_through_the_pkce_lesson() -> None:
     at = pick(open_app(), PKCE)
-    assert counter(at) == "Step 0 of 6"
+    assert counter(at) == "Step 0 of 7"
     assert at.session_state[state.STEP] == 0
 
     press(at, "next")
-    assert counter(at) == "Step 1 of 6"
+    assert counter(at) == "Step 1 of 7"
     shown = codes(at)
     verifier = shown[shown.index(next(c for c in shown if len(c) == 43))]
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
@@ -113,7 +113,7 @@ def test_next_walks_through_the_pkce_lesson() -> None:
     assert "PKCE (RFC 7636), method `S256`" in texts(at)
 
     press(at, "next", times=4)
-    assert counter(at) == "Step 5 of 6"
+    assert counter(at) == "Step 5 of 7"
     token_step = [code for code in codes(at) if code.startswith("POST /token ")]
     assert token_step and "POST /token HTTP/1.1" in token_step[0]
     assert "HTTP/1.1 200 OK" in token_step[0]
@@ -121,39 +121,46 @@ def test_next_walks_through_the_pkce_lesson() -> None:
     assert "Signature: **valid**" in "\n".join(s.value for s in at.success)
     assert at.get("graphviz_chart"), "the sequence diagram is drawn"
     assert ":green-badge[200 OK]" in texts(at)
-    assert ":orange-badge[:material/dns: back channel]" in texts(at)
+    assert ":orange-badge[:material/code: back channel, a page's script]" in texts(at)
     lines = check_lines(at)
     assert lines and all(line.startswith(f"- {PASS_MARK}") for line in lines)
 
     press(at, "next")
-    assert counter(at) == "Step 6 of 6"
+    assert counter(at) == "Step 6 of 7"
+    preflight = [code for code in codes(at) if code.startswith("OPTIONS /api/photos")]
+    assert (
+        preflight and "Access-Control-Request-Headers: authorization" in (preflight[0])
+    )
+
+    press(at, "next")
+    assert counter(at) == "Step 7 of 7"
     assert at.button(key="next").disabled
-    assert len(at.expander) >= 5  # earlier steps folded, still reachable
+    assert len(at.expander) >= 6  # earlier steps folded, still reachable
 
 
 def test_back_replays_to_the_previous_step_with_the_same_messages() -> None:
     at = press(pick(open_app(), PKCE), "next", times=4)
-    assert counter(at) == "Step 4 of 6"
+    assert counter(at) == "Step 4 of 7"
     step_four = codes(at)
     assert any(code.startswith("POST /consent") for code in step_four)
 
     press(at, "next")
-    assert counter(at) == "Step 5 of 6"
+    assert counter(at) == "Step 5 of 7"
     at.session_state[state.LESSON_MEMO].replays.clear()  # a real replay, no cache
     press(at, "back")
-    assert counter(at) == "Step 4 of 6"
+    assert counter(at) == "Step 4 of 7"
     assert at.session_state[state.STEP] == 4
     assert codes(at) == step_four
 
 
 def test_run_to_end_then_reset() -> None:
     at = press(pick(open_app(), PKCE), "run_to_end")
-    assert counter(at) == "Step 6 of 6"
+    assert counter(at) == "Step 7 of 7"
     assert any(code.startswith("GET /api/photos HTTP/1.1") for code in codes(at))
     assert at.button(key="run_to_end").disabled
 
     press(at, "reset")
-    assert counter(at) == "Step 0 of 6"
+    assert counter(at) == "Step 0 of 7"
     assert at.button(key="back").disabled
     assert not at.get("graphviz_chart")
 
@@ -161,7 +168,7 @@ def test_run_to_end_then_reset() -> None:
 def test_the_place_survives_reruns_and_a_browser_refresh() -> None:
     at = press(pick(open_app(), PKCE), "next", times=3)
     at.run()
-    assert counter(at) == "Step 3 of 6"
+    assert counter(at) == "Step 3 of 7"
     assert at.query_params["lesson"] == PKCE
     assert at.query_params["step"] == "3"
 
@@ -170,13 +177,13 @@ def test_the_place_survives_reruns_and_a_browser_refresh() -> None:
     refreshed.query_params["step"] = "3"
     refreshed.run()
     assert not refreshed.exception
-    assert counter(refreshed) == "Step 3 of 6"
+    assert counter(refreshed) == "Step 3 of 7"
 
 
 def test_picking_another_lesson_starts_it_at_step_zero() -> None:
     at = press(pick(open_app(), PKCE), "next", times=2)
     pick(at, PKCE)  # a click on the lesson already open keeps the place
-    assert counter(at) == "Step 2 of 6"
+    assert counter(at) == "Step 2 of 7"
     pick(at, "01_client_credentials.py")
     assert counter(at).startswith("Step 0 of ")
     assert at.session_state[state.STEP] == 0
@@ -204,7 +211,7 @@ def test_flipping_a_weakness_replays_the_same_step_with_it() -> None:
     assert not at.exception
     assert at.session_state[state.WEAKNESSES] == ["as.pkce_optional"]
     assert memo.runs == runs + 1
-    assert counter(at) == "Step 5 of 6"
+    assert counter(at) == "Step 5 of 7"
     assert ":red-badge[weakness on: as.pkce_optional]" in texts(at)
     assert any(code.startswith("POST /token HTTP/1.1") for code in codes(at))
     latest = next(reversed(memo.replays.values()))
@@ -266,7 +273,7 @@ def test_a_broken_lesson_file_shows_its_error_and_the_app_keeps_working(
     lesson_file = folder / PKCE
     good = lesson_file.read_text()
     at = press(pick(open_app(folder), PKCE), "next", times=3)
-    assert counter(at) == "Step 3 of 6"
+    assert counter(at) == "Step 3 of 7"
 
     broken_line = good.count("\n") + 2
     lesson_file.write_text(good + "\ndef broken(:\n")
@@ -289,7 +296,7 @@ def test_a_broken_lesson_file_shows_its_error_and_the_app_keeps_working(
     lesson_file.write_text(good)
     at.run()
     assert not at.error
-    assert counter(at) == "Step 0 of 6"
+    assert counter(at) == "Step 0 of 7"
 
 
 def test_fixing_the_file_reloads_it_at_the_same_step(tmp_path: Path) -> None:
@@ -306,7 +313,7 @@ def test_fixing_the_file_reloads_it_at_the_same_step(tmp_path: Path) -> None:
     lesson_file.write_text(good)
     at.run()
     assert not at.error
-    assert counter(at) == "Step 4 of 6"
+    assert counter(at) == "Step 4 of 7"
     assert any(code.startswith("POST /consent") for code in codes(at))
 
 
@@ -324,7 +331,7 @@ def test_a_step_that_raises_is_shown_with_file_line_and_traceback(
     )
     at.run()
     assert not at.exception
-    assert counter(at) == "Step 3 of 6"
+    assert counter(at) == "Step 3 of 7"
     press(at, "next")
     line = good[: good.index(marker)].count("\n") + 1
     errors = "\n".join(error.value for error in at.error)
@@ -338,7 +345,7 @@ def test_a_shorter_lesson_clamps_the_step(tmp_path: Path) -> None:
     lesson_file = folder / PKCE
     good = lesson_file.read_text()
     at = press(pick(open_app(folder), PKCE), "run_to_end")
-    assert counter(at) == "Step 6 of 6"
+    assert counter(at) == "Step 7 of 7"
 
     lesson_file.write_text(good[: good.index('@lesson.step("The app calls')])
     at.run()
@@ -371,7 +378,7 @@ def test_the_lessons_folder_comes_from_the_environment(
     assert [b.key for b in at.button if b.key.startswith("lesson:")] == [
         "lesson:only.py"
     ]
-    assert counter(at) == "Step 0 of 6"
+    assert counter(at) == "Step 0 of 7"
 
 
 # --- the logic under the page, without Streamlit ------------------------------
@@ -437,7 +444,7 @@ def test_replays_are_cached_per_content_step_and_switches(tmp_path: Path) -> Non
     lesson_file.write_text(lesson_file.read_text() + "\n# edited\n")
     edited = replay(memo, lesson_file, 2, keys=keys)
     assert edited is not first and memo.runs == 3
-    assert replay(memo, lesson_file, 99, keys=keys).step == 6
+    assert replay(memo, lesson_file, 99, keys=keys).step == 7
 
 
 def test_source_view_marks_the_current_steps_lines() -> None:
@@ -473,7 +480,7 @@ def test_the_place_and_switches_survive_a_visit_to_another_page() -> None:
     at.switch_page("pages/glossary.py").run()
     at.switch_page("pages/lessons.py").run()
     assert not at.exception
-    assert counter(at) == "Step 2 of 6"
+    assert counter(at) == "Step 2 of 7"
     assert at.session_state[state.WEAKNESSES] == ["as.pkce_optional"]
     assert at.toggle(key="weakness:as.pkce_optional").value is True
 

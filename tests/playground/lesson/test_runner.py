@@ -53,8 +53,11 @@ def test_pkce_lesson_passes_with_the_expected_exchanges(keys):
         (3, Party.BROWSER, Party.AUTHORIZATION_SERVER, Channel.FRONT, "GET", 200),
         (4, Party.BROWSER, Party.AUTHORIZATION_SERVER, Channel.FRONT, "POST", 302),
         (4, Party.BROWSER, Party.CLIENT, Channel.FRONT, "GET", 200),
-        (5, Party.CLIENT, Party.AUTHORIZATION_SERVER, Channel.BACK, "POST", 200),
-        (6, Party.CLIENT, Party.RESOURCE_SERVER, Channel.BACK, "GET", 200),
+        # The single-page app's fetch() calls leave from the browser; the
+        # API call, with an Authorization header, is preceded by a preflight.
+        (5, Party.BROWSER, Party.AUTHORIZATION_SERVER, Channel.BACK, "POST", 200),
+        (6, Party.BROWSER, Party.RESOURCE_SERVER, Channel.BACK, "OPTIONS", 204),
+        (6, Party.BROWSER, Party.RESOURCE_SERVER, Channel.BACK, "GET", 200),
         (
             6,
             Party.RESOURCE_SERVER,
@@ -64,7 +67,7 @@ def test_pkce_lesson_passes_with_the_expected_exchanges(keys):
             200,
         ),
     ]
-    assert len(result.checks) == 14
+    assert len(result.checks) == 19
 
 
 def test_replay_to_the_same_step_gives_the_same_messages(keys):
@@ -112,7 +115,9 @@ def test_changed_scope_changes_the_outcome(lesson_copy, keys):
     result = run_lesson(load_lesson(lesson_copy), keys=keys)
     assert result.error is None
     [api] = [
-        e for e in result.world.transcript.exchanges if "/api/photos" in e.request.url
+        e
+        for e in result.world.transcript.exchanges
+        if "/api/photos" in e.request.url and e.request.method == "GET"
     ]
     assert api.response.status == 403
     failed = [c.description for c in result.checks if not c.passed]
@@ -168,7 +173,7 @@ def test_pkce_diagram_has_one_lifeline_per_party_and_one_arrow_per_exchange(keys
         m[0]: float(m[1])
         for m in re.findall(r'(m\d+_re[qp])_a \[.*?pos="[-\d.]+,([-\d.]+)!', dot)
     }
-    api, jwks = 7, 8
+    api, jwks = 8, 9  # after the API call's preflight (7)
     assert y[f"m{api}_req"] > y[f"m{jwks}_req"] > y[f"m{jwks}_rep"] > y[f"m{api}_rep"]
 
 
@@ -188,7 +193,7 @@ def test_run_json_has_one_object_per_exchange(capsys):
     assert main(["run", str(PKCE_LESSON), "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["passed"] is True
-    assert [e["index"] for e in document["exchanges"]] == list(range(1, 9))
+    assert [e["index"] for e in document["exchanges"]] == list(range(1, 10))
     assert document["exchanges"][5]["to"] == "Authorization Server"
     assert document["exchanges"][5]["channel"] == "back"
 
