@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 
 from mock_servers.demo import CLIENTS, SCOPES, USERS
+from mock_servers.settings import token_lifetimes
 from mock_servers.weaknesses import REGISTRY
+from playground.views.durations import duration
 
 
 def weaknesses_table() -> str:
@@ -38,6 +40,16 @@ def clients_table() -> str:
     return "\n".join(rows)
 
 
+def lifetimes_table() -> str:
+    rows = ["| lifetime | seconds | applies to | spec |", "| --- | --- | --- | --- |"]
+    rows += [
+        f"| {row.name} | {row.seconds} ({duration(row.seconds)}) | {row.applies_to} "
+        f"| {row.spec} |"
+        for row in token_lifetimes()
+    ]
+    return "\n".join(rows)
+
+
 def users_line() -> str:
     return ", ".join(f"`{u.username}` / `{u.password}`" for u in USERS)
 
@@ -49,7 +61,11 @@ def scopes_line() -> str:
 def write_readme(path: Path) -> None:
     """Replace each generated table below its marker comment in the README."""
     lines = path.read_text(encoding="utf-8").split("\n")
-    tables = {"clients table": clients_table(), "weaknesses table": weaknesses_table()}
+    tables = {
+        "clients table": clients_table(),
+        "weaknesses table": weaknesses_table(),
+        "lifetimes table": lifetimes_table(),
+    }
     out: list[str] = []
     skipping = False
     for line in lines:

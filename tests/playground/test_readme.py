@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scripts.readme_tables import clients_table, users_line, weaknesses_table
+from mock_servers.settings import TokenLifetimes
+from scripts.readme_tables import (
+    clients_table,
+    lifetimes_table,
+    users_line,
+    weaknesses_table,
+)
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 
 def test_readme_weakness_table_is_generated_from_the_registry():
     assert weaknesses_table() in README
+
+
+def test_readme_lifetimes_are_the_settings_a_world_enforces():
+    assert lifetimes_table() in README
+    assert f"| access token | {TokenLifetimes().access_token} (1 h) |" in README
 
 
 def test_readme_clients_and_users_come_from_the_demo_data():
