@@ -11,8 +11,15 @@ lesson = Lesson(
     summary=(
         "Mallory's prize page hides the authorization server's consent page, "
         "invisible, on top of a 'Win free prints' button. If the browser "
-        "agrees to show the framed page, Alice's click approves Mallory's "
-        "app. Two response headers make the browser refuse."
+        "sends the server's session cookie into the frame and agrees to show "
+        "the framed page, Alice's click approves Mallory's app. Either "
+        "defence is enough: response headers that forbid framing, or a "
+        "SameSite=Lax session cookie, which a browser never sends into a "
+        "frame on another site. The attack run turns both off: "
+        "`as.allow_framing`, and `as.cross_site_session_cookie` (SameSite=None, "
+        "as identity providers set it for silent sign-in in iframes; Chrome "
+        "still sends such cookies to third-party frames by default, Firefox "
+        "and Safari partition or block them)."
     ),
     weakness=("as.allow_framing", "as.cross_site_session_cookie"),
     defence="""
@@ -26,6 +33,10 @@ lesson = Lesson(
 - These are response headers: only the framed site can send them. Nothing
   the client or the user does replaces them, and a CSRF token does not help
   (the form in the frame is the real one, in the user's own browser).
+- Keep the session cookie `SameSite=Lax` (or `Strict`): a browser does not
+  send it into a frame on another site (RFC 6265bis 8.8), so a framed page
+  sees a visitor who is not signed in. It still goes with the top-level
+  redirect a client sends the user on, which is all OAuth needs.
 - Consent pages should also name the client clearly and can ask for a
   second, deliberate interaction for sensitive scopes.
 """,
@@ -43,7 +54,8 @@ def signed_in(run):
     """
     Earlier today Alice used PhotoPrint, so her browser holds a session
     cookie of the authorization server: it will show her consent pages
-    without asking for her password.
+    without asking for her password. Read its `Set-Cookie` in the sign-in
+    answer: `SameSite=None` in the attack run, `SameSite=Lax` defended.
     """
     run.browser.open(f"{run.client_url}/login?scope=basic")
     run.browser.follow_redirect()
@@ -52,9 +64,15 @@ def signed_in(run):
     run.browser.approve()
     run.browser.follow_redirect()
     run.check("Alice is signed in at PhotoPrint", run.browser.status == 200)
+    cookie = run.browser.cookies.get("as_session")
     run.check(
         "her browser holds the authorization server's session cookie",
-        "as_session" in run.browser.cookie_names(),
+        cookie is not None,
+    )
+    expected = "None" if run.weakness_on else "Lax"
+    run.check(
+        f"it is SameSite={expected}",
+        cookie is not None and cookie.effective_same_site == expected,
     )
 
 
@@ -87,27 +105,36 @@ def prize_page(run):
 @lesson.step("The browser loads the invisible frame")
 def load_frame(run):
     """
-    The browser fetches the framed page with Alice's cookies, so the
-    authorization server answers with its real consent page: "PhotoPrintz
-    would like to: basic, photos.read", with Approve and Deny.
+    The browser fetches the framed page. Which cookies go with it? The
+    frame sits on `attacker.test`, another site than the authorization
+    server's: a `SameSite=Lax` cookie stays home, a `SameSite=None` one goes
+    along (read the request's `Cookie` header, and `Sec-Fetch-Dest: iframe`).
 
-    Now the browser decides whether it may **show** that page inside a frame
-    on `attacker.test`. It reads two response headers of the
-    framed page: `Content-Security-Policy: frame-ancestors ...` and the older
-    `X-Frame-Options`. Without them it renders the page, invisible but
-    clickable. With `frame-ancestors 'none'` it refuses, and the frame stays
-    empty.
+    - **Attack run**: the cookie goes, the authorization server recognizes
+      Alice and answers with its real consent page: "PhotoPrintz would like
+      to: basic, photos.read", with Approve and Deny. It sends no
+      `X-Frame-Options` and no CSP `frame-ancestors`, so the browser renders
+      the page inside the frame, invisible but clickable.
+    - **Defended**: no cookie, so the server sees nobody signed in and answers
+      with its sign-in page; and that page says `frame-ancestors 'none'` and
+      `X-Frame-Options: DENY`, so the browser refuses to show it at all and
+      the frame stays empty.
     """
     sources = run.browser.iframe_sources
     run.framed = run.browser.frame(
         sources[0] if sources else run.url, embedding_origin=run.attacker.url
     )
     response = run.framed.response
-    run.check(
-        "the authorization server answers with its consent page for PhotoPrintz",
-        response.status_code == 200 and "PhotoPrintz" in response.text,
-    )
+    framed_request = run.last_request
     if run.weakness_on:
+        run.check(
+            "the frame's request carries the AS's session cookie",
+            "as_session=" in (framed_request.header("Cookie") or ""),
+        )
+        run.check(
+            "the authorization server answers with its consent page for PhotoPrintz",
+            response.status_code == 200 and 'id="consent-form"' in response.text,
+        )
         run.check(
             "no X-Frame-Options, no CSP frame-ancestors",
             "x-frame-options" not in response.headers
@@ -119,6 +146,14 @@ def load_frame(run):
             run.framed.page.form("consent-form") is not None,
         )
     else:
+        run.check(
+            "the frame's request carries no cookie: SameSite=Lax stays home",
+            framed_request.header("Cookie") is None,
+        )
+        run.check(
+            "so the authorization server answers with its sign-in page",
+            response.status_code == 200 and 'id="login-form"' in response.text,
+        )
         run.check(
             "the page says X-Frame-Options: DENY",
             response.headers.get("x-frame-options") == "DENY",
