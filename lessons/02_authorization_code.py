@@ -7,10 +7,12 @@ lesson = Lesson(
     level="beginner",
     kind="grant",
     summary=(
-        "PhotoPrint is a web app with a server of its own. Alice lets it read "
+        "PhotoPrint is a web app with a server of its own: a confidential "
+        "client, one that can keep a secret (RFC 6749 2.1). Alice lets it read "
         "her photos: her browser carries only a short-lived authorization code, "
         "and PhotoPrint's server trades it for tokens over the back channel, "
-        "proving who it is with its secret (RFC 6749 4.1)."
+        "proving who it is with its secret and with PKCE (RFC 6749 4.1, "
+        "RFC 9700 2.1.1)."
     ),
 )
 
@@ -25,9 +27,11 @@ def open_photoprint(run):
     RFC 6749 4.1.1.
 
     Read the `Location` header: `response_type=code`, `client_id=photoprint`,
-    the `redirect_uri` where the answer must come back, the `scope`, and a
-    random `state`. PhotoPrint also stored that `state` in Alice's session
-    cookie (`Set-Cookie: photoprint_session`) to recognise the answer later.
+    the `redirect_uri` where the answer must come back, the `scope`, a random
+    `state`, and a PKCE `code_challenge` (lesson 03 explains PKCE; RFC 9700
+    2.1.1 asks confidential clients to use it too). PhotoPrint keeps the
+    `state` and the code verifier on its server, in the session that
+    `Set-Cookie: photoprint_session` points to, to recognise the answer later.
     """
     run.browser.open(f"{run.client_url}/login")
     location = run.browser.redirect_location or ""
@@ -37,6 +41,7 @@ def open_photoprint(run):
         location.startswith(f"{run.issuer}/authorize?"),
     )
     run.check("the request asks for a code", "response_type=code" in location)
+    run.check("with a PKCE challenge (S256)", "code_challenge_method=S256" in location)
 
 
 @lesson.step("The browser follows the redirect to the authorization server")
@@ -47,8 +52,8 @@ def go_to_authorization_server(run):
     browser, so anything in it can be seen (and changed) there.
 
     The authorization server does not know Alice yet, so it shows its own
-    sign-in page. The `state` in the address bar is the one PhotoPrint keeps
-    in its session.
+    sign-in page. The `state` in the address bar travels on to the
+    authorization server, which will send it back unchanged.
     """
     run.browser.follow_redirect()
     params = run.browser.query_params
@@ -61,10 +66,7 @@ def go_to_authorization_server(run):
         "the request names the client photoprint",
         params.get("client_id") == "photoprint",
     )
-    run.check(
-        "the state in the address bar is the one PhotoPrint remembered",
-        run.web_client.oauth.state_matches(run.state),
-    )
+    run.check("the request carries a state", len(run.state) >= 16)
 
 
 @lesson.step("Alice signs in and sees the consent page")
@@ -99,9 +101,13 @@ def approve(run):
       belongs to Alice's own sign-in and not to a forged request (10.12);
     - `iss`: the authorization server's name (RFC 9207), against mix-ups.
 
-    The code is *not* an access token. It rides in a URL through the
-    browser, so it might leak; on its own it is worth little, because only
-    PhotoPrint, with its secret, can redeem it.
+    The code is *not* an access token, but it is worth stealing: it rides
+    in a URL through the browser, where it can leak (history, logs,
+    `Referer`). The client secret does not protect it: an attacker who holds
+    Alice's code can hand it to PhotoPrint's own `/callback` and let
+    PhotoPrint redeem it with its secret (code injection, RFC 9700 4.5).
+    What protects it is PKCE: the token endpoint will want the code verifier
+    that only the session which started this sign-in holds.
     """
     run.browser.approve()
     location = run.browser.redirect_location or ""
@@ -123,9 +129,10 @@ def callback(run):
     request is open, **PhotoPrint's server** does the rest on the **back
     channel**, server to server, where the browser cannot see:
 
-    1. it checks `state` and `iss`;
-    2. `POST /token` with `grant_type=authorization_code`, the code and the
-       redirect URI (RFC 6749 4.1.3), authenticated with
+    1. it checks `state` and `iss` against what Alice's session sent;
+    2. `POST /token` with `grant_type=authorization_code`, the code, the
+       redirect URI (RFC 6749 4.1.3) and the session's `code_verifier`
+       (RFC 7636 4.5), authenticated with
        `Authorization: Basic base64(photoprint:secret)`;
     3. with the access token, `GET /api/user` and `GET /api/photos`
        (`Authorization: Bearer ...`, RFC 6750).
@@ -152,6 +159,11 @@ def callback(run):
         and token_requests[0].channel == "back",
     )
     run.check(
+        "it carried the code verifier",
+        len(token_requests) == 1
+        and len(token_requests[0].request.form.get("code_verifier", "")) >= 43,
+    )
+    run.check(
         "PhotoPrint authenticated with Authorization: Basic (client_secret_basic)",
         len(token_requests) == 1
         and (token_requests[0].request.header("Authorization") or "").startswith(
@@ -170,9 +182,9 @@ def tokens_stay_on_the_server(run):
     So nothing in the browser (its history, its extensions, a script
     injected into the page) can read the access token. That is the point of
     the authorization code grant: only the code passes through the browser,
-    and the tokens go straight to the client (RFC 6749 1.3.1). RFC 9700
-    2.1.1 also recommends PKCE for confidential clients like PhotoPrint;
-    lesson 03 shows how it works.
+    and the tokens go straight to the client (RFC 6749 1.3.1). Lesson 03
+    shows PKCE step by step, with a client that has no server to hide
+    tokens in.
     """
     tokens = run.web_client.tokens_for_browser(run.browser)
     access_token = tokens.get("access_token", "")

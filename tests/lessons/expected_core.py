@@ -178,11 +178,12 @@ GRANT_CHECKS = {
             "PhotoPrint answers 302",
             "the Location header points at the authorization server's /authorize",
             "the request asks for a code",
+            "with a PKCE challenge (S256)",
         ],
         2: [
             "the authorization server shows its sign-in page",
             "the request names the client photoprint",
-            "the state in the address bar is the one PhotoPrint remembered",
+            "the request carries a state",
         ],
         3: [
             "sign-in answers 302 back to /authorize",
@@ -196,8 +197,8 @@ GRANT_CHECKS = {
         ],
         5: [
             'the page says "Hello Alice Liddell from Oxford!"',
-            "POST /token went from the Client to the Authorization Server "
-            "on the back channel",
+            "POST /token went from the Client to the Authorization Server on the back channel",
+            "it carried the code verifier",
             "PhotoPrint authenticated with Authorization: Basic (client_secret_basic)",
         ],
         6: [
