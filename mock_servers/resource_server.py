@@ -73,8 +73,13 @@ def create_app(settings: ResourceServerSettings) -> Flask:
                 authorization = request.headers.get("Authorization")
                 in_query = "access_token" in request.args
                 in_body = "access_token" in request.form
-                if not authorization and not in_query and not in_body:
-                    # RFC 6750 3.1: no authentication info -> no error code.
+                scheme = (authorization or "").partition(" ")[0]
+                other_scheme = bool(scheme) and scheme.lower() != "bearer"
+                if (not authorization or other_scheme) and not (in_query or in_body):
+                    # RFC 6750 3.1: "If the request lacks any authentication
+                    # information (e.g., ... attempted using an unsupported
+                    # authentication method), the resource server SHOULD NOT
+                    # include an error code": a password (Basic) is no way in.
                     response = Response(status=401)
                     response.headers["WWW-Authenticate"] = f'Bearer realm="{REALM}"'
                     return response

@@ -12,8 +12,12 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mock_servers.weaknesses import REGISTRY, UnknownWeaknessError, lookup
+
+if TYPE_CHECKING:
+    from playground.lesson.runner import LessonEntry
 
 
 def _weakness_name(value: str) -> str:
@@ -147,15 +151,34 @@ def _run_lessons(args: argparse.Namespace) -> int:
     if not entries:
         print(f"no lessons in {folder}", file=sys.stderr)
         return 1
-    for entry in entries:
-        name = entry.path.relative_to(folder)
-        if entry.lesson is None:
-            print(f"{name}  BROKEN: {entry.error}")
-            continue
-        lesson = entry.lesson
-        needs = f"  needs: {', '.join(lesson.weaknesses)}" if lesson.weaknesses else ""
-        print(f"{name}  {lesson.title}  [{lesson.kind}, {lesson.level}]{needs}")
+    print(lesson_table(entries, folder), end="")
     return 0
+
+
+def lesson_table(entries: Sequence[LessonEntry], folder: Path) -> str:
+    """The lessons by kind, in the order a course takes them; each line says
+    its file, its level, its title and the weaknesses an attack turns on."""
+    from playground.lesson.api import KINDS
+
+    width = max(len(str(entry.path.relative_to(folder))) for entry in entries)
+    lines = []
+    for kind, heading in (*KINDS.items(), ("broken", "Broken lesson files")):
+        members = [entry for entry in entries if entry.kind == kind]
+        if not members:
+            continue
+        lines += ["" if lines else None, heading]
+        for entry in members:
+            name = str(entry.path.relative_to(folder)).ljust(width)
+            lesson = entry.lesson
+            if lesson is None:
+                lines.append(f"  {name}  BROKEN: {entry.error}")
+                continue
+            lines.append(f"  {name}  level: {lesson.level:<12}  {lesson.title}")
+            if lesson.weaknesses:
+                lines.append(
+                    f"  {'':<{width}}  weaknesses: {', '.join(lesson.weaknesses)}"
+                )
+    return "\n".join(line for line in lines if line is not None) + "\n"
 
 
 def _add_run(subparsers: argparse._SubParsersAction) -> None:
@@ -348,7 +371,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except BrokenPipeError:
+        # `oauth-playground lessons | head`: the reader left; so do we, quietly.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import httpx
@@ -31,7 +32,16 @@ from playground.views.pkce import PkceExplanation, explain
 from playground.wire.exchange import Exchange, HttpRequest
 from playground.world import World
 
-KINDS = ("grant", "deprecated", "attack", "advanced")
+# The kinds of lesson, in the order a course takes them, with their headings.
+KINDS = MappingProxyType(
+    {
+        "introduction": "Start here",
+        "grant": "Grants",
+        "deprecated": "Deprecated grants",
+        "advanced": "Advanced",
+        "attack": "Attacks",
+    }
+)
 LEVELS = ("beginner", "intermediate", "advanced")
 
 StepFunction = Callable[["LessonRun"], Any]

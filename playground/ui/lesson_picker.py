@@ -6,15 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from playground.lesson.api import KINDS
 from playground.lesson.runner import LessonEntry
 
 # The picker's sections, in teaching order; files that fail to load come last.
 # The picker's sections, in teaching order; files that fail to load come last.
 GROUPS: tuple[tuple[str, str], ...] = (
-    ("grant", "Grants"),
-    ("deprecated", "Deprecated grants"),
-    ("attack", "Attacks"),
-    ("advanced", "Advanced"),
+    *KINDS.items(),
     ("broken", "⚠ Broken lesson files"),
 )
 

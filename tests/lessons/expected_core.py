@@ -20,11 +20,20 @@ RS = Party.RESOURCE_SERVER
 FRONT = Channel.FRONT
 BACK = Channel.BACK
 
+WHY_OAUTH = "00_why_oauth.py"
 CLIENT_CREDENTIALS = "01_client_credentials.py"
 AUTHORIZATION_CODE = "02_authorization_code.py"
 REFRESH_TOKEN = "04_refresh_token.py"
+NATIVE_APP = "03b_native_app.py"
 IMPLICIT = "05_implicit.py"
-GRANT_LESSONS = (CLIENT_CREDENTIALS, AUTHORIZATION_CODE, REFRESH_TOKEN, IMPLICIT)
+GRANT_LESSONS = (
+    WHY_OAUTH,
+    CLIENT_CREDENTIALS,
+    AUTHORIZATION_CODE,
+    NATIVE_APP,
+    REFRESH_TOKEN,
+    IMPLICIT,
+)
 PASSWORD = "06_password.py"
 INTROSPECTION = "07_introspection_and_revocation.py"
 OPENID = "08_openid_connect.py"
@@ -43,6 +52,24 @@ SIGN_IN_AND_APPROVE = [
     (BROWSER, AS, FRONT, "POST", "/consent", 302),
 ]
 GRANT_EXCHANGES = {
+    WHY_OAUTH: [
+        (CLIENT, RS, BACK, "GET", "/api/photos", 401),
+        (CLIENT, RS, BACK, "GET", "/api/photos", 401),
+        (BROWSER, CLIENT, FRONT, "GET", "/login", 302),
+        *SIGN_IN_AND_APPROVE,
+        (BROWSER, CLIENT, FRONT, "GET", "/callback", 200),
+        (CLIENT, AS, BACK, "POST", "/token", 200),
+        (CLIENT, RS, BACK, "GET", "/api/user", 200),
+        (RS, AS, BACK, "GET", "/jwks.json", 200),
+        (CLIENT, RS, BACK, "GET", "/api/photos", 200),
+    ],
+    NATIVE_APP: [
+        *SIGN_IN_AND_APPROVE,
+        (BROWSER, CLIENT, FRONT, "GET", "/callback", 200),
+        (CLIENT, AS, BACK, "POST", "/token", 200),
+        (CLIENT, RS, BACK, "GET", "/api/photos", 200),
+        (RS, AS, BACK, "GET", "/jwks.json", 200),
+    ],
     CLIENT_CREDENTIALS: [
         (CLIENT, AS, BACK, "POST", "/token", 200),
         (CLIENT, RS, BACK, "GET", "/api/photos", 200),
@@ -148,6 +175,64 @@ ADVANCED_EXCHANGES = {
 EXCHANGES = {**GRANT_EXCHANGES, **ADVANCED_EXCHANGES}
 
 GRANT_CHECKS = {
+    WHY_OAUTH: {
+        1: [
+            "the photos API answers 401",
+            "its WWW-Authenticate header asks for a Bearer token",
+        ],
+        2: [
+            "a password at the API gets 401",
+        ],
+        3: [
+            "the browser is at the authorization server, not at PhotoPrint",
+            "the request names the client and the scope it wants",
+            "the photo service shows its own sign-in page",
+        ],
+        4: [
+            "the consent page names PhotoPrint",
+            "and the two scopes it asks for",
+            "approving sends the browser back to PhotoPrint with a code",
+        ],
+        5: [
+            "PhotoPrint greets Alice and lists her photos",
+            "the token request went server to server: Client -> Authorization Server",
+            "the browser never carried the access token",
+        ],
+        6: [
+            "PhotoPrint is registered as a confidential client (it has a secret)",
+            "Photo Gallery, the single-page app, is a public client (no secret)",
+        ],
+    },
+    NATIVE_APP: {
+        1: [
+            "the registered redirect URI has no port",
+            "the request's redirect URI is on the app's own port, 51004",
+            "the request carries an S256 code challenge",
+        ],
+        2: [
+            "the authorization server shows its sign-in page",
+        ],
+        3: [
+            "the authorization server answers 302",
+            "to the app's loopback port, with a code",
+        ],
+        4: [
+            "the callback went to the app's loopback server",
+            "its page tells Alice to close the tab",
+            "the state is the one the app sent",
+            "iss names our authorization server",
+        ],
+        5: [
+            "the token endpoint answers 200",
+            "the request carried the code verifier and no client secret",
+            "it came from the app, not from a browser (no Origin)",
+            "the photos API answers 200",
+        ],
+        6: [
+            "Photo Uploader is a public client (no secret)",
+            "it holds a refresh token",
+        ],
+    },
     CLIENT_CREDENTIALS: {
         1: [
             "the token endpoint answers 200",
@@ -197,7 +282,8 @@ GRANT_CHECKS = {
         ],
         5: [
             'the page says "Hello Alice Liddell from Oxford!"',
-            "POST /token went from the Client to the Authorization Server on the back channel",
+            "POST /token went from the Client to the Authorization Server "
+            "on the back channel",
             "it carried the code verifier",
             "PhotoPrint authenticated with Authorization: Basic (client_secret_basic)",
         ],
@@ -409,6 +495,8 @@ CHECKS = {**GRANT_CHECKS, **ADVANCED_CHECKS}
 
 # (kind, level)
 GRANT_KINDS = {
+    WHY_OAUTH: ("introduction", "beginner"),
+    NATIVE_APP: ("grant", "beginner"),
     CLIENT_CREDENTIALS: ("grant", "beginner"),
     AUTHORIZATION_CODE: ("grant", "beginner"),
     REFRESH_TOKEN: ("grant", "intermediate"),

@@ -198,11 +198,22 @@ def test_run_json_has_one_object_per_exchange(capsys):
     assert document["exchanges"][5]["channel"] == "back"
 
 
-def test_lessons_command_lists_file_title_and_level(capsys):
+def test_lessons_command_lists_kinds_in_course_order_with_their_levels(capsys):
     assert main(["lessons"]) == 0
     out = capsys.readouterr().out
-    assert "03_authorization_code_pkce.py" in out
-    assert "Authorization code with PKCE" in out and "beginner" in out
+    headings = [line for line in out.splitlines() if line and not line[0].isspace()]
+    assert headings == [
+        "Start here",
+        "Grants",
+        "Deprecated grants",
+        "Advanced",
+        "Attacks",
+    ]
+    line = next(
+        row for row in out.splitlines() if "03_authorization_code_pkce.py" in row
+    )
+    assert "level: beginner" in line and "Authorization code with PKCE" in line
+    assert out.index("00_why_oauth.py") < out.index("01_client_credentials.py")
 
 
 def test_overwriting_a_party_names_the_problem(lesson_copy, keys):
@@ -264,9 +275,12 @@ def test_jwt_panel_judges_each_token_as_of_its_own_step(keys):
 def test_lessons_command_lists_attacks_with_the_weaknesses_they_need(capsys):
     assert main(["lessons"]) == 0
     out = capsys.readouterr().out
-    line = next(row for row in out.splitlines() if "03_redirect_uri_prefix" in row)
-    assert line.startswith("attacks/") and "[attack, " in line
-    assert line.endswith("needs: as.loose_redirect_uri, client.open_redirect")
+    rows = out.splitlines()
+    at = next(i for i, row in enumerate(rows) if "03_redirect_uri_prefix" in row)
+    assert rows[at].strip().startswith("attacks/") and "level: advanced" in rows[at]
+    assert rows[at + 1].strip() == (
+        "weaknesses: as.loose_redirect_uri, client.open_redirect"
+    )
 
 
 def test_every_weakness_has_an_attack_lesson_that_exploits_it():
