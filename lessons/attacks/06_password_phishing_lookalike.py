@@ -5,6 +5,7 @@ from playground import Lesson
 LOOK_ALIKE = "https://attacker.test/photoprintz"
 LOOK_ALIKE_CLIENT = ("photo-printz", "photoprintz-secret")
 REFUSAL = "The client is not authorized to use 'grant_type=password'"
+ALICE = "u-1001"
 
 lesson = Lesson(
     "Password phishing by a look-alike app",
@@ -16,7 +17,9 @@ lesson = Lesson(
         "real registered client of Mallory's. It shows its own sign-in form; "
         "Alice types her password; PhotoPrintz sends it to the real "
         "authorization server with the password grant and reads her photos. "
-        "The server can refuse the grant, but it cannot un-steal the password."
+        "The server can refuse the grant, but it cannot un-steal the password: "
+        "the defended run shows Mallory simply signing in as Alice at the "
+        "real sign-in page."
     ),
     defence="""
 - **Never type your password into a client.** RFC 9700 2.4: the resource
@@ -35,7 +38,11 @@ lesson = Lesson(
   limits the damage to what the password alone can do.
 - **Limit what a phished password is worth:** a second factor at the
   authorization server's sign-in page, which the password grant bypasses
-  entirely.
+  entirely; better, phishing-resistant credentials (passkeys, WebAuthn),
+  which the browser releases only to the authorization server's own origin,
+  so there is no password to type into a look-alike at all. Without them,
+  refusing the grant does not save Alice: the defended run shows Mallory
+  typing the stolen password into the real sign-in page.
 """,
 )
 
@@ -82,9 +89,7 @@ def type_password(run):
     sign-in page, or try it at every other site Alice uses. No setting of
     the authorization server runs before this request.
     """
-    run.browser.http.post(
-        f"{LOOK_ALIKE}/sign-in", data={"username": "alice", "password": "wonderland"}
-    )
+    run.browser.submit("sign-in", username="alice", password="wonderland")
     run.check(
         "Mallory's site received Alice's password",
         run.attacker.loot("password") == ["wonderland"],
@@ -178,6 +183,54 @@ def read_photos(run):
     run.check(
         "either way, Mallory still has Alice's password",
         "wonderland" in run.attacker.loot("password"),
+    )
+
+
+@lesson.step("What Mallory can still do with the password")
+def password_at_the_real_page(run):
+    """
+    The password grant refused or not, Mallory holds Alice's password. In
+    **her own browser** she starts an ordinary authorization request for
+    PhotoPrintz, with PKCE like any client, and types Alice's password into
+    the real authorization server's sign-in page. The server cannot tell her
+    from Alice: the password is all it asks. She approves her own app in
+    Alice's name, redeems the code with PhotoPrintz's secret and verifier,
+    and reads Alice's photos.
+
+    In both runs: **200** at the token endpoint and at the photos API, and
+    the events `user.authenticated` and `consent.granted` for `u-1001`,
+    although Alice did nothing. This is why the defence against phishing is
+    not a server setting but keeping passwords out of apps, and credentials
+    that cannot be phished (the defence, below).
+    """
+    printz = run.oauth_client("photo-printz")
+    mallory = run.attacker.browser
+    mallory.open(printz.authorization_url("basic photos.read", pkce_method="S256"))
+    mallory.sign_in("alice", run.attacker.loot("password")[-1])
+    mallory.follow_redirect()
+    mallory.approve()
+    token = run.attacker.redeem_code(
+        mallory.redirect_params.get("code", ""),
+        client_id=printz.client_id,
+        redirect_uri=printz.redirect_uri,
+        client_secret=printz.client_secret,
+        code_verifier=printz.pending.code_verifier,
+    )
+    photos = run.attacker.call_api(
+        "/api/photos", run.attacker.stolen.get("access_token", "")
+    )
+    signed_in = run.events_named("user.authenticated")
+    run.check(
+        "the real sign-in page accepts Alice's password from Mallory's browser",
+        bool(signed_in) and signed_in[-1].user == ALICE,
+    )
+    run.check(
+        "Mallory approves PhotoPrintz in Alice's name; the token endpoint answers 200",
+        token.status_code == 200,
+    )
+    run.check(
+        "and the photos API gives her Alice's photos (200)",
+        photos.status_code == 200 and photos.json().get("owner") == ALICE,
     )
 
 

@@ -36,19 +36,33 @@ lesson = Lesson(
 )
 
 
-@lesson.step("Alice uses PhotoPrint Mobile")
+def sign_in_with_photo_uploader(run):
+    """Lesson 03b in one go: Photo Uploader, a native app, signs Alice in with
+    the authorization code grant and PKCE through the system browser."""
+    app = run.native_app
+    run.browser.open(app.authorization_url("basic photos.read", pkce_method="S256"))
+    run.browser.sign_in("alice", "wonderland")
+    run.browser.follow_redirect()
+    run.browser.approve()
+    run.browser.follow_redirect()  # to the app's loopback listener
+    return app.exchange_code(run.browser.query_params["code"])
+
+
+@lesson.step("Alice uses Photo Uploader")
 def alice_signs_in(run):
     """
-    Alice signs in to **PhotoPrint Mobile**, which gets an access token for
-    the photos API and shows her photos.
+    Alice signs in to **Photo Uploader**, the desktop app of lesson 03b
+    (authorization code with PKCE, through her browser; the helper
+    `sign_in_with_photo_uploader` above does it in one go). The app gets an
+    access token for the photos API and shows her photos.
 
     In the JWT panel, look at `iat` and `exp`: the token is good for one
     hour (`expires_in: 3600` in the token response). That hour is all a
     thief is supposed to get.
     """
-    response = run.first_party_app.password("alice", "wonderland", "basic photos.read")
+    response = sign_in_with_photo_uploader(run)
     run.alices_token = response.json().get("access_token", "")
-    photos = run.first_party_app.call_api("/api/photos", run.alices_token)
+    photos = run.native_app.call_api("/api/photos", run.alices_token)
     claims = run.decode(run.alices_token).claims
     run.check("the token endpoint answers 200", response.status_code == 200)
     run.check("the app shows Alice's photos (200)", photos.status_code == 200)
@@ -71,7 +85,7 @@ def leak(run):
     **attacker**, with Alice's token in the body. Tokens in logs are a
     classic leak (RFC 6750 5.3, RFC 9700 4.3).
     """
-    response = run.first_party_app.http.post(
+    response = run.native_app.http.post(
         LOG_SERVICE,
         data={"event": "crash", "screen": "photos", "access_token": run.alices_token},
     )

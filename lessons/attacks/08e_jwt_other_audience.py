@@ -12,7 +12,7 @@ lesson = Lesson(
     kind="attack",
     weakness="rs.skip_audience_check",
     summary=(
-        "PhotoPrint Mobile shows print prices from QuickQuote, a third-party "
+        "Photo Uploader shows print prices from QuickQuote, a third-party "
         "API that Mallory runs. The authorization server issues Alice's app a "
         "token for QuickQuote, and the app sends it there, as it should. "
         "Mallory replays it at the photos API; an API that does not check "
@@ -35,10 +35,23 @@ lesson = Lesson(
 )
 
 
+def sign_in_with_photo_uploader(run):
+    """Lesson 03b in one go: Photo Uploader, a native app, signs Alice in with
+    the authorization code grant and PKCE through the system browser."""
+    app = run.native_app
+    run.browser.open(app.authorization_url("basic photos.read", pkce_method="S256"))
+    run.browser.sign_in("alice", "wonderland")
+    run.browser.follow_redirect()
+    run.browser.approve()
+    run.browser.follow_redirect()  # to the app's loopback listener
+    return app.exchange_code(run.browser.query_params["code"])
+
+
 @lesson.step("The authorization server issues Alice's app a token for QuickQuote")
 def token_for_quotes(run):
     """
-    Alice signs in to **PhotoPrint Mobile**. Besides its token for the photos
+    Alice signs in to **Photo Uploader**, the desktop app of lesson 03b
+    (code and PKCE through her browser). Besides its token for the photos
     API, the app needs one for **QuickQuote** (`quotes.attacker.test`), the
     third-party price API that Mallory runs.
 
@@ -55,7 +68,7 @@ def token_for_quotes(run):
     tokens the way the photos API should, so it already flags the second
     one: `InvalidAudienceError`, it is not for `https://api.photos.test`.
     """
-    response = run.first_party_app.password("alice", "wonderland", "basic photos.read")
+    response = sign_in_with_photo_uploader(run)
     photos_token = response.json().get("access_token", "")
     claims = run.decode(photos_token).claims
     quotes_claims = {**claims, "aud": QUOTES_API, "jti": run.world.randomness.token(16)}
@@ -85,7 +98,7 @@ def call_quotes(run):
     A resource server sees every token sent to it; that is how it works
     (RFC 9700 4.9). Mallory's server simply logs the `Authorization` header.
     """
-    response = run.first_party_app.http.get(
+    response = run.native_app.http.get(
         f"{QUOTES_API}/api/quote?prints=12",
         headers={"Authorization": f"Bearer {run.quotes_token}"},
     )

@@ -25,6 +25,11 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Free prints! - totally legit</title></head><body>
 <h1>Win 100 free photo prints!</h1>
 <p>Just sign in with your photo account below.</p>
+<form id="sign-in" method="post" action="/photoprintz/sign-in">
+<p><label>Username <input name="username"></label></p>
+<p><label>Password <input name="password" type="password"></label></p>
+<p><button type="submit">Sign in</button></p>
+</form>
 <img src="https://attacker.test/pixel.gif" alt="">
 </body></html>"""
 

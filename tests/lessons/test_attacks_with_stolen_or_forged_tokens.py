@@ -119,31 +119,59 @@ def test_lookalike_reads_alices_photos_with_the_password_grant_only_with_weaknes
     keys,
 ):
     result = run(PHISHING, keys, defended=False)
-    (grant,) = sent(result, Party.ATTACKER, AUTH, "/token")
+    (grant,) = password_grants(result)
     assert grant.request.form["password"] == "wonderland"
     assert grant.response.status == 200
     claims = jwt.decode(
         body(grant)["access_token"], options={"verify_signature": False}
     )
     assert claims["client_id"] == "photo-printz" and claims["sub"] == ALICE
-    assert result.world.attacker.stolen["access_token"] == body(grant)["access_token"]
-    (photos,) = sent(result, Party.ATTACKER, API, "/api/photos")
+    photos, _ = sent(result, Party.ATTACKER, API, "/api/photos")  # steps 4, 5
+    assert photos.request.header("Authorization") == (
+        f"Bearer {body(grant)['access_token']}"
+    )
     assert photos.response.status == 200
     assert [p["title"] for p in body(photos)["photos"]] == ALICES_PHOTOS
 
 
 def test_password_grant_refused_to_the_lookalike_by_default(keys):
     result = run(PHISHING, keys, defended=True)
-    (grant,) = sent(result, Party.ATTACKER, AUTH, "/token")
+    (grant,) = password_grants(result)
     assert grant.response.status == 400
     assert body(grant) == REFUSAL
-    assert result.world.attacker.stolen == {}
-    assert sent(result, Party.ATTACKER, API) == []
-    assert not [
+    # No token came from the password grant: the first one photo-printz gets
+    # is from the code flow Mallory runs herself in step 5.
+    step_five = {e.index for e in result.world.transcript.exchanges_for(5)}
+    issued = [
         e
-        for e in result.world.events.named("access_token.issued")
-        if e.client_id == "photo-printz"
+        for e in sent(result, Party.ATTACKER, AUTH, "/token")
+        if e.response.status == 200
     ]
+    assert issued and all(e.index in step_five for e in issued)
+
+
+def password_grants(result):
+    return [
+        e
+        for e in sent(result, Party.ATTACKER, AUTH, "/token")
+        if e.request.form.get("grant_type") == "password"
+    ]
+
+
+@pytest.mark.parametrize("defended", [False, True], ids=["attack", "defended"])
+def test_a_phished_password_opens_the_real_sign_in_page_either_way(keys, defended):
+    """Refusing the password grant does not undo the phishing: Mallory types
+    Alice's password into the real sign-in page and approves her own app."""
+    result = run(PHISHING, keys, defended=defended)
+    step = result.world.transcript.exchanges_for(5)
+    login = [e for e in step if e.request.target == "/login"]
+    assert login and login[0].sender == Party.ATTACKER
+    assert login[0].request.form["password"] == "wonderland"
+    (token,) = [e for e in step if e.request.target == "/token"]
+    assert token.response.status == 200
+    assert token.request.form["grant_type"] == "authorization_code"
+    (photos,) = [e for e in step if e.request.target == "/api/photos"]
+    assert body(photos)["owner"] == ALICE
 
 
 @pytest.mark.parametrize("defended", [False, True], ids=["attack", "defended"])
