@@ -70,7 +70,7 @@ def test_implicit_token_leaks_via_referer_only_once_moved_into_the_query(
         "https://photoprint.test/legacy/callback",
         "https://photoprint.test/legacy/callback?"
         + urlsplit(
-            next(url for url in result.world.browser.history if "#access_token" in url)
+            next(u for u in result.world.browser.history if "#token_type=" in u)
         ).fragment,
     ]
     # The fragment version leaked nothing; the query version leaked the token.
