@@ -12,7 +12,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mock_servers.weaknesses import REGISTRY, UnknownWeaknessError, lookup
 
@@ -179,6 +179,68 @@ def lesson_table(entries: Sequence[LessonEntry], folder: Path) -> str:
                     f"  {'':<{width}}  weaknesses: {', '.join(lesson.weaknesses)}"
                 )
     return "\n".join(line for line in lines if line is not None) + "\n"
+
+
+def _add_which_grant(subparsers: argparse._SubParsersAction) -> None:
+    from playground.tools import grant_guide
+
+    parser = subparsers.add_parser(
+        "which-grant",
+        help="which grant should my app use? (the Which grant? page, in the terminal)",
+        description="Answer a few questions and get the grant to use, its RFC and\n"
+        "its lesson. Give the answers as options, or leave them out to be\n"
+        "asked.",
+        formatter_class=argparse.RawTextHelpFormatter,
+    )
+    for question in grant_guide.QUESTIONS:
+        parser.add_argument(
+            f"--{question.option}",
+            choices=[choice.value for choice in question.choices],
+            help=question.text
+            + "\n"
+            + "\n".join(f"  {c.value}: {c.label}" for c in question.choices),
+        )
+    parser.set_defaults(run=_run_which_grant)
+
+
+def _run_which_grant(args: argparse.Namespace) -> int:
+    from playground.tools import grant_guide
+
+    answers = {
+        question.id: getattr(args, question.option)
+        for question in grant_guide.QUESTIONS
+        if getattr(args, question.option)
+    }
+    while missing := [
+        q for q in grant_guide.questions_for(answers) if q.id not in answers
+    ]:
+        question = missing[0]
+        try:
+            answers[question.id] = _ask(question)
+        except EOFError:
+            print(
+                f"\nerror: answer --{question.option} "
+                f"({'|'.join(c.value for c in question.choices)}): {question.text}",
+                file=sys.stderr,
+            )
+            return 2
+    recommendation = grant_guide.recommend(answers)
+    assert recommendation is not None
+    print(grant_guide.answer_text(recommendation), end="")
+    return 0
+
+
+def _ask(question: Any) -> str:
+    """One question at the prompt, by number or value, until it is answered."""
+    print(question.text)
+    for number, choice in enumerate(question.choices, 1):
+        print(f"  {number}. {choice.label}")
+    while True:
+        reply = input("> ").strip().lower()
+        for number, choice in enumerate(question.choices, 1):
+            if reply in (str(number), choice.value):
+                return choice.value
+        print(f"Type a number from 1 to {len(question.choices)}.")
 
 
 def _add_run(subparsers: argparse._SubParsersAction) -> None:
@@ -354,6 +416,7 @@ COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_serve,
     _add_lessons,
     _add_run,
+    _add_which_grant,
     _add_ui,
 )
 

@@ -10,6 +10,7 @@ Pure data and functions: the "Which grant?" page only draws them.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -17,6 +18,7 @@ from types import MappingProxyType
 CLIENT_CREDENTIALS = "client_credentials"
 AUTHORIZATION_CODE = "authorization_code"
 AUTHORIZATION_CODE_PKCE = "authorization_code_pkce"
+AUTHORIZATION_CODE_NATIVE = "authorization_code_native"
 
 # answer values
 MACHINE = "machine"
@@ -43,6 +45,7 @@ class Question:
     choices: tuple[Choice, ...]
     asked_if: tuple[tuple[str, str], ...] = ()
     help: str = ""
+    option: str = ""  # its name on the command line: `which-grant --runs browser`
 
     def label(self, value: str) -> str:
         return next((c.label for c in self.choices if c.value == value), value)
@@ -94,6 +97,7 @@ QUESTIONS: tuple[Question, ...] = (
         ),
         help="RFC 6749 4.4: the client credentials grant is for a client acting "
         "on its own behalf, with no resource owner in the picture.",
+        option="who",
     ),
     Question(
         "q2",
@@ -106,6 +110,7 @@ QUESTIONS: tuple[Question, ...] = (
         asked_if=(("q1", USER),),
         help="RFC 6749 2.1: a confidential client can keep a secret; code that "
         "ships to a browser or a phone cannot, so it is a public client.",
+        option="runs",
     ),
     Question(
         "q3",
@@ -117,6 +122,7 @@ QUESTIONS: tuple[Question, ...] = (
         asked_if=(("q1", USER),),
         help="OAuth grants access; it does not say who the user is. OpenID "
         "Connect adds an ID token for that.",
+        option="login",
     ),
     Question(
         "q4",
@@ -128,6 +134,7 @@ QUESTIONS: tuple[Question, ...] = (
         asked_if=(("q1", USER),),
         help="Access tokens are short-lived; a refresh token gets new ones "
         "without asking the user again (RFC 6749 1.5).",
+        option="offline",
     ),
 )
 
@@ -163,6 +170,16 @@ GRANTS: Mapping[str, Grant] = MappingProxyType(
                 "proves it made the request: a code verifier whose hash went in the "
                 "authorization request. RFC 9700 2.1.1: public clients MUST use PKCE.",
             ),
+            Grant(
+                AUTHORIZATION_CODE_NATIVE,
+                "Authorization code with PKCE, in the system browser (RFC 8252)",
+                "03b_native_app.py",
+                "RFC 8252, RFC 7636, RFC 9700 2.1.1",
+                "A native app is a public client too. It opens the user's own "
+                "browser, never an embedded web view (RFC 8252 8.12), receives the "
+                "answer on a loopback port or a claimed https address, and uses "
+                "PKCE (RFC 8252 6) because another app may catch the redirect.",
+            ),
         )
     }
 )
@@ -172,7 +189,7 @@ RULES: tuple[Rule, ...] = (
     Rule((("q1", MACHINE),), CLIENT_CREDENTIALS),
     Rule((("q1", USER), ("q2", SERVER)), AUTHORIZATION_CODE),
     Rule((("q1", USER), ("q2", BROWSER)), AUTHORIZATION_CODE_PKCE),
-    Rule((("q1", USER), ("q2", DEVICE)), AUTHORIZATION_CODE_PKCE),
+    Rule((("q1", USER), ("q2", DEVICE)), AUTHORIZATION_CODE_NATIVE),
 )
 
 EXTRAS: tuple[Extra, ...] = (
@@ -252,3 +269,23 @@ def lessons() -> tuple[str, ...]:
     names += [extra.lesson for extra in EXTRAS]
     names += [grant.lesson for grant in HISTORY]
     return tuple(dict.fromkeys(names))
+
+
+def answer_text(recommendation: Recommendation, width: int = 78) -> str:
+    """The recommendation as plain text, for the terminal."""
+
+    def block(title: str, grant: Grant | Extra, why: str) -> list[str]:
+        wrapped = textwrap.wrap(why, width - 2)
+        return [
+            title,
+            *(f"  {line}" for line in wrapped),
+            f"  Lesson: lessons/{grant.lesson}",
+        ]
+
+    grant = recommendation.grant
+    lines = block(f"Use: {grant.name} ({grant.spec})", grant, grant.why)
+    for extra in recommendation.extras:
+        lines += block(f"And: {extra.name}", extra, extra.why)
+    lines.append("Never for a new app:")
+    lines += [f"  {old.name}, {old.spec}: lessons/{old.lesson}" for old in HISTORY]
+    return "\n".join(lines) + "\n"

@@ -180,3 +180,36 @@ def test_sigterm_is_passed_on_to_streamlit(monkeypatch: pytest.MonkeyPatch) -> N
     assert cli._run_ui(args) == 128 + signal.SIGTERM
     assert started[0].signals == [signal.SIGTERM]
     assert signal.getsignal(signal.SIGTERM) is before  # restored afterwards
+
+
+def test_which_grant_answers_from_options(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["which-grant", "--who", "user", "--runs", "device"]
+    assert main([*args, "--login", "no", "--offline", "no"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Use: Authorization code with PKCE, in the system browser")
+    assert "Lesson: lessons/03b_native_app.py" in out
+    assert "And:" not in out  # no sign-in, no offline access asked for
+    assert "lessons/06_password.py" in out  # listed only as never for a new app
+
+
+def test_which_grant_asks_what_the_options_left_out(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    replies = iter(["9", "browser", "1", "2"])  # a wrong number is asked again
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(replies))
+    assert main(["which-grant", "--who", "user"]) == 0
+    out = capsys.readouterr().out
+    assert "Type a number from 1 to 3." in out
+    assert "Use: Authorization code with PKCE (" in out
+    assert "And: OpenID Connect (scope openid)" in out
+
+
+def test_which_grant_without_an_answer_at_eof_names_the_option(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def no_more(prompt: str = "") -> str:
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", no_more)
+    assert main(["which-grant"]) == 2
+    assert "error: answer --who (machine|user)" in capsys.readouterr().err

@@ -55,12 +55,21 @@ def test_server_side_app_gets_authorization_code_with_pkce_recommended() -> None
     assert "RFC 9700" in recommendation.grant.spec
 
 
-@pytest.mark.parametrize("where", [guide.BROWSER, guide.DEVICE])
-def test_public_clients_get_authorization_code_with_pkce(where: str) -> None:
+@pytest.mark.parametrize(
+    ("where", "grant", "lesson"),
+    [
+        (guide.BROWSER, guide.AUTHORIZATION_CODE_PKCE, "03_authorization_code_pkce.py"),
+        (guide.DEVICE, guide.AUTHORIZATION_CODE_NATIVE, "03b_native_app.py"),
+    ],
+)
+def test_public_clients_get_authorization_code_with_pkce(
+    where: str, grant: str, lesson: str
+) -> None:
     recommendation = guide.recommend({"q1": guide.USER, "q2": where})
     assert recommendation is not None
-    assert recommendation.grant.id == guide.AUTHORIZATION_CODE_PKCE
-    assert recommendation.grant.lesson == "03_authorization_code_pkce.py"
+    assert recommendation.grant.id == grant
+    assert "PKCE" in recommendation.grant.name
+    assert recommendation.grant.lesson == lesson
 
 
 def test_sign_in_and_offline_access_add_oidc_and_refresh_tokens() -> None:
