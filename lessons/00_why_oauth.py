@@ -179,8 +179,9 @@ def which_grant(run):
     """
     PhotoPrint has a server that can keep a secret: it is a **confidential
     client** (RFC 6749 2.1). An app that runs entirely in the browser or on
-    a phone cannot hide a secret from its users: it is a **public client**,
-    and proves itself with PKCE alone.
+    a phone cannot hide a secret from its users: it is a **public client**.
+    It cannot prove who it is; instead it proves, with PKCE, that it is the
+    app that started this sign-in.
 
     A **grant** is a way to get a token. Which one:
 

@@ -73,8 +73,9 @@ def go_to_authorization_server(run):
 def sign_in(run):
     """
     Alice types her password **into the authorization server's page**, never
-    into PhotoPrint's. The server sets its own session cookie (`as_session`)
-    and redirects back to the authorization request.
+    into PhotoPrint's. The server updates its own session cookie
+    (`as_session`) and redirects to `/authorize/resume`, which continues the
+    authorization request.
 
     Now it asks Alice for **consent**: PhotoPrint wants `basic` (her name
     and city) and `photos.read` (her photos).

@@ -56,8 +56,9 @@ def go_to_authorization_server(run):
 def sign_in(run):
     """
     Alice types her password **into the authorization server's page**, never
-    into the app's. The server sets its own session cookie and sends the
-    browser back to the authorization request.
+    into the app's. The server updates its own session cookie and sends the
+    browser to `/authorize/resume`, which continues the authorization
+    request.
     """
     run.browser.sign_in("alice", "wonderland")
     run.check("sign-in redirects back to /authorize", run.browser.status == 302)

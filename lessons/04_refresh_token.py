@@ -104,9 +104,10 @@ def refresh(run):
 
     Compare the answer with step 1. The access token is new, and so is the
     **refresh token**: the authorization server *rotated* it and marked the
-    old one as used. RFC 9700 4.14.2 asks for this for public clients like
-    Photo Gallery, which cannot keep a secret and so cannot prove that a
-    refresh token is really theirs.
+    old one as used. RFC 9700 4.14.2 requires it (or sender-constrained
+    refresh tokens instead) for public clients like Photo Gallery, which
+    cannot keep a secret and so cannot prove that a refresh token is really
+    theirs.
     """
     response = run.spa.refresh(run.first["refresh_token"])
     run.second = dict(run.spa.tokens)
@@ -129,7 +130,9 @@ def refresh(run):
 def reuse_old_refresh_token(run):
     """
     Suppose an attacker copied the **first** refresh token from the app
-    earlier and tries it now. It was already used, so the authorization
+    earlier (attack 07 shows how) and tries it now from her own machine: the
+    request comes from the **Attacker**, with the app's `client_id`, which is
+    all a public client sends. It was already used, so the authorization
     server answers **400** `invalid_grant`.
 
     It also cannot tell who is the thief: the app or whoever sent this. So
@@ -137,7 +140,13 @@ def reuse_old_refresh_token(run):
     of tokens that grew from Alice's sign-in. Look at the server event
     `refresh_token.reused`.
     """
-    response = run.spa.refresh(run.first["refresh_token"])
+    response = run.attacker.token_request(
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": run.first["refresh_token"],
+            "client_id": run.spa.client_id,
+        }
+    )
     run.check("the token endpoint answers 400", response.status_code == 400)
     run.check(
         "the error is invalid_grant", response.json().get("error") == "invalid_grant"
@@ -153,7 +162,8 @@ def family_revoked(run):
     """
     The app now uses the refresh token it got in step 4, which had never
     been used. It is refused too: **400** `invalid_grant`, "revoked". Alice
-    has to sign in again, and whatever the attacker held is worthless.
+    has to sign in again, and the attacker's refresh token is worthless (an
+    access token already taken still works until it expires: see below).
 
     One thing the revocation cannot reach: the access token from step 4 is
     a JWT, which the photos API checks **by itself** (signature, `exp`)

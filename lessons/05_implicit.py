@@ -60,7 +60,8 @@ def approve(run):
     """
     Approving answers **302** to the app's redirect URI. Read the `Location`
     header: after the `#` (the **fragment**) come `access_token=eyJ...`,
-    `token_type=Bearer`, `expires_in`, `scope` and `state` (RFC 6749 4.2.2).
+    `token_type=Bearer`, `expires_in`, `scope` and `state` (RFC 6749 4.2.2),
+    and `iss` (RFC 9207).
     The JWT panel decodes the token found there.
 
     There is **no refresh token**: RFC 6749 4.2.2 forbids one here, because
@@ -140,8 +141,10 @@ def what_instead(run):
     RFC 9700 2.1.2: clients **SHOULD NOT** use the implicit grant, because
 
     - the access token travels in the **front channel**, in a URL, where it
-      leaks: browser history (4.3.2), the `Referer` header (4.2), and
-      redirects that carry the fragment along to an attacker (4.1.2);
+      leaks: browser history (4.3.2); the `Referer` header once the app
+      copies the token into a query, or a browser bug leaks the fragment
+      (4.2, attack 05); and redirects that carry the fragment along to an
+      attacker (4.1.2);
     - nothing **binds** the token to the client, so a stolen token is simply
       replayed, and an attacker can even *inject* a stolen token into an
       honest app's callback (4.6).

@@ -24,8 +24,10 @@ def type_password(run):
 
     Look at the body of the `POST /token` below:
     `grant_type=password&username=alice&password=wonderland`. Alice's
-    password, in plain form fields, sent by the **client**. The app proves who
-    *it* is with its own secret, in the `Authorization: Basic` header.
+    password, in plain form fields, sent by the **client**. The app also
+    sends a client secret in `Authorization: Basic`, but it is a secret
+    shipped in every copy of the app, so it identifies the app rather than
+    proving anything (step 3; RFC 8252 8.5).
     """
     response = run.first_party_app.password("alice", "wonderland", "basic photos.read")
     request = run.last_request
@@ -46,7 +48,7 @@ def tokens_without_consent(run):
     """
     The answer is an ordinary token response: a JWT access token for the
     photos API and a **refresh token**, so the app can stay signed in for
-    weeks.
+    up to 90 days (30 days at most between uses).
 
     Look back at step 1's **server events**: `access_token.issued` and
     `refresh_token.issued`, nothing else. In the code flow (lesson 02) you
@@ -82,8 +84,9 @@ def wrong_password(run):
 
     The server logs `user.authentication.failed`, but notice who it is
     talking to: the app. Anyone holding the app's secret can use this
-    endpoint to try passwords, with no page where the server could slow them
-    down or ask for more. And a mobile app's secret ships inside every copy
+    endpoint to try passwords, with no page where the server could ask for
+    more. It can still rate-limit: RFC 6749 4.3.2 says it MUST protect this
+    endpoint against brute force. And a mobile app's secret ships inside every copy
     of the app, so it is not much of a secret (RFC 8252 8.5).
     """
     response = run.first_party_app.password("alice", "tea-party", "basic photos.read")
@@ -101,7 +104,7 @@ def wrong_password(run):
 @lesson.step("Other clients may not use the password grant")
 def other_client_refused(run):
     """
-    RFC 6749 4.3 allows this grant only where there is "a high degree of
+    RFC 6749 1.3.3 allows this grant only where there is "a high degree of
     trust between the resource owner and the client", such as the service's
     own app. So the authorization server allows it only to clients
     registered for it: PhotoPrint Mobile is; the PhotoPrint web app is not.

@@ -103,8 +103,8 @@ def jwt_still_accepted(run):
 
     That is the price of self-contained tokens (RFC 9068): no call to the
     authorization server per request, but no way to hear about revocation.
-    The usual answer is **short lifetimes** (minutes), with a refresh token
-    to get the next one.
+    The usual answer is **short lifetimes** (minutes to an hour; here, an
+    hour), with a refresh token to get the next one.
     """
     response = run.photoprint.call_api("/api/photos", run.access_token)
     run.check(

@@ -33,8 +33,8 @@ def ask_for_openid(run):
 
     The app also sends a **nonce**: a random value it remembers. The ID
     token must carry it back, so an ID token stolen from another sign-in
-    cannot be replayed into this one (OIDC Core 15.5.2). PKCE protects the
-    code, as in lesson 03.
+    cannot be replayed into this one (OIDC Core 3.1.2.1, checked per
+    3.1.3.7). PKCE protects the code, as in lesson 03.
     """
     scope = "openid profile email photos.read"
     run.url = run.spa.authorization_url(scope, pkce_method="S256", nonce=True)

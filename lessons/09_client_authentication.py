@@ -134,11 +134,13 @@ def read_assertion(run):
     """
     The `client_assertion` from the request body above is decoded in this
     step's JWT panel.
-    RFC 7523 3 asks for:
+    RFC 7523 3 requires `iss`, `sub`, `aud` and `exp`; OpenID Connect Core 9
+    (`private_key_jwt`) also requires `jti`:
 
     * `iss` and `sub`: the client id, `print-shop-service`;
     * `aud`: the authorization server, by its issuer identifier;
-    * `exp`: a minute after `iat`, so a copied assertion soon goes stale;
+    * `exp`: Print Shop sets it a minute after `iat`, so a copied assertion
+      soon goes stale;
     * `jti`: a unique id, so the server can refuse it a second time.
 
     The decoder says the signature does **not** verify, and that is right:

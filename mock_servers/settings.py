@@ -49,7 +49,7 @@ class TokenLifetimes:
     # RFC 6749 4.1.2: "A maximum authorization code lifetime of 10 minutes is
     # RECOMMENDED"; one minute is plenty for a browser to bring it back.
     authorization_code: int = MINUTE
-    # RFC 9700 4.10 / RFC 6750 5.3: short-lived bearer tokens limit what a
+    # RFC 6750 5.3 / RFC 6819 5.1.5.3: short-lived bearer tokens limit what a
     # leaked one is worth; an hour is a common default.
     access_token: int = HOUR
     id_token: int = HOUR
@@ -88,7 +88,10 @@ class TokenLifetimes:
                 "RFC 6749 4.1.2",
             ),
             Lifetime(
-                "access token", self.access_token, "every client", "RFC 9700 4.10"
+                "access token",
+                self.access_token,
+                "every client",
+                "RFC 6750 5.3, RFC 6819 5.1.5.3",
             ),
             Lifetime("ID token", self.id_token, "every client", "OIDC Core 2"),
             Lifetime(

@@ -67,13 +67,13 @@ REGISTRY: tuple[Weakness, ...] = (
         "rs.skip_signature_check",
         "The resource server reads a JWT's claims without verifying its signature.",
         "mock_servers.token_validation.JWTValidator",
-        "RFC 8725 3.1, RFC 9068 4",
+        "RFC 8725 3.3, RFC 9068 4",
     ),
     Weakness(
         "rs.accept_alg_none",
         "The resource server accepts an unsigned JWT whose header says alg: none.",
         "mock_servers.token_validation.JWTValidator",
-        "RFC 8725 2.1 and 3.1",
+        "RFC 8725 2.1 and 3.2, RFC 9068 4",
     ),
     Weakness(
         "rs.skip_audience_check",
@@ -107,7 +107,7 @@ REGISTRY: tuple[Weakness, ...] = (
         "browser sends it inside frames and requests from other sites, as "
         "identity providers once did for silent sign-in in iframes.",
         "mock_servers.authorization_server.SessionCookies.get_cookie_samesite",
-        "RFC 6265bis 8.8, RFC 9700 4.16",
+        "RFC 6265bis 8.8 (defence in depth for RFC 9700 4.16)",
     ),
     Weakness(
         "as.password_grant_any_client",

@@ -46,11 +46,11 @@ def mallory_signs_in(run):
     Mallory uses **her own browser** (`run.attacker.browser`) and her own
     account at the authorization server, `bob` / `builder`. She clicks Sign in
     on PhotoPrint like any user: PhotoPrint answers 302 to `/authorize` with a
-    fresh `state`, which it also stores in *Mallory's* `photoprint_session`
-    cookie.
+    fresh `state`, which it keeps on its server, in the session that
+    Mallory's `photoprint_session` cookie points to.
 
-    Point out to the class: the transcript labels every browser "Browser".
-    Steps 1 and 2 are Mallory's; from step 3 on it is Alice's.
+    Mallory's browser appears in the transcript as **Attacker**; Alice's, from
+    step 3 on, as **Browser**.
     """
     mallory = run.attacker.browser
     mallory.open(f"{run.client_url}/login")
@@ -107,9 +107,10 @@ def alice_visits_mallory(run):
 
     The page carries Mallory's trap: a link (or a script setting
     `location`) pointing at the callback URL Mallory saved in step 2. An
-    `<img src=...>` would do too against a client whose session cookie is not
-    `SameSite`; PhotoPrint's is `SameSite=Lax`, so Mallory uses a top-level
-    navigation, which Lax cookies do follow.
+    `<img src=...>` would not do: PhotoPrint's answer sets a `SameSite=Lax`
+    session cookie, and a browser keeps such a cookie from a cross-site
+    request only on a top-level navigation (RFC 6265bis, the storage model).
+    So Mallory's page navigates.
     """
     run.browser.open(f"{run.attacker.url}/free-prints")
     run.check(
@@ -124,8 +125,10 @@ def alice_delivers_the_code(run):
     Mallory's page sends Alice's browser to the URL she saved,
     `/callback?code=<Mallory's code>&state=<Mallory's state>&iss=...` on
     PhotoPrint: a link on her page, followed. In the raw request the browser
-    says so itself: `Sec-Fetch-Site: cross-site` and a `Referer` naming
-    Mallory's site, which a client could also refuse.
+    says so itself: `Sec-Fetch-Site: cross-site` (as every genuine callback
+    from the authorization server is) and a `Referer` naming Mallory's site.
+    Headers like these are hints, not a defence: the defence is `state` (or
+    PKCE).
 
     In the raw request, look at what PhotoPrint receives: a code, a `state`,
     and `iss`, all genuine, issued by the real authorization server. The
@@ -168,8 +171,9 @@ def alice_delivers_the_code(run):
 @lesson.step("Whose account is Alice using now?")
 def whose_account(run):
     """
-    PhotoPrint keeps tokens on its server, keyed by the session cookie it just
-    gave Alice's browser. Look at the decoded access token in that session.
+    PhotoPrint keeps tokens on its server, keyed by the session cookie it
+    gives Alice's browser when a sign-in completes. Look at the decoded access
+    token in that session.
 
     - **Weakness on**: `sub` is `u-1002`, **Bob**. Alice is using PhotoPrint
       inside Mallory's account: the photos she uploads, the prints she orders,

@@ -111,13 +111,13 @@ def mallory_starts(run):
     secret, so she cannot call the token endpoint herself. Instead she makes
     **PhotoPrint** redeem it for her.
 
-    In her own browser she opens PhotoPrint's `/login`. PhotoPrint puts a
-    fresh `state` in *her* session cookie and redirects her to the
-    authorization server; she does not follow. She only needed a valid
-    `state` of her own.
+    In her own browser she opens PhotoPrint's `/login`. PhotoPrint keeps a
+    fresh `state` on its server, in the session her `photoprint_session`
+    cookie points to, and redirects her to the authorization server; she does
+    not follow. She only needed a valid `state` of her own.
 
-    The transcript labels every browser "Browser": from this step on, the
-    browser requests are Mallory's.
+    Mallory's browser appears in the transcript as **Attacker**; Alice's as
+    **Browser**.
     """
     mallory = run.attacker.browser
     mallory.open(f"{run.client_url}/login")

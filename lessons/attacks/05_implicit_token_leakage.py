@@ -27,7 +27,7 @@ lesson = Lesson(
   once in a query, through `Referer` (RFC 9700 4.2). Use the authorization
   code grant with PKCE: only a one-time code crosses the browser, and it is
   worthless without the code verifier.
-- **Never put tokens in URLs** (RFC 6750 5.3, RFC 9700 2.5 and 4.3): not in
+- **Never put tokens in URLs** (RFC 6750 5.3, RFC 9700 4.3.2): not in
   the query, not by "moving the fragment" for the server's sake. Set
   `Referrer-Policy: no-referrer` on pages that handle credentials
   (RFC 9700 4.2.4).

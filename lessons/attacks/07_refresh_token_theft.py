@@ -28,11 +28,14 @@ lesson = Lesson(
   token Mallory had already spent raised `refresh_token.reused`.
 - **Or sender-constrain them**, which is stronger: a refresh token bound to
   the client's key with DPoP (RFC 9449) or mutual TLS (RFC 8705) is useless
-  to whoever copies it (RFC 9700 2.2.2). Confidential clients also bind it
-  by authenticating at the token endpoint (RFC 6749 10.4).
-- **Rotation detects, it does not prevent.** Mallory had Alice's photos for
-  up to an hour, until her access token expired: keep access tokens short
-  (RFC 6819 5.1.5.3), and let refresh tokens expire when idle.
+  to whoever copies it *without the key* (RFC 9700 2.2.2). A non-extractable
+  WebCrypto key cannot be sent away, but an injected script can still use it
+  while it runs in the page (RFC 9700 4.10.1). Confidential clients also
+  bind it by authenticating at the token endpoint (RFC 6749 10.4).
+- **Rotation detects, it does not prevent.** Mallory kept access until the
+  app's next refresh: an hour here, and up to the grant's absolute lifetime
+  (7 days for a public client) if Alice never came back. Keep access tokens
+  short (RFC 6819 5.1.5.3), and let refresh tokens expire when idle.
 - **Keep tokens away from page scripts.** A token in `localStorage` is one
   XSS away from theft; a backend-for-frontend that keeps tokens server-side
   and gives the browser only a session cookie removes the target.

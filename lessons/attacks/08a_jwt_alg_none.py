@@ -19,9 +19,10 @@ lesson = Lesson(
     defence="""
 - **Pin the algorithm.** The resource server verifies with an allow-list it
   chose (`jwt.decode(token, key, algorithms=["RS256"])`), never with the
-  `alg` the token names (RFC 8725 3.1, which also says `none` must not be
-  accepted unless the token is protected some other way). RFC 8725 2.1
-  describes exactly this attack.
+  `alg` the token names (RFC 8725 3.1; 3.2 adds that `none` is acceptable
+  only when the JWT is protected by other means, and RFC 9068 4 says the
+  resource server MUST reject it). RFC 8725 2.1 describes exactly this
+  attack.
 - **JWT access tokens are always signed.** RFC 9068 4: the resource server
   MUST verify the signature and MUST reject a JWT access token whose `alg`
   is `none`.

@@ -27,9 +27,11 @@ lesson = Lesson(
   PyJWT refuses to use a PEM as an HMAC key for exactly this reason
   (RFC 8725 3.2, use appropriate algorithms; 3.3, validate all
   cryptographic operations).
-- **JWT access tokens are asymmetric.** RFC 9068 4 asks the resource server
-  to verify the signature with the issuer's published keys (RFC 8414
-  `jwks_uri`); an HS256 access token from an RS256 issuer is simply wrong.
+- **JWT access tokens are usually asymmetric.** RFC 9068 2.1 RECOMMENDS
+  asymmetric signatures, and RFC 9068 4 asks the resource server to verify
+  with the issuer's published keys (RFC 8414 `jwks_uri`); this issuer
+  publishes only an RSA key, so an HS256 token claiming to come from it is
+  simply wrong.
 - Answer `401 invalid_token` (RFC 6750 3.1), as the defended run shows.
 """,
 )

@@ -108,8 +108,8 @@ def present(run):
 
     **Defended**: **401** `invalid_token`. The `error_description` is
     PyJWT's own: `InvalidSignatureError: Signature verification failed`. The
-    API fetched the issuer's key by `kid` from `/jwks.json` and the RS256
-    signature did not match the edited claims.
+    API had fetched the issuer's key by `kid` from `/jwks.json` (step 2), and
+    the RS256 signature did not match the edited claims.
     """
     run.present_to_api(run.forged, refused_because=SIGNATURE_CHECK)
 

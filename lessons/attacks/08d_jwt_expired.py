@@ -26,7 +26,8 @@ lesson = Lesson(
 - **Keep access tokens short-lived** (RFC 6819 5.1.5.3, RFC 6750 5.3): the
   lifetime is the window a leaked token is worth anything, and only an API
   that checks `exp` enforces it.
-- **Keep tokens out of logs and URLs** (RFC 6750 5.3, RFC 9700 4.3): the
+- **Keep tokens out of logs and URLs** (RFC 6750 5.3 for URLs; RFC 9700
+  4.9.3: treat tokens as secrets, never stored in plaintext): the
   leak in this lesson is the real fault; expiry only limits it.
 - **Within the hour, expiry does not help.** Sender-constrained tokens
   (DPoP, RFC 9449; mutual TLS, RFC 8705) make a copied token useless to
@@ -83,7 +84,7 @@ def leak(run):
 
     Read the request: a `POST /upload` from the **client** to the
     **attacker**, with Alice's token in the body. Tokens in logs are a
-    classic leak (RFC 6750 5.3, RFC 9700 4.3).
+    classic leak (RFC 9700 4.9.3: treat tokens like other secrets).
     """
     response = run.native_app.http.post(
         LOG_SERVICE,

@@ -29,7 +29,7 @@ lesson = Lesson(
   name the API they want with resource indicators (RFC 8707).
 - **One signing key, many APIs, is fine** only when every API checks `aud`:
   the signature proves who *issued* the token, not whom it was *for*
-  (RFC 8725 2.8, cross-JWT confusion).
+  (RFC 8725 2.7, substitution attacks; 3.9, use and validate audience).
 - Refuse with `401 invalid_token` (RFC 6750 3.1), as the defended run shows.
 """,
 )

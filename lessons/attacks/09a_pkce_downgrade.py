@@ -147,7 +147,7 @@ def use_token(run):
     """
     With a token, Mallory calls the photos API directly: it has no way to
     tell her request from Photo Gallery's. A bearer token works for whoever
-    holds it (RFC 6750 5.3).
+    holds it (RFC 6750 1.2).
 
     Without one, there is nothing to send.
     """

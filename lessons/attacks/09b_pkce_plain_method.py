@@ -19,10 +19,11 @@ lesson = Lesson(
   the token request proves travels in the front channel, in an address that
   browser history, extensions and logs record. `S256` sends a SHA-256 hash,
   which nobody can turn back into the verifier.
-- RFC 9700 2.1.1: clients SHOULD use `S256`; authorization servers should
-  refuse `plain` (and a challenge without a method, which RFC 7636 4.3 says
-  means `plain`). The refusal is an `invalid_request` error sent back to the
-  redirect URI (RFC 6749 4.1.2.1), so the client learns to switch.
+- RFC 9700 2.1.1: clients SHOULD use `S256`. An authorization server may go
+  further and refuse `plain` (and a challenge without a method, which RFC
+  7636 4.3 says means `plain`), as this one does; it answers
+  `invalid_request` at the redirect URI (RFC 7636 4.4.1), so the client
+  learns to switch.
 - Publish `code_challenge_methods_supported: ["S256"]` in the server's
   metadata (RFC 8414 2) so clients pick the right one from the start.
 """,
@@ -164,7 +165,7 @@ def redeem(run):
 @lesson.step("Mallory reads Alice's photos")
 def use_token(run):
     """
-    A bearer token works for whoever holds it (RFC 6750 5.3): the photos API
+    A bearer token works for whoever holds it (RFC 6750 1.2): the photos API
     cannot tell Mallory's request from Photo Gallery's.
     """
     token = run.attacker.stolen.get("access_token")

@@ -54,8 +54,8 @@ def start_at_attackers_server(run):
     `https://photoprint.test/login?as=attacker`. PhotoPrint starts an
     ordinary flow: a fresh `state` in Alice's session, the name of the
     server it chose, and a redirect to *that server's* authorization endpoint.
-    (In RFC 9700 4.4.1 a network attacker swaps Alice's choice; a link is
-    enough here.)
+    (This is RFC 9700 4.4.1's attack as written; its variant "Mix-Up with
+    Interception" has a network attacker swap Alice's choice instead.)
     """
     run.browser.open(f"{run.client_url}/login?as=attacker")
     run.check(

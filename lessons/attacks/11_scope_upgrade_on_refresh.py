@@ -25,8 +25,10 @@ lesson = Lesson(
   is registered for.
 - More access needs a new authorization request, where the resource owner
   sees the consent page (incremental authorization).
-- Keep refresh tokens bound to their client and rotated (RFC 9700 4.14), so
-  that whoever holds one gets no more than the client was given.
+- Bind each refresh token to the scope and resource servers the resource
+  owner consented to (RFC 9700 4.14.2: "those refresh tokens MUST be bound
+  to the scope and resource servers as consented by the resource owner"),
+  so that not even the legitimate client can widen it.
 """,
 )
 

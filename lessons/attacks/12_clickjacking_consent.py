@@ -12,10 +12,11 @@ lesson = Lesson(
         "Mallory's prize page hides the authorization server's consent page, "
         "invisible, on top of a 'Win free prints' button. If the browser "
         "sends the server's session cookie into the frame and agrees to show "
-        "the framed page, Alice's click approves Mallory's app. Either "
-        "defence is enough: response headers that forbid framing, or a "
-        "SameSite=Lax session cookie, which a browser never sends into a "
-        "frame on another site. The attack run turns both off: "
+        "the framed page, Alice's click approves Mallory's app. Two defences, "
+        "each enough in this scenario: the framing headers RFC 9700 4.16 "
+        "requires, and, as defence in depth, a SameSite=Lax session cookie, "
+        "which a browser never sends into a frame on another site. The attack "
+        "run turns both off: "
         "`as.allow_framing`, and `as.cross_site_session_cookie` (SameSite=None, "
         "as identity providers set it for silent sign-in in iframes; Chrome "
         "still sends such cookies to third-party frames by default, Firefox "
@@ -33,10 +34,13 @@ lesson = Lesson(
 - These are response headers: only the framed site can send them. Nothing
   the client or the user does replaces them, and a CSRF token does not help
   (the form in the frame is the real one, in the user's own browser).
-- Keep the session cookie `SameSite=Lax` (or `Strict`): a browser does not
-  send it into a frame on another site (RFC 6265bis 8.8), so a framed page
-  sees a visitor who is not signed in. It still goes with the top-level
-  redirect a client sends the user on, which is all OAuth needs.
+- As defence in depth, keep the session cookie `SameSite=Lax`: a browser
+  does not send it into a frame on another site (RFC 6265bis 8.8), so a
+  framed page sees a visitor who is not signed in. It still goes with the
+  top-level redirect a client sends the user on, which is all OAuth needs
+  (`Strict` would not, and every arrival from a client would need a fresh
+  sign-in). It does not replace the headers: a framed sign-in form is a
+  clickjacking target too (RFC 9700 4.16).
 - Consent pages should also name the client clearly and can ask for a
   second, deliberate interaction for sensitive scopes.
 """,

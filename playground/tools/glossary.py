@@ -33,7 +33,8 @@ TERMS: tuple[Term, ...] = (
         "Access token",
         "A string the client shows the resource server to be let in. It stands "
         "for a grant of limited scope and lifetime; the client need not "
-        "understand it. In the playground it is a signed JWT.",
+        "understand it. In the playground it is a signed JWT by default "
+        "(opaque strings with `serve --token-format opaque`).",
         "RFC 6749 1.4",
         "01_client_credentials.py",
     ),
@@ -41,7 +42,8 @@ TERMS: tuple[Term, ...] = (
         "Authorization code",
         "A short-lived, one-time code the authorization server sends back "
         "through the browser; the client trades it for tokens at the token "
-        "endpoint, so the tokens never travel through the browser.",
+        "endpoint, so the tokens never appear in a URL (and, for a client with "
+        "its own server, never reach the browser at all).",
         "RFC 6749 1.3.1, 4.1",
         "02_authorization_code.py",
     ),
@@ -124,8 +126,9 @@ TERMS: tuple[Term, ...] = (
         "Redirect URI",
         "Where the authorization server sends the browser back with the code. "
         "It must match one the client registered exactly, or codes leak to "
-        "whoever controls the other address.",
-        "RFC 6749 3.1.2",
+        "whoever controls the other address; only a native app's loopback "
+        "address may vary its port.",
+        "RFC 6749 3.1.2, RFC 9700 4.1.3, RFC 8252 7.3",
         "02_authorization_code.py",
     ),
     Term(
@@ -174,8 +177,10 @@ TERMS: tuple[Term, ...] = (
     ),
     Term(
         "Back channel",
-        "Direct server-to-server requests, such as the client's call to the "
-        "token endpoint; the browser never sees them.",
+        "A direct request to an endpoint, not a redirect, such as the "
+        "client's call to the token endpoint. From a server it is invisible to "
+        "the browser; from a browser app it is a fetch() the page's scripts "
+        "(and extensions) can see.",
         "RFC 6749 4.1.3",
         "02_authorization_code.py",
     ),

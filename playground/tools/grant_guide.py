@@ -206,7 +206,8 @@ EXTRAS: tuple[Extra, ...] = (
         YES,
         "Refresh tokens, rotated on use",
         "04_refresh_token.py",
-        "Ask for offline access; each refresh replaces the refresh token "
+        "The authorization server issues a refresh token (with OpenID Connect, "
+        "ask for the offline_access scope); each refresh replaces it "
         "(RFC 9700 4.14.2), so a stolen one is detected when used twice.",
     ),
 )

@@ -49,8 +49,8 @@ _HEADER_TEXT: Mapping[str, str] = MappingProxyType(
         "kid": "Key ID: which key in the issuer's JWKS signed this token.",
         "cty": "Content type of the payload (RFC 7515 4.1.10).",
         "jku": (
-            "URL of a JWKS; a verifier must never fetch keys from a URL the "
-            "token itself names."
+            "URL of a JWKS; a verifier must never blindly fetch keys from a URL "
+            "the token itself names (RFC 8725 3.10: only from allowed locations)."
         ),
         "x5c": "An X.509 certificate chain for the signing key.",
         "crit": "Header fields the verifier must understand, or refuse the token.",
@@ -59,8 +59,11 @@ _HEADER_TEXT: Mapping[str, str] = MappingProxyType(
 
 _CLAIM_TEXT: Mapping[str, str] = MappingProxyType(
     {
-        "iss": "Issuer: the authorization server that issued and signed this token.",
-        "jti": "JWT ID: unique per token, so a server can refuse a replay.",
+        "jti": (
+            "JWT ID, unique per token (RFC 7519 4.1.7). A one-time JWT (a "
+            "client assertion) is refused when its jti repeats; an access token "
+            "is presented many times, and its jti serves logs and revocation."
+        ),
         "scope": (
             "What the client may do with this token "
             "(space-separated scopes, RFC 6749 3.3)."
@@ -137,7 +140,29 @@ def explain_claim(
     return ClaimExplanation(name, value, text)
 
 
+def _explain_iss(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
+    if _is_client_assertion(claims, kind):
+        return (
+            "Issuer: the client itself, which made and signed this assertion "
+            "(RFC 7523 3)."
+        )
+    return "Issuer: the authorization server that issued and signed this token."
+
+
+def _is_client_assertion(claims: Mapping[str, Any], kind: str) -> bool:
+    """RFC 7523 3: iss and sub both the client id, no client_id claim, and
+    neither an access token nor an ID token."""
+    return (
+        kind == KIND_JWT
+        and "client_id" not in claims
+        and claims.get("iss") is not None
+        and claims.get("iss") == claims.get("sub")
+    )
+
+
 def _explain_sub(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
+    if _is_client_assertion(claims, kind):
+        return "Subject: the client itself (a client assertion, RFC 7523 3)."
     if value is not None and value == claims.get("client_id"):
         return (
             "Subject: the client itself (client credentials grant: "
@@ -190,6 +215,7 @@ def _time_explainer(label: str) -> Callable[[Any, Mapping[str, Any], str, int], 
 _CLAIM_EXPLAINERS: Mapping[str, Callable[[Any, Mapping[str, Any], str, int], str]] = (
     MappingProxyType(
         {
+            "iss": _explain_iss,
             "sub": _explain_sub,
             "aud": _explain_aud,
             "exp": _explain_exp,

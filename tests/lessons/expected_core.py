@@ -17,6 +17,7 @@ BROWSER = Party.BROWSER
 CLIENT = Party.CLIENT
 AS = Party.AUTHORIZATION_SERVER
 RS = Party.RESOURCE_SERVER
+ATTACKER = Party.ATTACKER
 FRONT = Channel.FRONT
 BACK = Channel.BACK
 
@@ -97,7 +98,7 @@ GRANT_EXCHANGES = {
         (BROWSER, RS, BACK, "GET", "/api/photos", 401),
         (BROWSER, AS, BACK, "POST", "/token", 200),
         (BROWSER, RS, BACK, "GET", "/api/photos", 200),
-        (BROWSER, AS, BACK, "POST", "/token", 400),
+        (ATTACKER, AS, BACK, "POST", "/token", 400),
         (BROWSER, AS, BACK, "POST", "/token", 400),
         (BROWSER, RS, BACK, "GET", "/api/photos", 200),
     ],

@@ -332,7 +332,7 @@ def test_every_claim_and_header_field_gets_an_explanation(key: SigningKey) -> No
         assert line.value == {**claims, **decoded.header}[line.name]
     text = {line.name: line.explanation for line in decoded.claim_lines}
     assert "does not know" in text["favourite_colour"]
-    assert "replay" in text["jti"]
+    assert "presented many times" in text["jti"]  # an access token is no one-time JWT
     assert "resource server" in text["aud"]
     assert "2023-11-14 22:12:20 UTC (1 min ago)" in text["iat"]
 
@@ -437,3 +437,26 @@ def test_one_rule_judges_aud_for_access_tokens_only(key: SigningKey) -> None:
     assert verify_jwt(sign(key), trust, at=NOW + 3600).verification.exception == (
         "ExpiredSignatureError"
     )
+
+
+def test_client_assertion_is_explained_as_the_clients_own_token(
+    key: SigningKey,
+) -> None:
+    """RFC 7523 3: in a client assertion iss and sub are the client, not the
+    authorization server and a user."""
+    claims = {
+        "iss": "print-shop-service",
+        "sub": "print-shop-service",
+        "aud": ISSUER,
+        "iat": NOW,
+        "exp": NOW + 60,
+        "jti": "a-1",
+    }
+    token = jwt.encode(claims, key.private_key, algorithm="RS256")
+    text = {line.name: line.explanation for line in decode(token, now=NOW).claim_lines}
+    assert text["iss"].startswith("Issuer: the client itself")
+    assert text["sub"] == "Subject: the client itself (a client assertion, RFC 7523 3)."
+    access = {
+        line.name: line.explanation for line in decode(sign(key), now=NOW).claim_lines
+    }
+    assert access["iss"].startswith("Issuer: the authorization server")
