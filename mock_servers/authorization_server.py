@@ -77,7 +77,9 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
     def __init__(self, app: Flask, settings: AuthorizationServerSettings) -> None:
         self.settings = settings
         super().__init__()
-        self.client_authentication = ClientAuthentication(self.query_client)
+        self.client_authentication = ClientAuthentication(
+            self.query_client, realm=settings.issuer
+        )
         self.init_app(app)
         self.scopes_supported = list(SCOPES)
         self.register_token_generator("default", AccessTokenGenerator(settings))

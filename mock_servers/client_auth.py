@@ -41,9 +41,36 @@ def methods_used(request: Any) -> list[str]:
     return used
 
 
+class ClientAuthenticationFailed(InvalidClientError):
+    """invalid_client whose 401 challenge names a realm: RFC 6749 5.2 asks for
+    a WWW-Authenticate "matching the authentication scheme used by the
+    client", and RFC 7617 2 says Basic's "realm" parameter is REQUIRED."""
+
+    def __init__(self, realm: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.realm = realm
+
+    def get_headers(self) -> list[tuple[str, str]]:
+        headers = [h for h in super().get_headers() if h[0] != "WWW-Authenticate"]
+        if self.status_code == 401:
+            description = self.get_error_description().replace('"', "'")
+            headers.append(
+                (
+                    "WWW-Authenticate",
+                    f'Basic realm="{self.realm}", error="{self.error}", '
+                    f'error_description="{description}"',
+                )
+            )
+        return headers
+
+
 class ClientAuthentication(_ClientAuthentication):
     """Authlib's loop over the endpoint's methods, with the refusals worded
     for a learner."""
+
+    def __init__(self, query_client: Any, realm: str) -> None:
+        super().__init__(query_client)
+        self.realm = realm  # the Basic challenge's realm (RFC 7617 2)
 
     def authenticate(self, request: Any, methods: Sequence[str], endpoint: str) -> Any:
         used = methods_used(request)
@@ -70,7 +97,8 @@ class ClientAuthentication(_ClientAuthentication):
             return client
         # RFC 6749 5.2: 401 (with WWW-Authenticate) when the client tried the
         # Authorization header; Authlib adds the header for that status.
-        raise InvalidClientError(
+        raise ClientAuthenticationFailed(
+            self.realm,
             status_code=401 if "client_secret_basic" in methods else 400,
             description="Client authentication failed; this endpoint accepts "
             + ", ".join(methods)

@@ -88,7 +88,7 @@ def leak(run):
     Look at the request to `attacker.test/report`: it is sent by
     Alice's own browser.
     """
-    run.attacker.exfiltrate(run.browser, path="/report")
+    run.attacker.extension_reports(run.browser)
     run.check("Mallory has the code", run.attacker.loot("code") == [run.code])
     run.check(
         "Mallory does not have the code verifier",

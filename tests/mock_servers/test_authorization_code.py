@@ -218,8 +218,11 @@ def test_bad_client_secret_is_401_with_www_authenticate(servers):
     )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
-    assert response.headers["www-authenticate"].startswith("Basic ")
-    assert 'error="invalid_client"' in response.headers["www-authenticate"]
+    # RFC 6749 5.2: a challenge for the scheme the client used; RFC 7617 2:
+    # Basic's realm is REQUIRED.
+    assert response.headers["www-authenticate"].startswith(
+        'Basic realm="https://auth.photos.test", error="invalid_client"'
+    )
     failed = servers.deployment.events.named("client.authentication.failed")
     assert failed and failed[0].client_id == "photoprint"
 

@@ -327,3 +327,14 @@ def test_following_a_non_redirect_names_what_is_on_screen(web) -> None:
     browser.open(f"{SHOP}/page")
     with pytest.raises(BrowserError, match="not a redirect"):
         browser.follow_redirect()
+
+
+def test_lax_cookie_set_in_answer_to_a_cross_site_image_is_not_kept(web) -> None:
+    """RFC 6265bis, the storage model: a Lax (or Strict) cookie set in answer
+    to a cross-site request that is not a top-level navigation is ignored."""
+    browser, _, _ = web
+    browser.open(f"{EVIL}/landing")
+    browser.load_image(f"{SHOP}/set")
+    assert browser.cookie_names() == ["none"]  # only SameSite=None survives
+    browser.click(f"{SHOP}/set")  # a top-level navigation keeps them all
+    assert browser.cookie_names() == ["lax", "none", "strict", "unsaid"]
