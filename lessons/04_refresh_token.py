@@ -15,22 +15,12 @@ lesson = Lesson(
 )
 
 
-def sign_in_with_pkce(run, username, password):
-    """Lesson 03 in one go: code + PKCE through the browser, then POST /token."""
-    run.browser.open(run.spa.authorization_url("basic photos.read", pkce_method="S256"))
-    run.browser.sign_in(username, password)
-    run.browser.follow_redirect()
-    run.browser.approve()
-    run.browser.follow_redirect()
-    return run.spa.exchange_code(run.browser.query_params["code"])
-
-
 @lesson.step("Photo Gallery gets an access token and a refresh token")
 def get_tokens(run):
     """
     Photo Gallery, the single-page app of lesson 03, signs Alice in with the
-    authorization code grant and PKCE. (The helper `sign_in_with_pkce` at the
-    top of this file does all of lesson 03's steps in one go.)
+    authorization code grant and PKCE (`run.code_flow` does all of lesson
+    03's steps in one go).
 
     Look at the token response of `POST /token`: next to the
     `access_token` there is a **refresh token** and `expires_in: 3600`. The
@@ -38,7 +28,7 @@ def get_tokens(run):
     the next one (RFC 6749 1.5), without sending Alice through the browser
     again.
     """
-    response = sign_in_with_pkce(run, "alice", "wonderland")
+    response = run.code_flow(run.spa, run.browser, "alice", "wonderland")
     run.first = dict(run.spa.tokens)  # keep the first pair for later steps
     run.check("the token endpoint answers 200", response.status_code == 200)
     run.check("a refresh token came with it", "refresh_token" in run.first)

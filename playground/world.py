@@ -224,14 +224,19 @@ class World:
             key=self.keys.clients.get(client_id),
         )
 
-    def browser_app(self, client_id: str) -> OAuthClient:
-        """A client whose code runs in Alice's browser, served from the origin
-        of its redirect URI: its requests leave from the browser."""
+    def browser_app(
+        self, client_id: str, browser: Browser | None = None
+    ) -> OAuthClient:
+        """A client whose code runs in a browser (Alice's unless another is
+        given), served from the origin of its redirect URI: its requests leave
+        from that browser."""
         demo = registration(client_id)
         origin = origin_of(demo.redirect_uris[0])
         return OAuthClient(
             client_id=client_id,
-            http=httpx.Client(transport=ScriptTransport(self.browser, origin)),
+            http=httpx.Client(
+                transport=ScriptTransport(browser or self.browser, origin)
+            ),
             issuer=self.issuer,
             api_url=self.api_url,
             randomness=self.randomness,

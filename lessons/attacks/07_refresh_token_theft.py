@@ -43,16 +43,6 @@ lesson = Lesson(
 )
 
 
-def sign_in_with_pkce(run, username, password):
-    """Lesson 03 in one go: code + PKCE through the browser, then POST /token."""
-    run.browser.open(run.spa.authorization_url("basic photos.read", pkce_method="S256"))
-    run.browser.sign_in(username, password)
-    run.browser.follow_redirect()
-    run.browser.approve()
-    run.browser.follow_redirect()
-    return run.spa.exchange_code(run.browser.query_params["code"])
-
-
 def mallory_refreshes(run, refresh_token):
     """Mallory sends the refresh token as Photo Gallery would: a public client
     has no secret, so `client_id` is all it takes (RFC 6749 6, 2.3)."""
@@ -74,7 +64,7 @@ def sign_in(run):
     storage, where its own script can read them, and so can any other
     script running in its page.
     """
-    response = sign_in_with_pkce(run, "alice", "wonderland")
+    response = run.code_flow(run.spa, run.browser, "alice", "wonderland")
     run.app_refresh_token = run.spa.tokens.get("refresh_token", "")
     run.check("the token endpoint answers 200", response.status_code == 200)
     run.check("a refresh token came with it", bool(run.app_refresh_token))

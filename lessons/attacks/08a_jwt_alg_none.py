@@ -40,17 +40,18 @@ lesson = Lesson(
 def own_token(run):
     """
     Mallory has an account at the photos service (the demo user `bob`,
-    Bob Builder, plays her). She signs in to **PhotoPrint Mobile** on her own
-    phone, which uses the password grant, and copies the access token out of
-    the app: it is her phone, nothing stops her.
+    Bob Builder, plays her). She signs in to **Photo Gallery** in her own
+    browser (the code flow with PKCE of lesson 03, in one go with
+    `run.code_flow`) and copies the access token out of the app's memory: it
+    is her browser, nothing stops her.
 
     Read the JWT panel: a header (`alg: RS256`, `kid`, `typ: at+jwt`), claims
     (`sub: u-1002` is Mallory, `aud` is the photos API, `exp` an hour away)
     and a signature made with the authorization server's private key, which
     Mallory does not have.
     """
-    mallorys_phone = run.oauth_client("photoprint-mobile")
-    response = mallorys_phone.password("bob", "builder", "basic photos.read")
+    gallery = run.browser_app("photo-gallery-spa", run.attacker.browser)
+    response = run.code_flow(gallery, run.attacker.browser, "bob", "builder")
     run.own_token = response.json().get("access_token", "")
     run.check("the token endpoint answers 200", response.status_code == 200)
     token = run.decode(run.own_token)

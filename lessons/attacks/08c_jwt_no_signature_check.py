@@ -36,16 +36,17 @@ lesson = Lesson(
 def own_token(run):
     """
     Mallory has an account at the photos service (the demo user `bob`,
-    Bob Builder, plays her). She signs in to **PhotoPrint Mobile** on her own
-    phone and copies the access token out of the app.
+    Bob Builder, plays her). She signs in to **Photo Gallery** in her own
+    browser (the code flow with PKCE of lesson 03, in one go with
+    `run.code_flow`) and copies the access token out of the app's memory.
 
     The JWT panel shows its three parts. The third, the **signature**, is
     computed by the authorization server over the first two with its
     private key: change one character of the header or claims and it no
     longer matches.
     """
-    mallorys_phone = run.oauth_client("photoprint-mobile")
-    response = mallorys_phone.password("bob", "builder", "basic photos.read")
+    gallery = run.browser_app("photo-gallery-spa", run.attacker.browser)
+    response = run.code_flow(gallery, run.attacker.browser, "bob", "builder")
     run.own_token = response.json().get("access_token", "")
     token = run.decode(run.own_token)
     run.check("the token endpoint answers 200", response.status_code == 200)

@@ -37,31 +37,19 @@ lesson = Lesson(
 )
 
 
-def sign_in_with_photo_uploader(run):
-    """Lesson 03b in one go: Photo Uploader, a native app, signs Alice in with
-    the authorization code grant and PKCE through the system browser."""
-    app = run.native_app
-    run.browser.open(app.authorization_url("basic photos.read", pkce_method="S256"))
-    run.browser.sign_in("alice", "wonderland")
-    run.browser.follow_redirect()
-    run.browser.approve()
-    run.browser.follow_redirect()  # to the app's loopback listener
-    return app.exchange_code(run.browser.query_params["code"])
-
-
 @lesson.step("Alice uses Photo Uploader")
 def alice_signs_in(run):
     """
     Alice signs in to **Photo Uploader**, the desktop app of lesson 03b
     (authorization code with PKCE, through her browser; the helper
-    `sign_in_with_photo_uploader` above does it in one go). The app gets an
+    `run.code_flow` does it in one go). The app gets an
     access token for the photos API and shows her photos.
 
     In the JWT panel, look at `iat` and `exp`: the token is good for one
     hour (`expires_in: 3600` in the token response). That hour is all a
     thief is supposed to get.
     """
-    response = sign_in_with_photo_uploader(run)
+    response = run.code_flow(run.native_app, run.browser, "alice", "wonderland")
     run.alices_token = response.json().get("access_token", "")
     photos = run.native_app.call_api("/api/photos", run.alices_token)
     claims = run.decode(run.alices_token).claims

@@ -35,18 +35,6 @@ lesson = Lesson(
 )
 
 
-def sign_in_with_photo_uploader(run):
-    """Lesson 03b in one go: Photo Uploader, a native app, signs Alice in with
-    the authorization code grant and PKCE through the system browser."""
-    app = run.native_app
-    run.browser.open(app.authorization_url("basic photos.read", pkce_method="S256"))
-    run.browser.sign_in("alice", "wonderland")
-    run.browser.follow_redirect()
-    run.browser.approve()
-    run.browser.follow_redirect()  # to the app's loopback listener
-    return app.exchange_code(run.browser.query_params["code"])
-
-
 @lesson.step("The authorization server issues Alice's app a token for QuickQuote")
 def token_for_quotes(run):
     """
@@ -68,7 +56,7 @@ def token_for_quotes(run):
     tokens the way the photos API should, so it already flags the second
     one: `InvalidAudienceError`, it is not for `https://api.photos.test`.
     """
-    response = sign_in_with_photo_uploader(run)
+    response = run.code_flow(run.native_app, run.browser, "alice", "wonderland")
     photos_token = response.json().get("access_token", "")
     claims = run.decode(photos_token).claims
     quotes_claims = {**claims, "aud": QUOTES_API, "jti": run.world.randomness.token(16)}

@@ -185,6 +185,31 @@ class LessonRun:
         """Another person's browser (a second user's, or an attacker's)."""
         return self.world.new_browser()
 
+    def browser_app(self, client_id: str, browser: Browser) -> OAuthClient:
+        """A browser app (e.g. `photo-gallery-spa`) running in another browser,
+        such as Mallory's own: its requests leave from that browser."""
+        return self.world.browser_app(client_id, browser)
+
+    def code_flow(
+        self,
+        app: OAuthClient,
+        browser: Browser,
+        username: str,
+        password: str,
+        scope: str = "basic photos.read",
+    ) -> httpx.Response:
+        """Lesson 03 in one go, for an app with PKCE: `browser` goes to the
+        authorization server, signs in as `username` and approves; the code
+        comes back to the app, which redeems it with its verifier."""
+        browser.open(app.authorization_url(scope, pkce_method="S256"))
+        if browser.page.form("login-form") is not None:
+            browser.sign_in(username, password)
+            browser.follow_redirect()
+        if browser.page.form("consent-form") is not None:
+            browser.approve()
+        browser.follow_redirect()
+        return app.exchange_code(browser.query_params.get("code", ""))
+
     # where things are
     @property
     def issuer(self) -> str:

@@ -18,6 +18,7 @@ LEAKED_EITHER_WAY = {
     "06_password_phishing_lookalike.py",  # the password typed into the look-alike
     "07_refresh_token_theft.py",  # the refresh token an XSS sends home
     "08a_jwt_alg_none.py",  # Mallory's own token, used for her own data
+    "08b_jwt_key_confusion.py",  # likewise
     "08c_jwt_no_signature_check.py",  # likewise
     "08d_jwt_expired.py",  # Alice's leaked (soon expired) token
     "09a_pkce_downgrade.py",  # the intercepted code; PKCE denies the tokens
