@@ -540,11 +540,41 @@ class Browser:
         return _referrer_policy(self.response, self.page)
 
     def _not_a_redirect(self) -> str:
-        status = self.response.status_code if self.response else "nothing"
-        return f"The page is not a redirect (status {status})."
+        if self.response is None:
+            return "The browser has not opened any page yet: nothing to follow."
+        return f"There is no redirect to follow: {self.where()}"
 
     def _no_form(self, form_id: str) -> str:
-        return f"No form {form_id!r} on {self.address}"
+        return f"There is no form {form_id!r} here: {self.where()}"
+
+    def where(self) -> str:
+        """What a person at this browser would say they are looking at, and
+        what would move them on: for error messages a student can act on."""
+        if self.response is None:
+            return "the browser has not opened any page yet."
+        page = self.page
+        title = f"{page.title!r}" if page.title else "a page without a title"
+        said = (
+            f"the browser shows {title} ({self.response.status_code}) at {self.address}"
+        )
+        if page.form("login-form") is not None:
+            if "Wrong username or password" in page.text:
+                return (
+                    f'{said}, the sign-in page saying "Wrong username or '
+                    'password.": check what sign_in(username, password) was given.'
+                )
+            return f"{said}, the sign-in page: call sign_in(username, password)."
+        if page.form("consent-form") is not None:
+            return f"{said}, the consent page: call approve() or deny()."
+        if self.redirect_location:
+            return (
+                f"{said}, a redirect to {self.redirect_location}: "
+                "call follow_redirect()."
+            )
+        error = self.query_params.get("error") or self.fragment_params.get("error")
+        if error:
+            return f"{said}, an error answer: error={error}."
+        return f"{said}."
 
 
 def _same_site_request(initiator: str | None, url: str) -> bool:

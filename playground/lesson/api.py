@@ -8,6 +8,7 @@ world, so going Back is running to step N-1 again.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import textwrap
 from collections.abc import Callable
@@ -295,16 +296,25 @@ class LessonRun:
     def decode(self, token: str) -> DecodedJwt:
         """Decode and verify a JWT against this world's AS keys and clock; an
         access token must also be for the photos API (as the JWT panel says)."""
+        _require_text("run.decode", "token", token, "a JWT, e.g. app.tokens[...]")
         return verify_jwt(token, self.world.token_trust(), at=self.world.clock.now())
 
     def show_jwt(self, token: str, label: str = "") -> DecodedJwt:
         """Decode a JWT and show it in this step's JWT panel (e.g. one that was
         sent in a request, or an expired one beside the 401 it earned)."""
+        _require_text("run.show_jwt", "token", token, "a JWT, e.g. app.tokens[...]")
         self.world.transcript.show_token(label or "shown by the lesson", token)
         return self.decode(token)
 
     def show_pkce(self, code_verifier: str, method: str = "S256") -> PkceExplanation:
         """Explain a verifier's hashing; the PKCE panel shows it with this step."""
+        _require_text(
+            "run.show_pkce",
+            "code_verifier",
+            code_verifier,
+            "a code verifier: did the authorization request ask for PKCE "
+            '(authorization_url(..., pkce_method="S256"))?',
+        )
         self.world.transcript.show_pkce(code_verifier, method)
         return explain(code_verifier, method)
 
@@ -366,9 +376,28 @@ class LessonRun:
         return response
 
     def __getattr__(self, name: str) -> Any:
+        known = [n for n in dir(type(self)) if not n.startswith("_")]
+        known += [n for n in vars(self) if not n.startswith("_")]
+        typo = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+        if typo:  # run.brwoser: a slip of the keyboard, not a missing value
+            raise AttributeError(
+                f"run.{name} is not part of the lesson API and was never set; "
+                f"did you mean run.{typo[0]}?"
+            )
+        near = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        maybe = f" (or did you mean run.{near[0]}?)" if near else ""
         raise AttributeError(
             f"run.{name} was never set: an earlier step must assign it "
-            f"(run.{name} = ...) before this step reads it"
+            f"(run.{name} = ...) before this step reads it{maybe}"
+        )
+
+
+def _require_text(call: str, argument: str, value: object, expected: str) -> None:
+    """A lesson API call given nothing (often a value an earlier line did not
+    produce) says which argument, instead of failing deep inside the library."""
+    if not isinstance(value, str) or not value:
+        raise TypeError(
+            f"{call}() needs {argument}: {expected}; it was given {value!r}"
         )
 
 
