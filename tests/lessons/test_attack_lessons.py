@@ -20,7 +20,7 @@ LEAKED_EITHER_WAY = {
     "08a_jwt_alg_none.py",  # Mallory's own token, used for her own data
     "08c_jwt_no_signature_check.py",  # likewise
     "08d_jwt_expired.py",  # Alice's leaked (soon expired) token
-    "09a_pkce_downgrade.py",  # the intercepted code; PKCE denies the tokens
+    "09a_pkce_not_enforced.py",  # the intercepted code; PKCE denies the tokens
 }
 
 
@@ -42,7 +42,9 @@ SCENARIOS = {
     ),
     "refresh token theft (4.14)": "07_refresh_token_theft.py",
     "forged JWTs at the resource server (RFC 8725)": "08a_jwt_alg_none.py",
-    "PKCE downgrade (4.8)": "09a_pkce_downgrade.py",
+    "a leaked code redeemed without its verifier, PKCE not enforced (2.1.1)": (
+        "09a_pkce_not_enforced.py"
+    ),
     "mix-up (4.4)": "10_mix_up.py",
     "scope upgrade on refresh (4.14)": "11_scope_upgrade_on_refresh.py",
     "clickjacking the consent page (4.16)": "12_clickjacking_consent.py",
