@@ -149,6 +149,14 @@ REGISTRY: tuple[Weakness, ...] = (
         "mock_servers.token_validation.JWTValidator",
         "RFC 9068 4, RFC 7519 4.1.4",
     ),
+    Weakness(
+        "as.pkce_downgrade",
+        "The authorization server ignores a code_verifier sent for a code whose "
+        "authorization request had no code_challenge, so a challenge stripped "
+        "from the request goes unnoticed (PKCE downgrade).",
+        "mock_servers.pkce.CodeChallenge.validate_code_verifier",
+        "RFC 9700 4.8.2 and 2.1.1",
+    ),
 )
 
 BY_NAME: MappingProxyType[str, Weakness] = MappingProxyType(

@@ -226,6 +226,21 @@ def token_after_its_exp(world: World) -> bool:
     return api_accepts(world, world.spa.tokens["access_token"])
 
 
+@probe("as.pkce_downgrade")
+def verifier_for_a_code_issued_without_challenge(world: World) -> bool:
+    # RFC 9700 2.1.1's minimum: PKCE required of public clients only, so
+    # PhotoPrint (confidential) may ask for a code without a challenge.
+    world.deployment.as_settings.require_pkce_for_all_clients = False
+    oauth = world.web_client.oauth
+    browser = world.browser
+    browser.open(oauth.authorization_url("basic"))
+    browser.sign_in("alice", "wonderland")
+    browser.follow_redirect()
+    browser.approve()
+    code = browser.redirect_params["code"]
+    return oauth.exchange_code(code, code_verifier="v" * 43).status_code == 200
+
+
 # -- the test --------------------------------------------------------------------
 
 

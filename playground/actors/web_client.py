@@ -10,6 +10,12 @@ PhotoPrint may be registered at more than one authorization server
 (`/login?as=NAME`); a session remembers where its flow started, and the
 callback checks `iss` against, and redeems the code at, that server only
 (RFC 9207 2.4, RFC 9700 4.4: the mix-up attack).
+
+How PhotoPrint binds a flow to the browser that started it is one of the
+choices RFC 9700 leaves to a client (`configure`): `state` or PKCE against
+CSRF (4.7.1), PKCE or, for OpenID Connect sign-ins, the `nonce` against code
+injection (2.1.1). The defaults use all three; a lesson may pick another
+choice the RFC allows, which is not a weakness.
 """
 
 from __future__ import annotations
@@ -64,6 +70,14 @@ class Flow:
     request: AuthorizationRequest | None
 
 
+# RFC 9700 4.7.1: "The same protection is provided by PKCE": a client may
+# protect its redirect URI against CSRF with `state` or with PKCE.
+CSRF_PROTECTIONS = ("state", "pkce")
+# RFC 9700 2.1.1: PKCE binds a code to the browser's session; "confidential
+# OpenID Connect clients MAY use the nonce parameter ... instead".
+CODE_BINDINGS = ("pkce", "nonce")
+
+
 class WebClient:
     """The client application's server side, and the Flask app it serves."""
 
@@ -92,8 +106,24 @@ class WebClient:
         # The servers whose metadata says they send `iss` (RFC 9207 3), as
         # PhotoPrint read it when it was set up with each.
         self.iss_supported: set[str] = {self.HOME_SERVER}
+        self.csrf_protection = "state"
+        self.code_binding = "pkce"
         self.last_error: str | None = None
         self.app = self._create_app(secret_key)
+
+    def configure(self, *, csrf: str = "state", code_binding: str = "pkce") -> None:
+        """Choose how PhotoPrint binds each flow to its browser, among the
+        choices RFC 9700 allows: `csrf="pkce"` sends no `state` and relies on
+        PKCE (4.7.1); `code_binding="nonce"` sends no PKCE with an OpenID
+        Connect sign-in and relies on the ID token's `nonce` (2.1.1)."""
+        if csrf not in CSRF_PROTECTIONS:
+            raise ValueError(f"csrf must be one of {CSRF_PROTECTIONS}, not {csrf!r}")
+        if code_binding not in CODE_BINDINGS:
+            raise ValueError(
+                f"code_binding must be one of {CODE_BINDINGS}, not {code_binding!r}"
+            )
+        self.csrf_protection = csrf
+        self.code_binding = code_binding
 
     def tokens_for(self, session_id: str) -> dict[str, Any]:
         return self.sessions.get(session_id, {}).get("tokens", {})
@@ -140,14 +170,20 @@ class WebClient:
                     f"called {name!r}.",
                     status=400,
                 )
-            use_pkce = "client.no_pkce" not in self.weaknesses
+            openid = "openid" in scope.split()
+            use_pkce = "client.no_pkce" not in self.weaknesses and not (
+                openid and self.code_binding == "nonce"
+            )
             url = server.authorization_url(
                 scope,
+                # RFC 6749 10.12, unless PKCE protects against CSRF (RFC 9700
+                # 4.7.1, with an AS that supports it).
+                state=self.csrf_protection == "state",
                 # RFC 9700 2.1.1: clients MUST prevent authorization code
                 # injection: PKCE binds the code to this browser's session.
                 pkce_method="S256" if use_pkce else None,
                 # OIDC Core 3.1.2.1: a nonce binds the ID token to it too.
-                nonce="openid" in scope.split(),
+                nonce=openid,
             )
             sid = session.get("sid") or oauth.randomness.token(12)
             session["sid"] = sid
@@ -194,7 +230,17 @@ class WebClient:
         flow: Flow | None = self.sessions.get(sid, {}).pop("flow", None)
         pending = flow.request if flow else None
         expected_state = pending.state if pending else None
-        if "client.skip_state_check" not in self.weaknesses and (
+        if self.csrf_protection == "pkce":
+            # RFC 9700 4.7.1: PKCE instead of state. Only a browser that
+            # started a sign-in has a code verifier; the code must match it.
+            if pending is None or not pending.code_verifier:
+                return self._refuse(
+                    "no_flow",
+                    "Sign-in refused",
+                    "This browser has no sign-in under way (no code verifier): "
+                    "possible cross-site request forgery.",
+                )
+        elif "client.skip_state_check" not in self.weaknesses and (
             not expected_state or args.get("state") != expected_state
         ):
             # RFC 6749 10.12: a response (an error too) whose state is not the

@@ -45,6 +45,7 @@ SCENARIOS = {
     "a leaked code redeemed without its verifier, PKCE not enforced (2.1.1)": (
         "09a_pkce_not_enforced.py"
     ),
+    "PKCE downgrade (4.8)": "09c_pkce_downgrade.py",
     "mix-up (4.4)": "10_mix_up.py",
     "scope upgrade on refresh (4.14)": "11_scope_upgrade_on_refresh.py",
     "clickjacking the consent page (4.16)": "12_clickjacking_consent.py",
