@@ -21,6 +21,7 @@ LEAKED_EITHER_WAY = {
     "08c_jwt_no_signature_check.py",  # likewise
     "08d_jwt_expired.py",  # Alice's leaked (soon expired) token
     "09a_pkce_not_enforced.py",  # the intercepted code; PKCE denies the tokens
+    "13_code_injection.py",  # the code an extension reports; PKCE makes it useless
 }
 
 
@@ -47,6 +48,7 @@ SCENARIOS = {
     ),
     "PKCE downgrade (4.8)": "09c_pkce_downgrade.py",
     "mix-up (4.4)": "10_mix_up.py",
+    "authorization code injection (4.5)": "13_code_injection.py",
     "scope upgrade on refresh (4.14)": "11_scope_upgrade_on_refresh.py",
     "clickjacking the consent page (4.16)": "12_clickjacking_consent.py",
 }
