@@ -135,7 +135,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
         except OAuth2Error as error:
             finish(pending)
             if error.redirect_uri:
-                return server.redirect_error(error)
+                return server.redirect_error(error, oauth_request.payload.client_id)
             return refused(error, oauth_request.payload.client_id)
         client = grant.client
         scope = grant.request.scope or ""
@@ -150,7 +150,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
             )
         except OAuth2Error as error:
             finish(pending)
-            return server.redirect_error(with_redirect(error, grant))
+            return server.redirect_error(with_redirect(error, grant), client.client_id)
         if step is Step.ANSWER:
             finish(pending)
             return server.create_authorization_response(
@@ -248,9 +248,10 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
             )
         except OAuth2Error as error:
             finish(pending)
+            client_id = dict(pending.params).get("client_id")
             if error.redirect_uri:
-                return server.redirect_error(error)
-            return refused(error, dict(pending.params).get("client_id"))
+                return server.redirect_error(error, client_id)
+            return refused(error, client_id)
         finish(pending)
         client_id = grant.client.client_id
         scope = grant.request.scope or ""

@@ -157,6 +157,15 @@ REGISTRY: tuple[Weakness, ...] = (
         "mock_servers.pkce.CodeChallenge.validate_code_verifier",
         "RFC 9700 4.8.2 and 2.1.1",
     ),
+    Weakness(
+        "as.redirect_errors_to_any_client",
+        "The authorization server sends an error response straight to the "
+        "redirect URI of any client, even one it never verified (open "
+        "registration): a link to the real server lands on the attacker's site.",
+        "mock_servers.authorization_server.PlaygroundAuthorizationServer"
+        ".redirect_error",
+        "RFC 9700 4.11.2",
+    ),
 )
 
 BY_NAME: MappingProxyType[str, Weakness] = MappingProxyType(

@@ -241,6 +241,22 @@ def verifier_for_a_code_issued_without_challenge(world: World) -> bool:
     return oauth.exchange_code(code, code_verifier="v" * 43).status_code == 200
 
 
+@probe("as.redirect_errors_to_any_client")
+def error_sent_to_an_unverified_clients_redirect_uri(world: World) -> bool:
+    # photo-printz came from open registration; the scope is one nobody may ask.
+    url = f"{world.issuer}/authorize?" + urlencode(
+        {
+            "response_type": "code",
+            "client_id": "photo-printz",
+            "redirect_uri": "https://attacker.test/callback",
+            "scope": "account.verify",
+        }
+    )
+    response = world.browser.open(url)
+    location = response.headers.get("location", "")
+    return location.startswith("https://attacker.test/callback?error=invalid_scope")
+
+
 # -- the test --------------------------------------------------------------------
 
 

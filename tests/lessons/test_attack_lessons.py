@@ -49,6 +49,9 @@ SCENARIOS = {
     "PKCE downgrade (4.8)": "09c_pkce_downgrade.py",
     "mix-up (4.4)": "10_mix_up.py",
     "authorization code injection (4.5)": "13_code_injection.py",
+    "the authorization server as an open redirector (4.11.2)": (
+        "14_as_open_redirector.py"
+    ),
     "scope upgrade on refresh (4.14)": "11_scope_upgrade_on_refresh.py",
     "clickjacking the consent page (4.16)": "12_clickjacking_consent.py",
 }
