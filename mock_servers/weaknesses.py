@@ -166,6 +166,14 @@ REGISTRY: tuple[Weakness, ...] = (
         ".redirect_error",
         "RFC 9700 4.11.2",
     ),
+    Weakness(
+        "as.redirect_307",
+        "Answering the sign-in form at once (consent on record), the "
+        "authorization server redirects with 307, so the browser posts the "
+        "username and password again, to the client.",
+        "mock_servers.authorization_endpoint.sign_in_redirect_status",
+        "RFC 9700 4.12, RFC 9110 15.4.8",
+    ),
 )
 
 BY_NAME: MappingProxyType[str, Weakness] = MappingProxyType(

@@ -257,6 +257,16 @@ def error_sent_to_an_unverified_clients_redirect_uri(world: World) -> bool:
     return location.startswith("https://attacker.test/callback?error=invalid_scope")
 
 
+@probe("as.redirect_307")
+def sign_in_answered_with_307(world: World) -> bool:
+    spa_code(world)  # Alice signs in and approves: consent on record
+    url = world.spa.authorization_url(
+        "basic", pkce_method="S256", extra={"prompt": "login"}
+    )
+    world.browser.open(url)
+    return world.browser.sign_in("alice", "wonderland").status_code == 307
+
+
 # -- the test --------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ LEAKED_EITHER_WAY = {
     "08d_jwt_expired.py",  # Alice's leaked (soon expired) token
     "09a_pkce_not_enforced.py",  # the intercepted code; PKCE denies the tokens
     "13_code_injection.py",  # the code an extension reports; PKCE makes it useless
+    "17_307_redirect_forwards_password.py",  # the code Alice approved for PhotoPrintz
 }
 
 
@@ -51,6 +52,9 @@ SCENARIOS = {
     "authorization code injection (4.5)": "13_code_injection.py",
     "the authorization server as an open redirector (4.11.2)": (
         "14_as_open_redirector.py"
+    ),
+    "a 307 redirect forwards the user's credentials (4.12)": (
+        "17_307_redirect_forwards_password.py"
     ),
     "scope upgrade on refresh (4.14)": "11_scope_upgrade_on_refresh.py",
     "clickjacking the consent page (4.16)": "12_clickjacking_consent.py",
