@@ -174,6 +174,14 @@ REGISTRY: tuple[Weakness, ...] = (
         "mock_servers.authorization_endpoint.sign_in_redirect_status",
         "RFC 9700 4.12, RFC 9110 15.4.8",
     ),
+    Weakness(
+        "client.unsafe_referrer_policy",
+        "PhotoPrint's pages send Referrer-Policy: no-referrer-when-downgrade, so "
+        "a third-party image on a callback page gets the page's full address, "
+        "authorization code included, in Referer.",
+        "playground.actors.web_client.WebClient (Referrer-Policy)",
+        "RFC 9700 4.2, W3C Referrer Policy",
+    ),
 )
 
 BY_NAME: MappingProxyType[str, Weakness] = MappingProxyType(

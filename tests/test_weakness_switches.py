@@ -267,6 +267,15 @@ def sign_in_answered_with_307(world: World) -> bool:
     return world.browser.sign_in("alice", "wonderland").status_code == 307
 
 
+@probe("client.unsafe_referrer_policy")
+def callback_address_in_a_third_party_referer(world: World) -> bool:
+    world.attacker.take_over_host("stats.pixelstats.test")
+    spa_code(world)
+    world.browser.follow_redirect()  # the gallery's callback page, code in the URL
+    world.browser.load_image("https://stats.pixelstats.test/p.gif")
+    return bool(world.attacker.loot("code"))
+
+
 # -- the test --------------------------------------------------------------------
 
 

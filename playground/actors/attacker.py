@@ -225,7 +225,8 @@ class Attacker:
     def take_over_host(self, name: str) -> None:
         """Answer for a host name from now on: a malicious app on the same
         device that bound the native app's loopback port (or claimed its
-        custom URL scheme) first, RFC 8252 8.1 / RFC 7636 1."""
+        custom URL scheme) first, RFC 8252 8.1 / RFC 7636 1; or a service
+        of Mallory's that other sites embed (a third-party analytics pixel)."""
         self.network.add_host(Host(name, Party.ATTACKER, self.site.app))
 
     def secrets_received(self) -> list[Loot]:

@@ -44,7 +44,16 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <li>{{ p.title }} ({{ p.taken }})</li>{% endfor %}</ul>{% endif %}
 {% if link %}<p><a id="sign-in" href="{{ link }}">Sign in with the Playground</a>
 </p>{% endif %}
+{% if image %}<img src="{{ image }}" alt="">{% endif %}
 </main></body></html>"""
+
+# The visit counter of PixelStats, a third-party analytics service, on the
+# page that finishes the gallery's sign-in (RFC 9700 4.2.1: third-party
+# content on the page an authorization response lands on).
+ANALYTICS_PIXEL = "https://stats.pixelstats.test/p.gif"
+# The pages an authorization response lands on, with the code (or token) in
+# their address.
+CALLBACK_PATHS = frozenset({"/callback", "/spa/callback", "/legacy/callback"})
 
 
 def _page(
@@ -53,10 +62,17 @@ def _page(
     *lines: str,
     photos: list[dict[str, str]] | None = None,
     link: str | None = None,
+    image: str | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
     html = render_template_string(
-        _PAGE, page_id=page_id, title=title, lines=lines, photos=photos, link=link
+        _PAGE,
+        page_id=page_id,
+        title=title,
+        lines=lines,
+        photos=photos,
+        link=link,
+        image=image,
     )
     return html, status
 
@@ -211,6 +227,7 @@ class WebClient:
                 "Photo Gallery",
                 "Finishing sign-in in your browser: the app's script reads the code "
                 "from this page's address.",
+                image=ANALYTICS_PIXEL,
             )
 
         @app.get("/legacy/callback")
@@ -221,6 +238,21 @@ class WebClient:
                 "The app's script reads the access token from this page's address "
                 "(after the #).",
             )
+
+        @app.after_request
+        def referrer_policy(response):
+            if "client.unsafe_referrer_policy" in self.weaknesses:
+                # The weakness: the pre-2020 browser default, set site-wide so
+                # the analytics see full page addresses; it sends the whole
+                # URL, query included, to any https site.
+                response.headers["Referrer-Policy"] = "no-referrer-when-downgrade"
+            elif request.path in CALLBACK_PATHS:
+                # RFC 9700 4.2.4: suppress the Referer on the page an
+                # authorization response lands on; "Referrer-Policy:
+                # no-referrer ... completely suppresses the Referer header in
+                # all requests originating from the resulting document".
+                response.headers["Referrer-Policy"] = "no-referrer"
+            return response
 
         return app
 

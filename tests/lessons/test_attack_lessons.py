@@ -53,6 +53,9 @@ SCENARIOS = {
     "the authorization server as an open redirector (4.11.2)": (
         "14_as_open_redirector.py"
     ),
+    "code leakage through Referer and history (4.2, 4.3)": (
+        "16_referer_leak_from_callback.py"
+    ),
     "a 307 redirect forwards the user's credentials (4.12)": (
         "17_307_redirect_forwards_password.py"
     ),
