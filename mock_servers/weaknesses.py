@@ -182,6 +182,29 @@ REGISTRY: tuple[Weakness, ...] = (
         "playground.actors.web_client.WebClient (Referrer-Policy)",
         "RFC 9700 4.2, W3C Referrer Policy",
     ),
+    Weakness(
+        "client.skip_nonce_check",
+        "PhotoPrint accepts an ID token whose nonce is not the one its "
+        "browser's session sent, so a code injected into another session "
+        "signs that session in.",
+        "playground.actors.web_client.WebClient (/callback, ID token)",
+        "OIDC Core 3.1.3.7 and 15.5.2, RFC 9700 4.5.3.2",
+    ),
+    Weakness(
+        "client.skip_id_token_audience_check",
+        "Photo Gallery's server opens a session for an ID token issued to any "
+        "client, without checking that its aud is the gallery.",
+        "playground.actors.web_client.WebClient (/spa/session)",
+        "OIDC Core 3.1.3.7, RFC 8725 3.9",
+    ),
+    Weakness(
+        "client.identify_by_email",
+        "PhotoPrint finds a user's account by the email claim of the ID token, "
+        "whichever authorization server vouches for it, instead of by iss and "
+        "sub.",
+        "playground.actors.web_client.WebClient (accounts)",
+        "OIDC Core 5.7, RFC 7519 4.1.2",
+    ),
 )
 
 BY_NAME: MappingProxyType[str, Weakness] = MappingProxyType(

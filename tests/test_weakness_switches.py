@@ -276,6 +276,60 @@ def callback_address_in_a_third_party_referer(world: World) -> bool:
     return bool(world.attacker.loot("code"))
 
 
+def photoprint_openid_code(world: World) -> str:
+    """Alice's OpenID Connect code for PhotoPrint, not yet delivered."""
+    world.browser.open(f"{world.client_url}/login?scope=openid+basic")
+    world.browser.follow_redirect()
+    world.browser.sign_in("alice", "wonderland")
+    world.browser.follow_redirect()
+    world.browser.approve()
+    return world.browser.redirect_params["code"]
+
+
+@probe("client.skip_nonce_check")
+def id_token_of_another_sessions_nonce(world: World) -> bool:
+    # PhotoPrint binds OpenID Connect sign-ins by the nonce alone (RFC 9700
+    # 2.1.1), with a server that lets confidential clients skip PKCE.
+    world.deployment.as_settings.require_pkce_for_all_clients = False
+    world.web_client.configure(code_binding="nonce")
+    code = photoprint_openid_code(world)
+    mallory = world.attacker.browser
+    mallory.open(f"{world.client_url}/login?scope=openid+basic")
+    state = mallory.redirect_params["state"]
+    forged = {"code": code, "state": state, "iss": world.issuer}
+    return (
+        mallory.open(f"{world.client_url}/callback?{urlencode(forged)}").status_code
+        == 200
+    )
+
+
+@probe("client.skip_id_token_audience_check")
+def id_token_of_another_client_opens_a_session(world: World) -> bool:
+    printz = world.oauth_client("photo-printz")
+    world.browser.open(printz.authorization_url("openid", pkce_method="S256"))
+    world.browser.sign_in("alice", "wonderland")
+    world.browser.follow_redirect()
+    world.browser.approve()
+    tokens = printz.exchange_code(world.browser.redirect_params["code"]).json()
+    answer = world.attacker.http.post(
+        f"{world.client_url}/spa/session", data={"id_token": tokens["id_token"]}
+    )
+    return answer.status_code == 200
+
+
+@probe("client.identify_by_email")
+def account_found_by_another_issuers_email(world: World) -> bool:
+    world.attacker.authorization_server.vouch_for(
+        sub="m-666", name="Mallory", email="alice@example.org"
+    )
+    mallory = world.attacker.browser
+    mallory.open(f"{world.client_url}/login?as=attacker&scope=openid+email")
+    mallory.follow_redirect()
+    mallory.follow_redirect()
+    account = world.web_client.account_for_browser(mallory)
+    return account is not None and account.subject == "u-1001"
+
+
 # -- the test --------------------------------------------------------------------
 
 

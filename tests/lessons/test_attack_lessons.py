@@ -22,6 +22,8 @@ LEAKED_EITHER_WAY = {
     "08d_jwt_expired.py",  # Alice's leaked (soon expired) token
     "09a_pkce_not_enforced.py",  # the intercepted code; PKCE denies the tokens
     "13_code_injection.py",  # the code an extension reports; PKCE makes it useless
+    "15a_oidc_nonce_not_checked.py",  # likewise; the nonce makes it useless
+    "15b_oidc_id_token_for_another_client.py",  # PhotoPrintz's own sign-in
     "17_307_redirect_forwards_password.py",  # the code Alice approved for PhotoPrintz
 }
 
@@ -52,6 +54,15 @@ SCENARIOS = {
     "authorization code injection (4.5)": "13_code_injection.py",
     "the authorization server as an open redirector (4.11.2)": (
         "14_as_open_redirector.py"
+    ),
+    "code injection against OpenID Connect: the nonce (4.5.3.2)": (
+        "15a_oidc_nonce_not_checked.py"
+    ),
+    "an ID token issued to another client (OIDC Core 3.1.3.7)": (
+        "15b_oidc_id_token_for_another_client.py"
+    ),
+    "account takeover through the email claim (OIDC Core 5.7)": (
+        "15c_oidc_account_by_email.py"
     ),
     "code leakage through Referer and history (4.2, 4.3)": (
         "16_referer_leak_from_callback.py"
