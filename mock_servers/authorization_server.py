@@ -44,6 +44,7 @@ from .metadata import authorization_server_metadata, openid_configuration
 from .models import Client, Token
 from .openid import OpenIDCode, UserInfoEndpoint
 from .pkce import CodeChallenge
+from .registration import RegistrationEndpoint
 from .sessions import ClockedSessionInterface
 from .settings import AuthorizationServerSettings
 from .token_generators import AccessTokenGenerator
@@ -317,6 +318,7 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
     )
     server.register_endpoint(RevocationEndpoint(settings))
     server.register_endpoint(IntrospectionEndpoint(settings))
+    server.register_endpoint(RegistrationEndpoint(settings))
     # OIDC Core 5.3: the UserInfo endpoint is an OAuth protected resource.
     protector = BearerProtector(
         settings.issuer, StoredTokenValidator(settings.issuer, settings.store)
@@ -362,6 +364,11 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
     @app.post("/introspect")
     def introspect() -> Response:
         return server.create_endpoint_response(IntrospectionEndpoint.ENDPOINT_NAME)
+
+    @app.post("/register")
+    def register() -> Response:
+        # RFC 7591 3: open dynamic client registration.
+        return server.create_endpoint_response(RegistrationEndpoint.ENDPOINT_NAME)
 
     @app.route("/userinfo", methods=["GET", "POST"])
     def userinfo() -> Response:

@@ -205,6 +205,14 @@ REGISTRY: tuple[Weakness, ...] = (
         "playground.actors.web_client.WebClient (accounts)",
         "OIDC Core 5.7, RFC 7519 4.1.2",
     ),
+    Weakness(
+        "as.client_chooses_client_id",
+        "Open registration lets a client choose its own client_id, even a "
+        "user's subject identifier, so its client credentials tokens (sub = "
+        "client_id) look like that user's.",
+        "mock_servers.registration.RegistrationEndpoint.generate_client_id",
+        "RFC 9700 4.15, RFC 7591 3.2.1, RFC 9068 2.2",
+    ),
 )
 
 BY_NAME: MappingProxyType[str, Weakness] = MappingProxyType(

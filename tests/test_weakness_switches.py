@@ -330,6 +330,15 @@ def account_found_by_another_issuers_email(world: World) -> bool:
     return account is not None and account.subject == "u-1001"
 
 
+@probe("as.client_chooses_client_id")
+def client_registered_under_a_users_subject(world: World) -> bool:
+    response = world.attacker.http.post(
+        f"{world.issuer}/register",
+        json={"client_id": "u-1001", "grant_types": ["client_credentials"]},
+    )
+    return response.json().get("client_id") == "u-1001"
+
+
 # -- the test --------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ LEAKED_EITHER_WAY = {
     "15a_oidc_nonce_not_checked.py",  # likewise; the nonce makes it useless
     "15b_oidc_id_token_for_another_client.py",  # PhotoPrintz's own sign-in
     "17_307_redirect_forwards_password.py",  # the code Alice approved for PhotoPrintz
+    "18_client_id_sub_collision.py",  # PhotoPrintz's token; her client's own token
 }
 
 
@@ -70,6 +71,7 @@ SCENARIOS = {
     "a 307 redirect forwards the user's credentials (4.12)": (
         "17_307_redirect_forwards_password.py"
     ),
+    "a client impersonating a resource owner (4.15)": ("18_client_id_sub_collision.py"),
     "scope upgrade on refresh (4.14)": "11_scope_upgrade_on_refresh.py",
     "clickjacking the consent page (4.16)": "12_clickjacking_consent.py",
 }
