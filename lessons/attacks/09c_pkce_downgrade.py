@@ -174,7 +174,7 @@ def alice_delivers_the_code(run):
     token_requests = [e for e in run.exchanges if e.label == "POST /token"]
     sent = token_requests[0].request.form if token_requests else {}
     run.check(
-        "PhotoPrint redeemed Mallory's code with a code_verifier from Alice's session",
+        "PhotoPrint sent Mallory's code to /token with the verifier of Alice's session",
         len(token_requests) == 1
         and sent.get("code") == run.mallorys_code
         and bool(sent.get("code_verifier")),

@@ -42,14 +42,16 @@ lesson = Lesson(
 - **OpenID Connect `nonce`** (RFC 9700 4.5.3.2): the ID token from the token
   endpoint must carry the nonce of *this* session's request, and "unless and
   until that check succeeds, all tokens (ID Tokens and the access token) are
-  disregarded". Step 6 shows PhotoPrint refusing even with PKCE off.
+  disregarded". In the attack run, step 6 shows PhotoPrint refusing that
+  way with PKCE off.
 - What does **not** help (RFC 9700 4.5.1): `state` (Mallory brings her own
   valid one), the client secret (PhotoPrint itself redeems the code), the
   redirect URI check and the code being issued to this client (all true).
 - Keep codes from leaking at all: no third-party content on the callback
   page, `Referrer-Policy: no-referrer`, short-lived single-use codes (RFC
-  9700 4.2.4, RFC 6749 4.1.2). A code replayed after the real client
-  redeemed it revokes the tokens issued from it (step 5).
+  9700 4.2.4, RFC 6749 4.1.2). A code redeemed twice revokes the tokens
+  issued from it: in the attack run, Alice's own sign-in in step 5 revokes
+  the tokens of Mallory's session.
 """,
 )
 
@@ -163,13 +165,12 @@ def mallory_injects(run):
     Mallory opens `https://photoprint.test/callback?code=<Alice's code>&state=<her state>&iss=https://auth.photos.test`
     in her browser (RFC 9700 4.5.1 step 3).
 
-    Every check PhotoPrint and the server make passes: the `state` is the one
-    Mallory's session expects, `iss` names the right server, PhotoPrint
-    authenticates with **its own secret** (`Authorization: Basic` in the
-    back-channel `POST /token`), the code was issued to PhotoPrint for this
-    redirect URI (step 5 of 4.5.1). `state` protects Alice from CSRF; it
-    does nothing here, where the victim's code comes to the attacker's
-    session.
+    Every check of plain OAuth passes: the `state` is the one Mallory's
+    session expects, `iss` names the right server, PhotoPrint authenticates
+    with **its own secret** (`Authorization: Basic` in the back-channel
+    `POST /token`), the code was issued to PhotoPrint for this redirect URI
+    (step 5 of 4.5.1). `state` protects Alice from CSRF; it does nothing
+    here, where the victim's code comes to the attacker's session.
 
     - **Weakness on**: **200**: Mallory's page says "Hello Alice Liddell from
       Oxford!" and lists Alice's photos. Her PhotoPrint session is Alice's.
@@ -184,7 +185,7 @@ def mallory_injects(run):
     token_requests = [e for e in run.exchanges if e.label == "POST /token"]
     sent = token_requests[0].request if token_requests else None
     run.check(
-        "PhotoPrint's state check passed: it redeemed the code, with its secret",
+        "the state check passed: PhotoPrint sent the code to /token, with its secret",
         sent is not None
         and sent.form.get("code") == run.alices_code
         and (sent.header("Authorization") or "").startswith("Basic "),

@@ -42,11 +42,12 @@ lesson = Lesson(
   application is not verified, and shows the exact address it would send
   Alice to, with a link she must choose to follow. The server logs
   `authorization_error.not_redirected`.
-- The same holds for the other two cases of RFC 9700 4.11.2: a silent
-  request (`prompt=none`) whose error would redirect at once, and a denied
-  consent; the consent page here names the redirect URI before Alice
-  decides. The RFC also asks the server to "always authenticate the user
-  first" before redirecting, except for silent authentication.
+- The other cases of RFC 9700 4.11.2: a silent request (`prompt=none`) that
+  fails is shown the same way, not redirected. A denied consent still
+  redirects, but the consent page has told Alice the address ("You will be
+  sent back to ...") before she decides. The RFC also asks the server to
+  "always authenticate the user first" before redirecting, except for
+  silent authentication.
 - RFC 6749 4.1.2.1 already forbids redirecting for an unknown client or an
   unregistered redirect URI; this attack needs neither, so that rule alone
   is not enough.
@@ -65,8 +66,8 @@ def mallorys_client(run):
     `https://attacker.test/callback`. Nobody at the server reviewed it, and
     its record says so: *not verified*.
 
-    Read the checks: a registered, confidential client, its redirect URI on
-    Mallory's site.
+    Read the checks: a registered client, its redirect URI on Mallory's
+    site, not verified.
     """
     client = run.store.client("photo-printz")
     run.check(
@@ -109,8 +110,8 @@ def the_link(run):
 @lesson.step("Alice opens the link")
 def alice_opens_it(run):
     """
-    The server checks the request: the client is known, the redirect URI is
-    registered for it, but the scope is not allowed: `invalid_scope`. No
+    The server checks the request: the client is known and the redirect URI
+    is registered for it, but no such scope exists: `invalid_scope`. No
     sign-in page, no consent page.
 
     - **Weakness on**: the server sends the error to the client at once:

@@ -183,10 +183,10 @@ def alice_arrives(run):
     - **Weakness on**: the revoked tokens are the ones in Mallory's session;
       what she saw is seen, and her access token, a JWT, works at the API
       until it expires.
-    - **Defended**: the revoked tokens are the ones PhotoPrint had already
-      thrown away. The nonce stops the injection, but only after the code
-      is spent; Alice signs in again. PKCE (lesson 13) refuses the injected
-      code before it is spent.
+    - **Defended**: the revoked tokens are the ones PhotoPrint refused to
+      use and never kept in any session. The nonce stops the injection, but
+      only after the code is spent; Alice signs in again. PKCE (lesson 13)
+      refuses the injected code before it is spent.
     """
     run.browser.follow_redirect()
     run.check(

@@ -26,10 +26,11 @@ lesson = Lesson(
     defence="""
 **Identify a user by `iss` and `sub`, never by `email`.**
 
-- OIDC Core 5.7: "The sub (subject) and iss (issuer) Claims, used together,
-  are the only Claims that an RP can rely upon as a stable identifier for
-  the End-User"; claims "such as email, phone_number, preferred_username,
-  and name MUST NOT be used as unique identifiers for the End-User". A
+- OIDC Core 5.7: "The sub (subject) and iss (issuer) Claims from the ID
+  Token, used together, are the only Claims that an RP can rely upon as a
+  stable identifier for the End-User"; "other Claims such as email,
+  phone_number, preferred_username, and name MUST NOT be used as unique
+  identifiers for the End-User". A
   `sub` is unique only at its issuer (RFC 7519 4.1.2, OIDC Core 2). Here
   PhotoPrint keys each account by (`iss`, `sub`): Mallory's sign-in,
   (`https://as.attacker.test`, `m-666`), opens a new, empty account, and

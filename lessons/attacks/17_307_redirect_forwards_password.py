@@ -37,9 +37,12 @@ lesson = Lesson(
   with the server.
 - A 302 is not the fix either: most browsers turn it into a GET, but HTTP
   lets them keep the POST (RFC 9110 15.4.3), which is why RFC 9700 asks for
-  303.
-- The client need not be malicious to be harmed: any client that receives
-  the password now holds a secret it should never see, in its logs too.
+  303. (The 302 of step 1 goes to the server's own `/authorize/resume`:
+  even a browser that kept the POST would send the password back to the
+  server itself.)
+- The client need not be malicious for this to hurt: an honest client that
+  receives the password holds a secret it should never see, in its logs
+  too.
 """,
 )
 
@@ -88,6 +91,7 @@ def sign_in_again(run):
     it's you". The server shows its real sign-in page, at its real address.
     There is nothing for Alice to distrust.
     """
+    run.clock.advance(7 * 24 * 3600)
     printz = run.oauth_client("photo-printz")
     run.browser.open(
         printz.authorization_url("basic", pkce_method="S256", extra={"prompt": "login"})

@@ -72,3 +72,20 @@ def test_error_for_a_verified_client_is_still_redirected(keys):
         + urlencode({**ERROR_PARAMS, "state": "s-1"})
     )
     assert world.events.named("authorization_error.not_redirected") == []
+
+
+def test_silent_request_error_for_an_unverified_client_is_shown_too(keys):
+    """RFC 9700 4.11.2 case 3: prompt=none fails at once without a session."""
+    world = World(keys=keys)
+    printz = world.oauth_client("photo-printz")
+    url = printz.authorization_url(
+        "basic", pkce_method="S256", extra={"prompt": "none"}
+    )
+    response = world.browser.open(url)
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert "<code>login_required</code>" in response.text
+    (event,) = world.events.named("authorization_error.not_redirected")
+    assert event.detail.startswith(
+        "https://attacker.test/callback?error=login_required"
+    )
