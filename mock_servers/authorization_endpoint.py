@@ -66,6 +66,20 @@ class KeptRequest(OAuth2Request):
         return MultiDict()
 
 
+def sign_in_redirect_status(settings: AuthorizationServerSettings) -> int:
+    """The status of a redirect that answers the sign-in form's POST.
+
+    RFC 9700 4.12: that request carries the user's password. Authorization
+    servers "MUST NOT use the HTTP 307 status code", which makes the browser
+    send the form again, password included, to the new location (RFC 9110
+    15.4.8); "the authorization server SHOULD use HTTP status code 303 (See
+    Other)", which always turns it into a GET without a body.
+    """
+    if "as.redirect_307" in settings.weaknesses:
+        return 307  # the weakness
+    return 303
+
+
 def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> None:
     """Add `/authorize`, `/authorize/resume`, `/login`, `/consent` and
     `/logout` to the authorization server's app."""
@@ -135,7 +149,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
         except OAuth2Error as error:
             finish(pending)
             if error.redirect_uri:
-                return server.redirect_error(error)
+                return server.redirect_error(error, oauth_request.payload.client_id)
             return refused(error, oauth_request.payload.client_id)
         client = grant.client
         scope = grant.request.scope or ""
@@ -150,7 +164,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
             )
         except OAuth2Error as error:
             finish(pending)
-            return server.redirect_error(with_redirect(error, grant))
+            return server.redirect_error(with_redirect(error, grant), client.client_id)
         if step is Step.ANSWER:
             finish(pending)
             return server.create_authorization_response(
@@ -225,7 +239,39 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
         if pending is None:
             return redirect("/", code=302)
         pending.signed_in = True
+        answer = answer_at_once(pending)
+        if answer is not None:
+            return answer
         return redirect(f"/authorize/resume?interaction={pending.id}", code=302)
+
+    def answer_at_once(pending: PendingAuthorization) -> Response | None:
+        """Right after the sign-in: when the request needs nothing more of the
+        user (consent on record), answer the client from this POST."""
+        user = current_user()
+        try:
+            grant = server.get_consent_grant(
+                request=kept_request(pending), end_user=user
+            )
+            step = next_step(
+                AuthenticationRequest.read(grant.request.payload.data),
+                user,
+                signed_in_for_this_request=True,
+                consent_on_record=user is not None
+                and store.has_consent(
+                    user.id, grant.client.client_id, grant.request.scope or ""
+                ),
+                now=settings.clock.now(),
+            )
+        except OAuth2Error:
+            return None  # /authorize/resume shows it as it shows any error
+        if step is not Step.ANSWER:
+            return None
+        finish(pending)
+        response = server.create_authorization_response(
+            request=grant.request, grant_user=user, grant=grant
+        )
+        response.status_code = sign_in_redirect_status(settings)
+        return response
 
     @app.post("/consent")
     def consent() -> HTML:
@@ -248,9 +294,10 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
             )
         except OAuth2Error as error:
             finish(pending)
+            client_id = dict(pending.params).get("client_id")
             if error.redirect_uri:
-                return server.redirect_error(error)
-            return refused(error, dict(pending.params).get("client_id"))
+                return server.redirect_error(error, client_id)
+            return refused(error, client_id)
         finish(pending)
         client_id = grant.client.client_id
         scope = grant.request.scope or ""

@@ -25,7 +25,7 @@ from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, Response, jsonify, request
 
-from . import authorization_endpoint, cors
+from . import authorization_endpoint, cors, pages
 from .bearer import BearerProtector, StoredTokenValidator
 from .client_auth import ClientAuthentication, PrivateKeyJWT
 from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
@@ -44,6 +44,7 @@ from .metadata import authorization_server_metadata, openid_configuration
 from .models import Client, Token
 from .openid import OpenIDCode, UserInfoEndpoint
 from .pkce import CodeChallenge
+from .registration import RegistrationEndpoint
 from .sessions import ClockedSessionInterface
 from .settings import AuthorizationServerSettings
 from .token_generators import AccessTokenGenerator
@@ -205,11 +206,35 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
             return self.handle_error_response(oauth_request, error)
         return super().create_token_response(request)
 
-    def redirect_error(self, error: OAuth2Error) -> Response:
-        """An error sent back to a verified redirect URI, with `iss` (RFC 9207)."""
+    def redirect_error(
+        self, error: OAuth2Error, client_id: str | None
+    ) -> Response | tuple[str, int]:
+        """An error sent back to a verified redirect URI, with `iss` (RFC 9207);
+        for a client the AS has not verified, a page naming where it would go."""
         response = self.handle_error_response(request, error)
         self.issuer_parameter.add_issuer_parameter(self, response)
-        return response
+        client = self.query_client(client_id) if client_id else None
+        if (
+            client is None
+            or client.verified
+            or "as.redirect_errors_to_any_client" in self.settings.weaknesses
+        ):
+            return response
+        # RFC 9700 4.11.2: "The authorization server SHOULD only automatically
+        # redirect the user agent if it trusts the redirection URI. If the URI
+        # is not trusted, the authorization server MAY inform the user and rely
+        # on the user to make the correct decision."
+        location = response.location or ""
+        self.record(
+            "authorization_error.not_redirected", client.client_id, None, location
+        )
+        page = pages.untrusted_redirect_page(
+            error=error.error,
+            description=error.get_error_description() or "",
+            client_name=client.client_name,
+            location=location,
+        )
+        return page, 400
 
 
 class SessionCookies(ClockedSessionInterface):
@@ -295,6 +320,7 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
     )
     server.register_endpoint(RevocationEndpoint(settings))
     server.register_endpoint(IntrospectionEndpoint(settings))
+    server.register_endpoint(RegistrationEndpoint(settings))
     # OIDC Core 5.3: the UserInfo endpoint is an OAuth protected resource.
     protector = BearerProtector(
         settings.issuer, StoredTokenValidator(settings.issuer, settings.store)
@@ -340,6 +366,11 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
     @app.post("/introspect")
     def introspect() -> Response:
         return server.create_endpoint_response(IntrospectionEndpoint.ENDPOINT_NAME)
+
+    @app.post("/register")
+    def register() -> Response:
+        # RFC 7591 3: open dynamic client registration.
+        return server.create_endpoint_response(RegistrationEndpoint.ENDPOINT_NAME)
 
     @app.route("/userinfo", methods=["GET", "POST"])
     def userinfo() -> Response:

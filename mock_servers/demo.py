@@ -56,6 +56,8 @@ class DemoClient:
     uses_private_key_jwt: bool = False
     can_introspect: bool = False
     first_party: bool = False
+    # False for a client of open registration, which no one at the AS reviewed.
+    verified: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -150,9 +152,10 @@ CLIENTS: tuple[DemoClient, ...] = (
         redirect_uris=("https://attacker.test/callback",),
         grant_types=("authorization_code",),
         response_types=("code",),
-        scope="basic email photos.read",
+        scope="openid profile basic email photos.read",
         token_endpoint_auth_methods=("client_secret_basic", "client_secret_post"),
         client_secret="photoprintz-secret",
+        verified=False,
     ),
     DemoClient(
         client_id="photos-api",
@@ -200,6 +203,7 @@ def populate(
                 jwks=key.public_jwks() if key else None,
                 can_introspect=demo.can_introspect,
                 first_party=demo.first_party,
+                verified=demo.verified,
                 weaknesses=weaknesses,
             )
         )

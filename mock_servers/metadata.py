@@ -44,6 +44,8 @@ def authorization_server_metadata(
             "revocation_endpoint": f"{issuer}/revoke",
             "introspection_endpoint": f"{issuer}/introspect",
             "userinfo_endpoint": f"{issuer}/userinfo",
+            # RFC 7591: open dynamic client registration.
+            "registration_endpoint": f"{issuer}/register",
             "scopes_supported": list(SCOPES),
             "response_types_supported": ["code", "token"],
             "response_modes_supported": ["query", "fragment"],

@@ -88,6 +88,10 @@ class Client(ClientMixin):
     jwks: dict[str, Any] | None = None
     can_introspect: bool = False
     first_party: bool = False
+    # Reviewed by the AS's operators: its redirect URIs are trusted for
+    # automatic redirects. A client from open (dynamic) registration is not
+    # (RFC 9700 4.11.2: redirect automatically only to URIs the AS trusts).
+    verified: bool = True
     weaknesses: Weaknesses = field(default_factory=Weaknesses, repr=False)
     client_metadata: dict[str, Any] = field(default_factory=dict)
 

@@ -7,6 +7,7 @@ HTTP and the Browser actor can fill them in like a person would.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import render_template_string
 
@@ -59,6 +60,17 @@ _ERROR = """
 <p class="muted">{{ note }}</p>
 """
 
+_UNTRUSTED_REDIRECT = """
+<p class="error" id="error-code"><code>{{ error }}</code></p>
+<p id="error-description">{{ description }}</p>
+<p><strong>{{ client_name }}</strong> is not an application this server has
+verified. It asked to send you to this address:</p>
+<p><code id="redirect-target">{{ location }}</code></p>
+<p>Only continue if you know and trust <strong>{{ host }}</strong>. Nothing
+there is part of this server, whatever it looks like.</p>
+<p><a id="continue" href="{{ location }}">Continue to {{ host }}</a></p>
+"""
+
 NOT_REDIRECTED = (
     "The request was not sent back to the client: RFC 6749 4.1.2.1 says an "
     "authorization server must not redirect to an unverified redirect URI or "
@@ -77,6 +89,23 @@ def login_page(**context: Any) -> str:
 
 def consent_page(**context: Any) -> str:
     return render("consent", "Authorize access", _CONSENT, **context)
+
+
+def untrusted_redirect_page(
+    *, error: str, description: str, client_name: str, location: str
+) -> str:
+    """An error response for a client the AS has not verified, shown instead
+    of redirecting (RFC 9700 4.11.2): the user decides whether to go on."""
+    return render(
+        "untrusted-redirect",
+        "Check where you are going",
+        _UNTRUSTED_REDIRECT,
+        error=error,
+        description=description,
+        client_name=client_name,
+        location=location,
+        host=urlsplit(location).netloc,
+    )
 
 
 def error_page(error: str, description: str, note: str = NOT_REDIRECTED) -> str:

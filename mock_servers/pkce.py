@@ -2,7 +2,8 @@
 
 Authlib's `CodeChallenge` does the hashing and comparison; this subclass only
 decides policy: which methods are accepted and who must use PKCE, which is
-where the `as.pkce_optional` and `as.allow_plain_pkce` weaknesses are read.
+where the `as.pkce_optional`, `as.allow_plain_pkce` and `as.pkce_downgrade`
+weaknesses are read.
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ class CodeChallenge(_CodeChallenge):
         verifier = request.form.get("code_verifier")
         challenged = self.get_authorization_code_challenge(request.authorization_code)
         if verifier and not challenged:
+            if "as.pkce_downgrade" in self.settings.weaknesses:
+                # The weakness, as RFC 9700 4.8.1 step 6 tells it: the code "is
+                # not bound to any PKCE code challenge", so the server "will
+                # not check the presence or contents of the code_verifier".
+                return
             # RFC 9700 4.8.2: accept a code_verifier only if the authorization
             # request had a code_challenge, or a stripped challenge (PKCE
             # downgrade) would go unnoticed.

@@ -149,6 +149,70 @@ REGISTRY: tuple[Weakness, ...] = (
         "mock_servers.token_validation.JWTValidator",
         "RFC 9068 4, RFC 7519 4.1.4",
     ),
+    Weakness(
+        "as.pkce_downgrade",
+        "The authorization server ignores a code_verifier sent for a code whose "
+        "authorization request had no code_challenge, so a challenge stripped "
+        "from the request goes unnoticed (PKCE downgrade).",
+        "mock_servers.pkce.CodeChallenge.validate_code_verifier",
+        "RFC 9700 4.8.2 and 2.1.1",
+    ),
+    Weakness(
+        "as.redirect_errors_to_any_client",
+        "The authorization server sends an error response straight to the "
+        "redirect URI of any client, even one it never verified (open "
+        "registration): a link to the real server lands on the attacker's site.",
+        "mock_servers.authorization_server.PlaygroundAuthorizationServer"
+        ".redirect_error",
+        "RFC 9700 4.11.2",
+    ),
+    Weakness(
+        "as.redirect_307",
+        "Answering the sign-in form at once (consent on record), the "
+        "authorization server redirects with 307, so the browser posts the "
+        "username and password again, to the client.",
+        "mock_servers.authorization_endpoint.sign_in_redirect_status",
+        "RFC 9700 4.12, RFC 9110 15.4.8",
+    ),
+    Weakness(
+        "client.unsafe_referrer_policy",
+        "PhotoPrint's pages send Referrer-Policy: no-referrer-when-downgrade, so "
+        "a third-party image on a callback page gets the page's full address, "
+        "authorization code included, in Referer.",
+        "playground.actors.web_client.WebClient (Referrer-Policy)",
+        "RFC 9700 4.2, W3C Referrer Policy",
+    ),
+    Weakness(
+        "client.skip_nonce_check",
+        "PhotoPrint accepts an ID token whose nonce is not the one its "
+        "browser's session sent, so a code injected into another session "
+        "signs that session in.",
+        "playground.actors.web_client.WebClient (/callback, ID token)",
+        "OIDC Core 3.1.3.7 and 15.5.2, RFC 9700 4.5.3.2",
+    ),
+    Weakness(
+        "client.skip_id_token_audience_check",
+        "Photo Gallery's server opens a session for an ID token issued to any "
+        "client, without checking that its aud is the gallery.",
+        "playground.actors.web_client.WebClient (/spa/session)",
+        "OIDC Core 3.1.3.7, RFC 8725 3.9",
+    ),
+    Weakness(
+        "client.identify_by_email",
+        "PhotoPrint finds a user's account by the email claim of the ID token, "
+        "whichever authorization server vouches for it, instead of by iss and "
+        "sub.",
+        "playground.actors.web_client.WebClient (accounts)",
+        "OIDC Core 5.7, RFC 7519 4.1.2",
+    ),
+    Weakness(
+        "as.client_chooses_client_id",
+        "Open registration lets a client choose its own client_id, even a "
+        "user's subject identifier, so its client credentials tokens (sub = "
+        "client_id) look like that user's.",
+        "mock_servers.registration.RegistrationEndpoint.generate_client_id",
+        "RFC 9700 4.15, RFC 7591 3.2.1, RFC 9068 2.2",
+    ),
 )
 
 BY_NAME: MappingProxyType[str, Weakness] = MappingProxyType(

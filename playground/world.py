@@ -66,12 +66,15 @@ class WorldKeys:
 
     authorization_server: SigningKey
     clients: dict[str, SigningKey] = field(default_factory=dict)
+    # What Mallory's own authorization server signs its ID tokens with.
+    attacker_authorization_server: SigningKey | None = None
 
     @classmethod
     def generate(cls) -> WorldKeys:
         return cls(
             authorization_server=generate_signing_key(),
             clients={PRIVATE_KEY_JWT_CLIENT: generate_signing_key()},
+            attacker_authorization_server=generate_signing_key(),
         )
 
 
@@ -151,7 +154,13 @@ class World:
         )
         # Mallory's site, her own authorization server (the mix-up attack,
         # RFC 9700 4.4) and every other name under her domain.
-        self.attacker = Attacker(self.network, self.issuer, self.api_url, self.clock)
+        self.attacker = Attacker(
+            self.network,
+            self.issuer,
+            self.api_url,
+            self.clock,
+            signing_key=self.keys.attacker_authorization_server,
+        )
         attacker_domain = urlsplit(ATTACKER_URL).netloc
         for name in (attacker_domain, f"*.{attacker_domain}"):
             self.network.add_host(Host(name, Party.ATTACKER, self.attacker.site.app))

@@ -226,6 +226,119 @@ def token_after_its_exp(world: World) -> bool:
     return api_accepts(world, world.spa.tokens["access_token"])
 
 
+@probe("as.pkce_downgrade")
+def verifier_for_a_code_issued_without_challenge(world: World) -> bool:
+    # RFC 9700 2.1.1's minimum: PKCE required of public clients only, so
+    # PhotoPrint (confidential) may ask for a code without a challenge.
+    world.deployment.as_settings.require_pkce_for_all_clients = False
+    oauth = world.web_client.oauth
+    browser = world.browser
+    browser.open(oauth.authorization_url("basic"))
+    browser.sign_in("alice", "wonderland")
+    browser.follow_redirect()
+    browser.approve()
+    code = browser.redirect_params["code"]
+    return oauth.exchange_code(code, code_verifier="v" * 43).status_code == 200
+
+
+@probe("as.redirect_errors_to_any_client")
+def error_sent_to_an_unverified_clients_redirect_uri(world: World) -> bool:
+    # photo-printz came from open registration; the scope is one nobody may ask.
+    url = f"{world.issuer}/authorize?" + urlencode(
+        {
+            "response_type": "code",
+            "client_id": "photo-printz",
+            "redirect_uri": "https://attacker.test/callback",
+            "scope": "account.verify",
+        }
+    )
+    response = world.browser.open(url)
+    location = response.headers.get("location", "")
+    return location.startswith("https://attacker.test/callback?error=invalid_scope")
+
+
+@probe("as.redirect_307")
+def sign_in_answered_with_307(world: World) -> bool:
+    spa_code(world)  # Alice signs in and approves: consent on record
+    url = world.spa.authorization_url(
+        "basic", pkce_method="S256", extra={"prompt": "login"}
+    )
+    world.browser.open(url)
+    return world.browser.sign_in("alice", "wonderland").status_code == 307
+
+
+@probe("client.unsafe_referrer_policy")
+def callback_address_in_a_third_party_referer(world: World) -> bool:
+    world.attacker.take_over_host("stats.pixelstats.test")
+    spa_code(world)
+    world.browser.follow_redirect()  # the gallery's callback page, code in the URL
+    world.browser.load_image("https://stats.pixelstats.test/p.gif")
+    return bool(world.attacker.loot("code"))
+
+
+def photoprint_openid_code(world: World) -> str:
+    """Alice's OpenID Connect code for PhotoPrint, not yet delivered."""
+    world.browser.open(f"{world.client_url}/login?scope=openid+basic")
+    world.browser.follow_redirect()
+    world.browser.sign_in("alice", "wonderland")
+    world.browser.follow_redirect()
+    world.browser.approve()
+    return world.browser.redirect_params["code"]
+
+
+@probe("client.skip_nonce_check")
+def id_token_of_another_sessions_nonce(world: World) -> bool:
+    # PhotoPrint binds OpenID Connect sign-ins by the nonce alone (RFC 9700
+    # 2.1.1), with a server that lets confidential clients skip PKCE.
+    world.deployment.as_settings.require_pkce_for_all_clients = False
+    world.web_client.configure(code_binding="nonce")
+    code = photoprint_openid_code(world)
+    mallory = world.attacker.browser
+    mallory.open(f"{world.client_url}/login?scope=openid+basic")
+    state = mallory.redirect_params["state"]
+    forged = {"code": code, "state": state, "iss": world.issuer}
+    return (
+        mallory.open(f"{world.client_url}/callback?{urlencode(forged)}").status_code
+        == 200
+    )
+
+
+@probe("client.skip_id_token_audience_check")
+def id_token_of_another_client_opens_a_session(world: World) -> bool:
+    printz = world.oauth_client("photo-printz")
+    world.browser.open(printz.authorization_url("openid", pkce_method="S256"))
+    world.browser.sign_in("alice", "wonderland")
+    world.browser.follow_redirect()
+    world.browser.approve()
+    tokens = printz.exchange_code(world.browser.redirect_params["code"]).json()
+    answer = world.attacker.http.post(
+        f"{world.client_url}/spa/session", data={"id_token": tokens["id_token"]}
+    )
+    return answer.status_code == 200
+
+
+@probe("client.identify_by_email")
+def account_found_by_another_issuers_email(world: World) -> bool:
+    world.attacker.authorization_server.vouch_for(
+        sub="m-666", name="Mallory", email="alice@example.org"
+    )
+    mallory = world.attacker.browser
+    mallory.open(f"{world.client_url}/login?as=attacker&scope=openid+email")
+    mallory.follow_redirect()
+    mallory.follow_redirect()
+    account = world.web_client.account_for_browser(mallory)
+    return account is not None and account.subject == "u-1001"
+
+
+@probe("as.client_chooses_client_id")
+def client_registered_under_a_users_subject(world: World) -> bool:
+    response = world.attacker.http.post(
+        f"{world.issuer}/register",
+        json={"client_id": "u-1001", "grant_types": ["client_credentials"]},
+    )
+    return response.json().get("client_id") == "u-1001"
+
+
 # -- the test --------------------------------------------------------------------
 
 

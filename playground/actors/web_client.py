@@ -10,6 +10,12 @@ PhotoPrint may be registered at more than one authorization server
 (`/login?as=NAME`); a session remembers where its flow started, and the
 callback checks `iss` against, and redeems the code at, that server only
 (RFC 9207 2.4, RFC 9700 4.4: the mix-up attack).
+
+How PhotoPrint binds a flow to the browser that started it is one of the
+choices RFC 9700 leaves to a client (`configure`): `state` or PKCE against
+CSRF (4.7.1), PKCE or, for OpenID Connect sign-ins, the `nonce` against code
+injection (2.1.1). The defaults use all three; a lesson may pick another
+choice the RFC allows, which is not a weakness.
 """
 
 from __future__ import annotations
@@ -38,7 +44,16 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <li>{{ p.title }} ({{ p.taken }})</li>{% endfor %}</ul>{% endif %}
 {% if link %}<p><a id="sign-in" href="{{ link }}">Sign in with the Playground</a>
 </p>{% endif %}
+{% if image %}<img src="{{ image }}" alt="">{% endif %}
 </main></body></html>"""
+
+# The visit counter of PixelStats, a third-party analytics service, on the
+# page that finishes the gallery's sign-in (RFC 9700 4.2.1: third-party
+# content on the page an authorization response lands on).
+ANALYTICS_PIXEL = "https://stats.pixelstats.test/p.gif"
+# The pages an authorization response lands on, with the code (or token) in
+# their address.
+CALLBACK_PATHS = frozenset({"/callback", "/spa/callback", "/legacy/callback"})
 
 
 def _page(
@@ -47,10 +62,17 @@ def _page(
     *lines: str,
     photos: list[dict[str, str]] | None = None,
     link: str | None = None,
+    image: str | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
     html = render_template_string(
-        _PAGE, page_id=page_id, title=title, lines=lines, photos=photos, link=link
+        _PAGE,
+        page_id=page_id,
+        title=title,
+        lines=lines,
+        photos=photos,
+        link=link,
+        image=image,
     )
     return html, status
 
@@ -62,6 +84,50 @@ class Flow:
 
     server: str
     request: AuthorizationRequest | None
+
+
+# RFC 9700 4.7.1: "The same protection is provided by PKCE": a client may
+# protect its redirect URI against CSRF with `state` or with PKCE.
+CSRF_PROTECTIONS = ("state", "pkce")
+# RFC 9700 2.1.1: PKCE binds a code to the browser's session; "confidential
+# OpenID Connect clients MAY use the nonce parameter ... instead".
+CODE_BINDINGS = ("pkce", "nonce")
+
+
+@dataclass
+class Account:
+    """A PhotoPrint customer account: PhotoPrint's own records (where to
+    deliver, what was ordered), found by who signs in with OpenID Connect.
+
+    OIDC Core 5.7: `iss` and `sub` together are "the only Claims that an RP
+    can rely upon as a stable identifier for the End-User"; `email` is kept
+    to write to, never to find the account by.
+    """
+
+    issuer: str
+    subject: str
+    name: str
+    email: str
+    address: str = ""
+    orders: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.issuer, self.subject)
+
+    def lines(self) -> list[str]:
+        lines = [f"PhotoPrint account: {self.name} <{self.email}>"]
+        if self.address:
+            lines.append(f"Delivery address: {self.address}")
+        lines.extend(f"Order: {order}" for order in self.orders)
+        if not self.address and not self.orders:
+            lines.append("A new account: no address and no orders yet.")
+        return lines
+
+
+# Photo Gallery, the single-page app whose pages PhotoPrint serves: its script
+# posts the ID token it got to `/spa/session` for a session at PhotoPrint.
+GALLERY_CLIENT_ID = "photo-gallery-spa"
 
 
 class WebClient:
@@ -92,8 +158,45 @@ class WebClient:
         # The servers whose metadata says they send `iss` (RFC 9207 3), as
         # PhotoPrint read it when it was set up with each.
         self.iss_supported: set[str] = {self.HOME_SERVER}
+        self.csrf_protection = "state"
+        self.code_binding = "pkce"
+        # PhotoPrint's customers who signed in with OpenID Connect before.
+        self.accounts: dict[tuple[str, str], Account] = {
+            account.key: account
+            for account in (
+                Account(
+                    oauth.issuer,
+                    "u-1001",
+                    "Alice Liddell",
+                    "alice@example.org",
+                    "7 Rabbit Hole Lane, Oxford",
+                    ("24 prints of Tea party, paid with the card ending 4242",),
+                ),
+                Account(
+                    oauth.issuer,
+                    "u-1002",
+                    "Bob Builder",
+                    "bob@example.org",
+                    "3 Scaffold Street, Bristol",
+                ),
+            )
+        }
         self.last_error: str | None = None
         self.app = self._create_app(secret_key)
+
+    def configure(self, *, csrf: str = "state", code_binding: str = "pkce") -> None:
+        """Choose how PhotoPrint binds each flow to its browser, among the
+        choices RFC 9700 allows: `csrf="pkce"` sends no `state` and relies on
+        PKCE (4.7.1); `code_binding="nonce"` sends no PKCE with an OpenID
+        Connect sign-in and relies on the ID token's `nonce` (2.1.1)."""
+        if csrf not in CSRF_PROTECTIONS:
+            raise ValueError(f"csrf must be one of {CSRF_PROTECTIONS}, not {csrf!r}")
+        if code_binding not in CODE_BINDINGS:
+            raise ValueError(
+                f"code_binding must be one of {CODE_BINDINGS}, not {code_binding!r}"
+            )
+        self.csrf_protection = csrf
+        self.code_binding = code_binding
 
     def tokens_for(self, session_id: str) -> dict[str, Any]:
         return self.sessions.get(session_id, {}).get("tokens", {})
@@ -105,6 +208,16 @@ class WebClient:
         if cookie is None or serializer is None:
             return {}
         return self.tokens_for(serializer.loads(cookie.value).get("sid", ""))
+
+    def account_for_browser(self, browser: Browser) -> Account | None:
+        """The PhotoPrint account the session in this browser's cookie is in."""
+        serializer = self.app.session_interface.get_signing_serializer(self.app)
+        cookie = browser.cookies.get(self.app.config["SESSION_COOKIE_NAME"])
+        if cookie is None or serializer is None:
+            return None
+        sid = serializer.loads(cookie.value).get("sid", "")
+        key = self.sessions.get(sid, {}).get("account")
+        return self.accounts.get(key) if key else None
 
     def _create_app(self, secret_key: bytes) -> Flask:
         app = Flask("photoprint")
@@ -140,14 +253,20 @@ class WebClient:
                     f"called {name!r}.",
                     status=400,
                 )
-            use_pkce = "client.no_pkce" not in self.weaknesses
+            openid = "openid" in scope.split()
+            use_pkce = "client.no_pkce" not in self.weaknesses and not (
+                openid and self.code_binding == "nonce"
+            )
             url = server.authorization_url(
                 scope,
+                # RFC 6749 10.12, unless PKCE protects against CSRF (RFC 9700
+                # 4.7.1, with an AS that supports it).
+                state=self.csrf_protection == "state",
                 # RFC 9700 2.1.1: clients MUST prevent authorization code
                 # injection: PKCE binds the code to this browser's session.
                 pkce_method="S256" if use_pkce else None,
                 # OIDC Core 3.1.2.1: a nonce binds the ID token to it too.
-                nonce="openid" in scope.split(),
+                nonce=openid,
             )
             sid = session.get("sid") or oauth.randomness.token(12)
             session["sid"] = sid
@@ -175,7 +294,12 @@ class WebClient:
                 "Photo Gallery",
                 "Finishing sign-in in your browser: the app's script reads the code "
                 "from this page's address.",
+                image=ANALYTICS_PIXEL,
             )
+
+        @app.post("/spa/session")
+        def spa_session():
+            return self._spa_session()
 
         @app.get("/legacy/callback")
         def legacy_callback():
@@ -186,6 +310,21 @@ class WebClient:
                 "(after the #).",
             )
 
+        @app.after_request
+        def referrer_policy(response):
+            if "client.unsafe_referrer_policy" in self.weaknesses:
+                # The weakness: the pre-2020 browser default, set site-wide so
+                # the analytics see full page addresses; it sends the whole
+                # URL, query included, to any https site.
+                response.headers["Referrer-Policy"] = "no-referrer-when-downgrade"
+            elif request.path in CALLBACK_PATHS:
+                # RFC 9700 4.2.4: suppress the Referer on the page an
+                # authorization response lands on; "Referrer-Policy:
+                # no-referrer ... completely suppresses the Referer header in
+                # all requests originating from the resulting document".
+                response.headers["Referrer-Policy"] = "no-referrer"
+            return response
+
         return app
 
     def _callback(self):
@@ -194,7 +333,17 @@ class WebClient:
         flow: Flow | None = self.sessions.get(sid, {}).pop("flow", None)
         pending = flow.request if flow else None
         expected_state = pending.state if pending else None
-        if "client.skip_state_check" not in self.weaknesses and (
+        if self.csrf_protection == "pkce":
+            # RFC 9700 4.7.1: PKCE instead of state. Only a browser that
+            # started a sign-in has a code verifier; the code must match it.
+            if pending is None or not pending.code_verifier:
+                return self._refuse(
+                    "no_flow",
+                    "Sign-in refused",
+                    "This browser has no sign-in under way (no code verifier): "
+                    "possible cross-site request forgery.",
+                )
+        elif "client.skip_state_check" not in self.weaknesses and (
             not expected_state or args.get("state") != expected_state
         ):
             # RFC 6749 10.12: a response (an error too) whose state is not the
@@ -238,13 +387,18 @@ class WebClient:
                 body.get("error_description", ""),
             )
         tokens = token_response.json()
-        id_token_problem = self._id_token_problem(server, tokens, pending)
+        claims, id_token_problem = self._check_id_token(server, tokens, pending)
         if id_token_problem:
+            # RFC 9700 4.5.3.2: until the check succeeds, "all tokens (ID
+            # Tokens and the access token) are disregarded".
             return self._refuse("invalid_id_token", "Sign-in refused", id_token_problem)
         sid = sid or self.oauth.randomness.token(12)
         session["sid"] = sid
         self.sessions.setdefault(sid, {})["tokens"] = tokens
         self.last_error = None
+        account = self._account_for(claims) if claims else None
+        if account is not None:
+            self.sessions[sid]["account"] = account.key
         user = server.call_api("/api/user", tokens["access_token"])
         lines = []
         if user.status_code == 200:
@@ -256,6 +410,8 @@ class WebClient:
             if listing.status_code == 200:
                 photos = listing.json()["photos"]
                 lines.append(f"{len(photos)} photo(s) ready to print.")
+        if account is not None:
+            lines.extend(account.lines())
         return _page("signed-in", "Your photos", *lines, photos=photos)
 
     def _refuse(self, error: str, title: str, *lines: str):
@@ -276,22 +432,106 @@ class WebClient:
             return f"The response names issuer {iss}, not {expected}."
         return None
 
-    def _id_token_problem(
+    def _check_id_token(
         self, server: OAuthClient, tokens: dict[str, Any], pending: Any
-    ) -> str | None:
+    ) -> tuple[dict[str, Any] | None, str | None]:
         """OIDC Core 3.1.3.7: an ID token must be signed by the issuer, for
-        this client, unexpired, and carry the nonce this browser's request sent."""
+        this client, unexpired, and carry the nonce this browser's request
+        sent. Returns its claims, or what is wrong with it."""
         id_token = tokens.get("id_token")
         expected_nonce = pending.nonce if pending else None
         if id_token is None:
-            return "The response has no ID token." if expected_nonce else None
+            return None, ("The response has no ID token." if expected_nonce else None)
         try:
             claims = verify_id_token(server, id_token)
         except jwt.PyJWTError as error:
-            return f"The ID token does not verify: {type(error).__name__}: {error}"
-        if claims.get("nonce") != expected_nonce:
-            return "The ID token's nonce is not the one this browser's request sent."
-        return None
+            return (
+                None,
+                f"The ID token does not verify: {type(error).__name__}: {error}",
+            )
+        if (
+            claims.get("nonce") != expected_nonce
+            and "client.skip_nonce_check" not in self.weaknesses
+        ):
+            # OIDC Core 3.1.2.1 and 15.5.2, RFC 9700 4.5.3.2: the nonce binds
+            # the ID token (and with it the code) to this browser's session.
+            return None, (
+                "The ID token's nonce is not the one this browser's request sent."
+            )
+        return claims, None
+
+    def _account_for(self, claims: dict[str, Any]) -> Account:
+        """The PhotoPrint account of whoever this verified ID token names; a
+        new one for someone PhotoPrint has not seen."""
+        if "client.identify_by_email" in self.weaknesses:
+            # The weakness: accounts found by the email claim, whichever
+            # issuer vouches for it (the "nOAuth" mistake).
+            email = claims.get("email")
+            found = next(
+                (a for a in self.accounts.values() if email and a.email == email),
+                None,
+            )
+            if found is not None:
+                return found
+        # OIDC Core 5.7: "the only guaranteed unique identifier for a given
+        # End-User is the combination of the iss Claim and the sub Claim".
+        key = (str(claims.get("iss", "")), str(claims.get("sub", "")))
+        if key not in self.accounts:
+            self.accounts[key] = Account(
+                *key,
+                name=str(claims.get("name", "")),
+                email=str(claims.get("email", "")),
+            )
+        return self.accounts[key]
+
+    def _spa_session(self):
+        """`POST /spa/session`: Photo Gallery's script posts the ID token it
+        got, and PhotoPrint's server opens a session for the account it names.
+
+        OIDC Core 3.1.3.7 step 3: the client "MUST validate that the aud
+        (audience) Claim contains its client_id value"; an ID token issued
+        to another client says who signed in *there*, not here.
+        """
+        id_token = request.form.get("id_token", "")
+        skip_audience = "client.skip_id_token_audience_check" in self.weaknesses
+        try:
+            claims = verify_id_token(
+                self.oauth,
+                id_token,
+                audience=None if skip_audience else GALLERY_CLIENT_ID,
+            )
+        except jwt.InvalidAudienceError:
+            self.last_error = "id_token_for_another_client"
+            audience = jwt.decode(id_token, options={"verify_signature": False}).get(
+                "aud"
+            )
+            names = ", ".join(audience if isinstance(audience, list) else [audience])
+            return _page(
+                "gallery-refused",
+                "Sign-in refused",
+                f"This ID token was issued to {names}, not to Photo Gallery "
+                f"({GALLERY_CLIENT_ID}).",
+                status=401,
+            )
+        except jwt.PyJWTError as error:
+            self.last_error = "invalid_id_token"
+            return _page(
+                "gallery-refused",
+                "Sign-in refused",
+                f"The ID token does not verify: {type(error).__name__}: {error}",
+                status=401,
+            )
+        account = self._account_for(claims)
+        sid = self.oauth.randomness.token(12)
+        session["sid"] = sid
+        self.sessions[sid] = {"account": account.key}
+        self.last_error = None
+        return _page(
+            "gallery-signed-in",
+            "Photo Gallery",
+            f"Signed in as {account.name}.",
+            *account.lines(),
+        )
 
     def _go(self):
         """`/go?to=...`: "continue to" links after sign-in.

@@ -21,7 +21,12 @@ LEAKED_EITHER_WAY = {
     "08b_jwt_key_confusion.py",  # likewise
     "08c_jwt_no_signature_check.py",  # likewise
     "08d_jwt_expired.py",  # Alice's leaked (soon expired) token
-    "09a_pkce_downgrade.py",  # the intercepted code; PKCE denies the tokens
+    "09a_pkce_not_enforced.py",  # the intercepted code; PKCE denies the tokens
+    "13_code_injection.py",  # the code an extension reports; PKCE makes it useless
+    "15a_oidc_nonce_not_checked.py",  # likewise; the nonce makes it useless
+    "15b_oidc_id_token_for_another_client.py",  # PhotoPrintz's own sign-in
+    "17_307_redirect_forwards_password.py",  # the code Alice approved for PhotoPrintz
+    "18_client_id_sub_collision.py",  # PhotoPrintz's token; her client's own token
 }
 
 
@@ -43,8 +48,31 @@ SCENARIOS = {
     ),
     "refresh token theft (4.14)": "07_refresh_token_theft.py",
     "forged JWTs at the resource server (RFC 8725)": "08a_jwt_alg_none.py",
-    "PKCE downgrade (4.8)": "09a_pkce_downgrade.py",
+    "a leaked code redeemed without its verifier, PKCE not enforced (2.1.1)": (
+        "09a_pkce_not_enforced.py"
+    ),
+    "PKCE downgrade (4.8)": "09c_pkce_downgrade.py",
     "mix-up (4.4)": "10_mix_up.py",
+    "authorization code injection (4.5)": "13_code_injection.py",
+    "the authorization server as an open redirector (4.11.2)": (
+        "14_as_open_redirector.py"
+    ),
+    "code injection against OpenID Connect: the nonce (4.5.3.2)": (
+        "15a_oidc_nonce_not_checked.py"
+    ),
+    "an ID token issued to another client (OIDC Core 3.1.3.7)": (
+        "15b_oidc_id_token_for_another_client.py"
+    ),
+    "account takeover through the email claim (OIDC Core 5.7)": (
+        "15c_oidc_account_by_email.py"
+    ),
+    "code leakage through Referer and history (4.2, 4.3)": (
+        "16_referer_leak_from_callback.py"
+    ),
+    "a 307 redirect forwards the user's credentials (4.12)": (
+        "17_307_redirect_forwards_password.py"
+    ),
+    "a client impersonating a resource owner (4.15)": ("18_client_id_sub_collision.py"),
     "scope upgrade on refresh (4.14)": "11_scope_upgrade_on_refresh.py",
     "clickjacking the consent page (4.16)": "12_clickjacking_consent.py",
 }

@@ -1,4 +1,4 @@
-"""Attack lessons 09-12: PKCE downgrade and plain PKCE, mix-up, scope upgrade on
+"""Attack lessons 09-12: PKCE not enforced and plain PKCE, mix-up, scope upgrade on
 refresh and clickjacking. Each runs with its weakness on, where the attacker
 really gets something, and `--defended`, where the exact refusal shows and
 nothing of value reaches the attacker."""
@@ -17,7 +17,7 @@ from tests.lessons.attack_runs import (
     spent_by_attacker,
 )
 
-DOWNGRADE = "09a_pkce_downgrade.py"
+NOT_ENFORCED = "09a_pkce_not_enforced.py"
 PLAIN = "09b_pkce_plain_method.py"
 MIX_UP = "10_mix_up.py"
 SCOPE_UPGRADE = "11_scope_upgrade_on_refresh.py"
@@ -34,21 +34,21 @@ ALICES_PHOTOS = ["p-1", "p-2"]
 # -- every lesson ----------------------------------------------------------------
 
 
-def test_defended_pkce_downgrade_leaves_the_attacker_a_useless_code(keys):
+def test_defended_pkce_not_enforced_leaves_the_attacker_a_useless_code(keys):
     # The leaked code is the lesson's premise, in both runs; what PKCE denies
     # is tokens for it.
-    result = run(DOWNGRADE, keys, defended=True)
+    result = run(NOT_ENFORCED, keys, defended=True)
     attacker = result.world.attacker
     assert [item.name for item in attacker.secrets_received()] == ["code"]
     assert attacker.stolen == {}
     assert spent_by_attacker(result) == []
 
 
-# -- 09a: PKCE downgrade (RFC 7636 4.6, RFC 9700 2.1.1) ---------------------------
+# -- 09a: PKCE not enforced (RFC 7636 4.6, RFC 9700 2.1.1) ------------------------
 
 
 def test_pkce_optional_redeems_a_leaked_code_without_verifier(keys):
-    result = run(DOWNGRADE, keys, defended=False)
+    result = run(NOT_ENFORCED, keys, defended=False)
     attacker = result.world.attacker
     (code,) = attacker.loot("code")
     assert code == result.run.code
@@ -70,7 +70,7 @@ def test_pkce_optional_redeems_a_leaked_code_without_verifier(keys):
 
 
 def test_challenged_code_without_verifier_is_refused_to_the_attacker(keys):
-    result = run(DOWNGRADE, keys, defended=True)
+    result = run(NOT_ENFORCED, keys, defended=True)
     (refused,) = exchanges(result, "/token", Party.ATTACKER)
     assert refused.response.status == 400
     assert body(refused) == {

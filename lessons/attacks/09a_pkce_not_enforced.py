@@ -1,9 +1,10 @@
-"""PKCE downgrade: a leaked code redeemed without its code verifier."""
+"""PKCE not enforced: a leaked code, issued with a code challenge, redeemed
+without its code verifier (RFC 7636 4.6, RFC 9700 2.1.1 and 4.5)."""
 
 from playground import Lesson
 
 lesson = Lesson(
-    "PKCE downgrade: a leaked code without its verifier",
+    "PKCE not enforced: a leaked code without its verifier",
     level="intermediate",
     kind="attack",
     summary=(
@@ -16,12 +17,18 @@ lesson = Lesson(
 **Enforce PKCE at the token endpoint, not only at the client.**
 
 - A code issued with a `code_challenge` is redeemed only with the matching
-  `code_verifier`; a token request without one is refused with
-  `invalid_request` (RFC 7636 4.4.1 and 4.6).
+  `code_verifier` (RFC 7636 4.6). RFC 9700 2.1.1: "If a client sends a
+  valid PKCE `code_challenge` parameter in the authorization request, the
+  authorization server MUST enforce the correct usage of `code_verifier` at
+  the token endpoint." Here a token request **without** one is refused with
+  `invalid_request`, `Missing 'code_verifier'` (a required parameter is
+  missing, RFC 6749 5.2); a **wrong** one would get `invalid_grant`,
+  `Code challenge failed.` (RFC 7636 4.6).
 - Require PKCE of every public client, and accept it from confidential
   clients too (RFC 9700 2.1.1; OAuth 2.1 requires it for all clients).
-- Refuse the other half of a downgrade too: a token request that brings a
-  `code_verifier` for a code issued *without* a challenge (RFC 9700 4.8.2).
+- Refuse the mirror image as well: a token request that brings a
+  `code_verifier` for a code issued *without* a challenge (RFC 9700 4.8.2,
+  the PKCE downgrade of lesson 09c).
 - A client cannot defend itself here: its own PKCE is worthless if the server
   does not check it. Treat codes as leakable (Referer, browser history, logs:
   RFC 9700 4.2 and 4.3) and keep them single-use and short-lived
@@ -104,9 +111,12 @@ def redeem_without_verifier(run):
     `client_id`, the code and the redirect URI, and simply **leaves out
     `code_verifier`**.
 
-    An authorization server that treats PKCE as optional issues tokens
-    anyway. One that enforces RFC 7636 4.6 sees that the code was issued with
-    a challenge and refuses: `invalid_request`, `Missing 'code_verifier'`.
+    - **Weakness on** (`as.pkce_optional`): the authorization server treats
+      PKCE as optional and issues tokens anyway.
+    - **Defended**: the server stored a challenge with this code, so it wants
+      the verifier (RFC 7636 4.6, RFC 9700 2.1.1) and refuses the request:
+      **400** `invalid_request`, `Missing 'code_verifier'`. The refused
+      attempt does not use up the code.
     """
     codes = run.attacker.loot("code")
     response = run.attacker.redeem_code(
