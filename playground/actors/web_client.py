@@ -553,24 +553,26 @@ class WebClient:
 
     def _legacy_session(self):
         """The legacy gallery's script posts the token from the fragment here,
-        and the server signs the user in as whoever the token belongs to.
+        to be signed in as whoever the token belongs to.
 
-        RFC 9700 4.6 (access token injection): a token must have been issued
-        to this client; otherwise a token of Alice's held by any other app signs
-        its holder in as Alice.
+        RFC 9700 4.6 (access token injection): an access token says what its
+        holder may do at the API, not who is at the keyboard, and "there is no
+        way to detect such an injection attack in pure-OAuth flows" (4.6.1);
+        nor may a client inspect an access token (RFC 9068 6). So PhotoPrint
+        takes no access token as proof of sign-in: that is OpenID Connect's
+        ID token's job (lesson 08).
         """
         token = request.form.get("access_token", "")
         if "client.accept_any_token" not in self.weaknesses:
-            issued_to = self._client_id_of(token)
-            if issued_to != "legacy-gallery":
-                self.last_error = "token_not_for_this_client"
-                return _page(
-                    "legacy-refused",
-                    "Sign-in refused",
-                    f"This token was issued to {issued_to or 'an unknown client'}, "
-                    "not to Legacy Gallery.",
-                    status=401,
-                )
+            self.last_error = "access_token_is_not_a_sign_in"
+            return _page(
+                "legacy-refused",
+                "Sign-in refused",
+                "Legacy Gallery takes no access token as proof of who you are: it "
+                "says what its holder may do at the API, not who is at the "
+                "keyboard. Sign in with OpenID Connect.",
+                status=401,
+            )
         profile = self.oauth.call_api("/api/user", token)
         if profile.status_code != 200:
             return _page(
@@ -589,22 +591,3 @@ class WebClient:
         return _page(
             "legacy-signed-in", "Legacy Gallery", f"Signed in as {user['name']}."
         )
-
-    def _client_id_of(self, token: str) -> str | None:
-        """Who was this access token issued to? Verified against the AS's keys."""
-        jwks = self.oauth.http.get(f"{self.oauth.issuer}/jwks.json")
-        try:
-            key_set = jwt.PyJWKSet.from_dict(jwks.json())
-            header = jwt.get_unverified_header(token)
-            key = next(k for k in key_set.keys if k.key_id == header.get("kid"))
-            claims = jwt.decode(
-                token,
-                key,
-                algorithms=["RS256"],
-                audience=self.oauth.api_url,
-                issuer=self.oauth.issuer,
-                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
-            )
-        except (jwt.PyJWTError, StopIteration, ValueError):
-            return None
-        return claims.get("client_id")

@@ -58,30 +58,41 @@ def shown(result: LessonResult, label_part: str) -> str:
 # -- 05: implicit token leakage and token injection ------------------------------
 
 
-@pytest.mark.parametrize("defended", [False, True], ids=["attack", "defended"])
-def test_implicit_token_leaks_via_referer_only_once_moved_into_the_query(
-    keys, defended
-):
-    result = run(IMPLICIT, keys, defended=defended)
-    attacker = result.world.attacker
+def test_query_token_leaks_via_referer_under_a_lax_referrer_policy(keys):
+    result = run(IMPLICIT, keys, defended=False)
     gallery_token = result.run.gallery_token
     pixels = sent(result, Party.BROWSER, "attacker.test", "/pixel.gif")
     assert [p.request.header("Referer") for p in pixels] == [
-        "https://photoprint.test/legacy/callback",
+        "https://photoprint.test/legacy/callback",  # the fragment stays home
         "https://photoprint.test/legacy/callback?"
         + urlsplit(
             next(u for u in result.world.browser.history if "#token_type=" in u)
         ).fragment,
     ]
-    # The fragment version leaked nothing; the query version leaked the token.
-    from_referer = [item for item in attacker.site.loot if item.via == "referer"]
+    from_referer = [i for i in result.world.attacker.site.loot if i.via == "referer"]
     assert [i.value for i in from_referer if i.name == "access_token"] == [
         gallery_token
     ]
-    assert any(gallery_token in url for url in result.world.browser.history)
     (profile,) = sent(result, Party.ATTACKER, API, "/api/user")
     assert bearer(profile) == gallery_token
     assert profile.response.status == 200 and body(profile)["id"] == ALICE
+
+
+def test_no_referrer_policy_keeps_the_query_token_home(keys):
+    """RFC 9700 4.2.4: Referrer-Policy: no-referrer on the callback page."""
+    result = run(IMPLICIT, keys, defended=True)
+    pixels = sent(result, Party.BROWSER, "attacker.test", "/pixel.gif")
+    assert len(pixels) == 2
+    assert all(p.request.header("Referer") is None for p in pixels)
+    assert not [i for i in result.world.attacker.site.loot if i.via == "referer"]
+    # The token still went to PhotoPrint's server in the query: the policy
+    # only keeps it from third parties.
+    moved = [
+        e
+        for e in result.world.transcript.exchanges_for(4)
+        if "access_token=" in e.request.url
+    ]
+    assert moved and moved[0].request.host == "photoprint.test"
 
 
 def test_token_injection_signs_mallory_in_as_alice_only_with_weakness(keys):
@@ -96,16 +107,13 @@ def test_token_injection_signs_mallory_in_as_alice_only_with_weakness(keys):
     assert "photoprint_session=" in (injection.response.header("Set-Cookie") or "")
 
 
-def test_token_injection_refused_with_the_issued_to_check(keys):
+def test_no_access_token_is_taken_as_a_sign_in(keys):
     result = run(IMPLICIT, keys, defended=True)
     (injection,) = sent(result, Party.ATTACKER, "photoprint.test")
     assert injection.response.status == 401
-    assert (
-        "This token was issued to photo-uploader-native, not to Legacy Gallery."
-        in injection.response.text
-    )
+    assert "takes no access token as proof of who you are" in injection.response.text
     assert "Signed in as" not in injection.response.text
-    assert result.world.web_client.last_error == "token_not_for_this_client"
+    assert result.world.web_client.last_error == "access_token_is_not_a_sign_in"
     assert injection.response.header("Set-Cookie") is None
 
 

@@ -181,21 +181,32 @@ def test_token_injection_into_a_client_that_trusts_any_token(keys, weak):
         )
     else:
         assert status == 401
-        assert b"issued to photoprint-mobile" in session[-1].response.body
+        assert b"takes no access token as proof of who you are" in (
+            session[-1].response.body
+        )
 
 
-def test_legacy_client_accepts_its_own_token(keys):
-    world = World(keys=keys)
+@pytest.mark.parametrize("weak", [True, False])
+def test_legacy_client_cannot_tell_its_own_token_from_an_injected_one(keys, weak):
+    """RFC 9700 4.6.1: no check in pure OAuth tells an injected token from the
+    client's own, so the defended client takes none as proof of sign-in."""
+    world = World(keys=keys, weaknesses=["client.accept_any_token"] if weak else [])
     browser = world.browser
     url = world.legacy_app.authorization_url("basic", response_type="token")
     sign_in_through(browser, url)
     browser.follow_redirect()
-    token = browser.fragment_params["access_token"]
-    response = browser.http.post(
-        "https://photoprint.test/legacy/session", data={"access_token": token}
+    token = browser.fragment_params["access_token"]  # Legacy Gallery's own
+    response = browser.fetch(
+        "https://photoprint.test/legacy/session",
+        method="POST",
+        data={"access_token": token},
     )
-    assert response.status_code == 200
-    assert b"Signed in as Alice Liddell" in response.content
+    assert response is not None
+    if weak:
+        assert response.status_code == 200
+        assert b"Signed in as Alice Liddell" in response.content
+    else:
+        assert response.status_code == 401
 
 
 @pytest.mark.parametrize("weak", [True, False])
