@@ -273,10 +273,12 @@ def streamlit_command(
     """The `streamlit run` command line for the playground app.
 
     Headless and without usage statistics; bound to `host`, loopback unless
-    the instructor asks for more (the app holds demo secrets).
+    the instructor asks for more (the app holds demo secrets). Beyond
+    loopback, an unexpected error shows its type only: Streamlit's default
+    shows the message and traceback, server paths and all, to every student.
     """
     app = app or Path(__file__).resolve().parent / "ui" / "app.py"
-    return [
+    command = [
         python or sys.executable,
         "-m",
         "streamlit",
@@ -286,11 +288,21 @@ def streamlit_command(
         "true",
         "--browser.gatherUsageStats",
         "false",
-        "--server.address",
-        host,
-        "--server.port",
-        str(port),
     ]
+    if not _is_loopback(host):
+        command += ["--client.showErrorDetails", "type"]
+    return [*command, "--server.address", host, "--server.port", str(port)]
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _add_ui(subparsers: argparse._SubParsersAction) -> None:

@@ -258,6 +258,7 @@ class LessonPool:
         self.step_limit = step_limit or default_step_limit()
         self.memory_limit = memory_limit
         self._workers: list[WorkerProcess] = []
+        self.started: list[int] = []  # every worker's pid, stopped ones too
         self._home: dict[str, WorkerProcess] = {}
         self._changed = threading.Condition()
         self._closed = False
@@ -265,7 +266,7 @@ class LessonPool:
         self._finalizer = weakref.finalize(self, _close_all, self._workers)
         with self._changed:
             for _ in range(min(warm, self.size)):
-                self._workers.append(WorkerProcess(self.memory_limit))
+                self._start()
 
     # --- what the UI and the CLI ask --------------------------------------
 
@@ -452,12 +453,18 @@ class LessonPool:
                 chosen = chosen or next((w for w in idle if key in w.known), None)
                 chosen = chosen or (idle[0] if idle else None)
                 if chosen is None and len(self._workers) < self.size:
-                    chosen = WorkerProcess(self.memory_limit)
-                    self._workers.append(chosen)
+                    chosen = self._start()
                 if chosen is not None:
                     chosen.busy = True
                     return chosen
                 self._changed.wait()
+
+    def _start(self) -> WorkerProcess:
+        """A new worker (the caller holds the lock); it boots in the background."""
+        worker = WorkerProcess(self.memory_limit)
+        self._workers.append(worker)
+        self.started.append(worker.pid)
+        return worker
 
     def _release(self, worker: WorkerProcess) -> None:
         with self._changed:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import linecache
 import os
 import sys
+import threading
 import traceback
 import types
 from collections.abc import Callable, Iterable
@@ -64,12 +65,20 @@ class LessonLoadError(Exception):
         self.error = error
 
 
-def load_lesson(path: str | Path, source: str | None = None) -> Lesson:
+def load_lesson(
+    path: str | Path,
+    source: str | None = None,
+    *,
+    on_progress: Callable[[], None] | None = None,
+) -> Lesson:
     """Execute a lesson file afresh (edits are picked up) and return its Lesson.
 
     `source` is the file's text when the caller already read it (the worker
     executes exactly the content its caller hashed, even if the file changes
     meanwhile); tracebacks and step line numbers then come from that text.
+    `on_progress()` is called while the file executes whenever it has declared
+    more steps: a lesson of 10,000 steps takes seconds to load, and that is
+    progress, not an endless loop.
     """
     path = Path(path).resolve()
     if source is None:
@@ -88,7 +97,8 @@ def load_lesson(path: str | Path, source: str | None = None) -> Lesson:
     sys.modules[module.__name__] = module
     try:
         code = compile(source, str(path), "exec")
-        exec(code, module.__dict__)
+        with _StepsDeclared(module.__dict__, on_progress):
+            exec(code, module.__dict__)
     except SyntaxError as error:
         message = f"SyntaxError: {error.msg}"
         raise LessonLoadError(
@@ -111,6 +121,43 @@ def load_lesson(path: str | Path, source: str | None = None) -> Lesson:
     if not lesson.steps:
         raise LessonLoadError(LessonError(str(path), None, "the lesson has no steps"))
     return lesson
+
+
+MAX_STEPS = 100_000  # declaring more is no longer progress (a loop making steps)
+
+
+class _StepsDeclared:
+    """Watches, from a thread of its own, a namespace a lesson file executes
+    in, and calls `on_progress` when its lessons hold more steps than before."""
+
+    def __init__(
+        self, namespace: dict[str, object], on_progress: Callable[[], None] | None
+    ) -> None:
+        self._namespace = namespace
+        self._on_progress = on_progress
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="steps-declared")
+
+    def __enter__(self) -> None:
+        if self._on_progress is not None:
+            self._thread.start()
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _watch(self) -> None:
+        seen = 0
+        while not self._done.wait(0.1):
+            count = sum(
+                len(value.steps)
+                for value in list(self._namespace.values())
+                if issubclass(type(value), Lesson)
+            )
+            if seen < count <= MAX_STEPS:
+                seen = count
+                self._on_progress()  # type: ignore[misc]
 
 
 @dataclass

@@ -228,12 +228,12 @@ class Worker:
             return None
         self.progress.start(0)
         try:
-            lesson = load_lesson(source.path, source.text)
+            lesson = load_lesson(
+                source.path, source.text, on_progress=self.progress.start
+            )
             loaded: Loaded | LessonError = Loaded(lesson, LessonOutline.of(lesson))
         except LessonLoadError as failure:
             loaded = failure.error
-        if not isinstance(loaded, LessonError) and not loaded.lesson.steps:
-            loaded = LessonError(source.path, None, "the lesson has no steps")
         _remember(self.lessons, key, loaded, MAX_LESSONS)
         return loaded
 

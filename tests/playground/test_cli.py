@@ -178,3 +178,16 @@ def test_sigterm_is_passed_on_to_streamlit(monkeypatch: pytest.MonkeyPatch) -> N
     assert cli._run_ui(args) == 128 + signal.SIGTERM
     assert started[0].signals == [signal.SIGTERM]
     assert signal.getsignal(signal.SIGTERM) is before  # restored afterwards
+
+
+@pytest.mark.parametrize(
+    ("host", "details"),
+    [("127.0.0.1", None), ("localhost", None), ("::1", None), ("0.0.0.0", "type")],
+)
+def test_beyond_loopback_an_error_shows_its_type_not_server_paths(
+    host: str, details: str | None
+) -> None:
+    command = streamlit_command(8599, host)
+    option = "--client.showErrorDetails"
+    shown = command[command.index(option) + 1] if option in command else None
+    assert shown == details  # Streamlit's default ("full") on the teacher's machine
