@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from playground.actors.browser import Browser
-from playground.lesson.outline import LessonOutline
 from playground.lesson.runner import LessonError, LiveRun
 from playground.views.step_view import StepView
 from playground.wire.exchange import Exchange
@@ -69,9 +68,10 @@ def browser_view(browser: Browser) -> BrowserView | None:
 
 @dataclass(frozen=True)
 class StepSnapshot:
-    """One step of one run, as the Lessons page draws it."""
+    """One step of one run, as the Lessons page draws it. The lesson's outline
+    is not in it: the page has it already, and a 10,000-step outline would
+    cost a megabyte a click."""
 
-    lesson: LessonOutline
     step: int  # the step shown (clamped to the lesson's length)
     steps_run: int
     switches: tuple[str, ...]
@@ -95,7 +95,6 @@ def snapshot(live: LiveRun, step: int) -> StepSnapshot:
     first_earlier = max(1, step - EARLIER_SHOWN)
     exchanges = live.world.transcript.exchanges
     return StepSnapshot(
-        lesson=live.outline,
         step=step,
         steps_run=live.steps_run,
         switches=live.switches,
