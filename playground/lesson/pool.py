@@ -4,9 +4,11 @@ Why processes: Python cannot stop a thread. A lesson that loops forever (even
 one that catches BaseException in its loop) would spin in the UI's process
 until a restart, holding the GIL every session needs. A worker process can be
 stopped for real: the pool watches the step counter each worker bumps as a
-step starts, and when no step has started for `step_limit` seconds it asks
-the worker for its Python stack (SIGABRT, answered by faulthandler), kills it
-and its process group, reaps it, and reports the loop at the student's line.
+step starts, and when a step has used `step_limit` seconds of CPU (or waited
+WAIT_LIMIT seconds) without another starting, it asks the worker for its
+Python stack (SIGABRT, answered by faulthandler), kills it and its process
+group, reaps it, and reports the loop at the student's line. CPU, not wall
+time: a worker starved on a busy machine is slow, not stuck.
 A crash (`os._exit`, a segfault) is reported the same way; the next request
 gets a fresh worker.
 
@@ -66,6 +68,11 @@ START_LIMIT = 60.0  # seconds a new worker may take to import the playground
 STOP_GRACE = 2.0  # seconds from SIGABRT (dump the stack) to SIGKILL
 POLL = 0.05  # seconds between looks at a busy worker's step counter
 SLOW = 1.0  # a request running longer gives way to every other process
+# A step that uses no CPU (sleeping, waiting) is stopped after the longer of
+# these (unless the pool is told otherwise).
+WAIT_LIMIT = 30.0
+WAIT_FACTOR = 6  # times the CPU limit
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 DEFAULT_SIZE = 3
 MEMORY_LIMIT = 2 << 30  # bytes of address space per worker
 
@@ -80,10 +87,19 @@ def default_step_limit() -> float:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Seconds of CPU, and of waiting, a step (or a file's loading) may take."""
+
+    cpu: float
+    wait: float
+
+
+@dataclass(frozen=True)
 class Stopped:
     """A worker that ended during a request, and what it left behind."""
 
-    timed_out: bool
+    timed_out: float | None  # the limit it passed, when stopped for time
+    waiting: bool  # that limit was the wall-time one: the step used no CPU
     returncode: int | None
     step: int  # the step that was running, 0 while loading
     dump: str  # faulthandler's stack, most recent call first
@@ -148,15 +164,15 @@ class WorkerProcess:
         self,
         request: Request,
         sessions: tuple[str, ...],
-        step_limit: Callable[[], float],
+        limits: Callable[[], Limits],
     ) -> tuple[str, object, bool]:
         """Send one request and wait for `(outcome, value, retire)`, watching
         the step counter; raises WorkerGone if the worker stops or is stopped."""
         if not self._ready:
             self._wait_ready()
-        started = now = time.monotonic()
+        started = changed = time.monotonic()
         count, step = PROGRESS.unpack(self._progress[: PROGRESS.size])
-        changed = started
+        cpu = self._cpu_seconds()
         try:
             self._requests.send_bytes(
                 pickle.dumps((sessions, request), protocol=pickle.HIGHEST_PROTOCOL)
@@ -165,21 +181,50 @@ class WorkerProcess:
                 now = time.monotonic()
                 seen = PROGRESS.unpack(self._progress[: PROGRESS.size])
                 if seen[0] != count:
-                    (count, step), changed = seen, now
-                elif now - changed > step_limit():
-                    self.stop()
-                    raise WorkerGone(Stopped(True, None, step, self.dump()))
+                    (count, step), changed, cpu = seen, now, self._cpu_seconds()
+                else:
+                    over = self._over_limit(limits(), now - changed, cpu)
+                    if over is not None:
+                        self.stop()
+                        stopped = Stopped(*over, None, step, self.dump())
+                        raise WorkerGone(stopped)
                 if now - started > SLOW and not self._reniced:
                     self._give_way()
             return pickle.loads(self._replies.recv_bytes())
         except (EOFError, OSError):
             self.stop()
             step = PROGRESS.unpack(self._progress[: PROGRESS.size])[1]
-            stopped = Stopped(False, self.process.returncode, step, self.dump())
+            stopped = Stopped(None, False, self.process.returncode, step, self.dump())
             raise WorkerGone(stopped) from None
         except BaseException:  # the caller gave up (Ctrl-C): the worker would go on
             self.stop(dump=False)
             raise
+
+    def _over_limit(
+        self, limits: Limits, waited: float, cpu: float | None
+    ) -> tuple[float, bool] | None:
+        """`(limit, waiting)` when a step without progress has passed one:
+        `limits.cpu` seconds of CPU (a loop; a starved worker on a busy
+        machine is not one), or `limits.wait` in wall time (a step that
+        sleeps or waits forever; `waiting` unless it used a tenth of a core
+        meanwhile, a loop starved of CPU)."""
+        now = self._cpu_seconds()
+        if now is None or cpu is None:  # no CPU figures here: wall time it is
+            return (limits.cpu, False) if waited > limits.cpu else None
+        if now - cpu > limits.cpu:
+            return limits.cpu, False
+        if waited > limits.wait:
+            return limits.wait, now - cpu < 0.1 * waited
+        return None
+
+    def _cpu_seconds(self) -> float | None:
+        """The worker's CPU time so far (Linux's /proc), None where unknown."""
+        try:
+            stat = Path(f"/proc/{self.pid}/stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+        except (OSError, IndexError, ValueError):
+            return None
 
     def _wait_ready(self) -> None:
         if not self._replies.poll(START_LIMIT) or self._replies.recv_bytes() != READY:
@@ -251,11 +296,13 @@ class LessonPool:
         size: int = DEFAULT_SIZE,
         *,
         step_limit: float | None = None,
+        wait_limit: float | None = None,
         memory_limit: int = MEMORY_LIMIT,
         warm: int = 1,
     ) -> None:
         self.size = max(1, size)
         self.step_limit = step_limit or default_step_limit()
+        self.wait_limit = wait_limit
         self.memory_limit = memory_limit
         self._workers: list[WorkerProcess] = []
         self.started: list[int] = []  # every worker's pid, stopped ones too
@@ -267,6 +314,11 @@ class LessonPool:
         with self._changed:
             for _ in range(min(warm, self.size)):
                 self._start()
+
+    def limits(self) -> Limits:
+        """Read at every look at a busy worker: a change applies at once."""
+        wait = self.wait_limit or max(WAIT_LIMIT, WAIT_FACTOR * self.step_limit)
+        return Limits(self.step_limit, wait)
 
     # --- what the UI and the CLI ask --------------------------------------
 
@@ -367,12 +419,16 @@ class LessonPool:
         line (from the stack the worker dumped on its way out)."""
         frames = _lesson_frames(stopped.dump, source.path)
         line = frames[-1][1] if frames else None
-        if stopped.timed_out:
+        if stopped.timed_out is not None:
             what = "this step" if stopped.step else "the file"
             ending = "finished" if stopped.step else "finished loading"
+            why = (
+                "waiting for what never comes?"
+                if stopped.waiting
+                else "an endless loop?"
+            )
             message = (
-                f"Stopped after {self.step_limit:g} s: {what} never {ending} "
-                "(an endless loop?)"
+                f"Stopped after {stopped.timed_out:g} s: {what} never {ending} ({why})"
             )
         elif stopped.returncode is not None and stopped.returncode < 0:
             name = signal.Signals(-stopped.returncode).name
@@ -426,9 +482,7 @@ class LessonPool:
             sessions = tuple(worker.forgotten)
             worker.forgotten.clear()
         try:
-            outcome, value, retire = worker.request(
-                request, sessions, lambda: self.step_limit
-            )
+            outcome, value, retire = worker.request(request, sessions, self.limits)
         except BaseException:  # gone, or its caller interrupted: not reusable
             self._drop(worker)
             raise

@@ -143,11 +143,9 @@ def test_another_session_steps_normally_while_one_loops(
 ) -> None:
     pid_file = folder / "loop_step.pid"
     pid_file.unlink(missing_ok=True)
-    with LessonPool(size=2, step_limit=LIMIT) as patient:
-        hostile = click(
-            open_app(folder, LessonCatalog(patient), timeout=600),
-            "lesson:loop_step.py",
-        )
+    with LessonPool(size=2, step_limit=LIMIT) as patient:  # as in the app
+        shared = LessonCatalog(patient)
+        hostile = click(open_app(folder, shared, timeout=600), "lesson:loop_step.py")
         click(hostile, "next")
         patient.step_limit = 3600  # no stopping the loop until the end of the test
         looping = threading.Thread(target=click, args=(hostile, "next"))
@@ -158,7 +156,7 @@ def test_another_session_steps_normally_while_one_loops(
             time.sleep(0.05)
         worker = int(pid_file.read_text())
 
-        learner = click(open_app(folder, None), f"lesson:{PKCE}")  # the app's pool
+        learner = click(open_app(folder, shared), f"lesson:{PKCE}")  # same pool
         for step in range(1, 7):
             click(learner, "next")
             assert counter(learner) == f"Step {step} of 6" and not learner.error

@@ -56,6 +56,17 @@ def spin(run):
         except BaseException:
             pass  # END
 ''',
+    "sleep_step.py": "import time\n\n"
+    + HEADER
+    + 'lesson = Lesson("Sleeps")\n'
+    + FINE_STEP
+    + '''
+
+@lesson.step("Sleep for ever")
+def sleep(run):
+    """Uses no CPU, and never ends."""
+    time.sleep(10**6)  # SLEEP
+''',
     "deep_step.py": HEADER
     + 'lesson = Lesson("Recurses")\n'
     + FINE_STEP
@@ -104,6 +115,12 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
     "loop_step.py": (
         "# SPIN",
         "Stopped after {limit:g} s: this step never finished (an endless loop?)",
+        2,
+    ),
+    "sleep_step.py": (
+        "# SLEEP",
+        "Stopped after {wait:g} s: this step never finished "
+        "(waiting for what never comes?)",
         2,
     ),
     "deep_step.py": (

@@ -36,7 +36,8 @@ from tests.playground.lesson.broken_lessons import (
 
 ROOT = Path(__file__).resolve().parents[3]
 PKCE = ROOT / "lessons" / "03_authorization_code_pkce.py"
-LIMIT = 1.0  # seconds a step may run in this module's pool
+LIMIT = 1.0  # seconds of CPU a step may use in this module's pool
+WAIT = 2.0  # seconds a step may wait (using no CPU), in the sleeping test's
 LONG_STEPS = 10_000
 
 
@@ -82,7 +83,8 @@ def expected(
 ) -> tuple[range, str, int | None]:
     """The lines (one, or a loop's), the message and the step to report."""
     marker, message, step = EXPECTED[name]
-    return lines_of(folder / name, marker), message.format(limit=limit), step
+    text = message.format(limit=limit, wait=WAIT)
+    return lines_of(folder / name, marker), text, step
 
 
 # --- each broken file, reported at its line -----------------------------------
@@ -127,6 +129,17 @@ def test_a_step_that_raises_anything_or_loops_is_reported_at_its_line(
     assert error.path == str((folder / name).resolve())
     assert error.traceback.startswith("Traceback (most recent call last):")
     assert f'"{(folder / name).resolve()}", line {error.line}' in error.traceback
+
+
+def test_a_step_that_waits_for_ever_is_stopped_too(folder: Path, keys: KeysPem) -> None:
+    lines, message, step = expected(folder, "sleep_step.py")
+    with LessonPool(size=1, step_limit=LIMIT, wait_limit=WAIT) as pool:
+        shown = show(pool, "sleeper", folder / "sleep_step.py", 2, keys)
+        worker = pool.started[0]
+    assert isinstance(shown, LessonError)
+    assert (shown.message, shown.step) == (message, step)
+    assert shown.line in lines
+    assert not running(worker)
 
 
 def test_the_same_pool_still_runs_a_good_lesson_after_all_that(
@@ -188,8 +201,8 @@ def test_no_worker_process_or_thread_is_left_after_the_broken_folder(
     folder: Path, keys: KeysPem
 ) -> None:
     before = threading.enumerate()
-    with LessonPool(size=2, step_limit=LIMIT) as pool:
-        catalog = LessonCatalog(pool)
+    with LessonPool(size=2, step_limit=LIMIT, wait_limit=WAIT) as pool:
+        catalog = LessonCatalog(pool)  # the sleeping step is stopped too
         entries = catalog.entries(folder)
         for entry in entries:
             if entry.lesson is not None and entry.path.name != "long.py":

@@ -26,6 +26,7 @@ from tests.playground.lesson.broken_lessons import (
 
 ROOT = Path(__file__).resolve().parents[3]
 LIMIT = 1
+WAIT = 30  # the least a step may wait: sleep_step.py is left to the pool tests
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +40,11 @@ def expected_line(folder: Path, name: str) -> re.Pattern[str]:
     path = (folder / name).resolve()
     lines = "|".join(str(n) for n in lines_of(folder / name, marker))
     in_step = rf" \(step {step}: [^)]+\)" if step else ""
-    text = re.escape(message.format(limit=LIMIT))
+    text = re.escape(message.format(limit=LIMIT, wait=WAIT))
     return re.compile(rf"error: {re.escape(str(path))}:({lines}): {text}.*{in_step}")
 
 
-@pytest.mark.parametrize("name", sorted(BROKEN))
+@pytest.mark.parametrize("name", sorted(set(BROKEN) - {"sleep_step.py"}))
 def test_run_reports_a_broken_lesson_in_one_line_and_exits_1(
     folder: Path, name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
