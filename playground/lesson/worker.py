@@ -60,6 +60,7 @@ READY = b"ready"
 
 MAX_LESSONS = 32  # executed lesson files kept, keyed by content
 MAX_RUNS = 32  # live runs kept, one per session (the least recent dropped)
+MAX_RECORDS = 60_000  # exchanges and checks those runs may hold together
 MAX_KEYS = 64
 WORKER_NICENESS = 5
 
@@ -265,7 +266,22 @@ class Worker:
             )
             _remember(self.runs, request.session, (key, live), MAX_RUNS)
         live.advance(step, on_step=self.progress.start)
+        self._bound_records()
         return snapshot(live, step)
+
+    def _bound_records(self) -> None:
+        """Drop the least recent live runs while all of them together hold
+        more than MAX_RECORDS exchanges and checks (a 10,000-step run holds
+        ~40 MB): the session whose run is dropped replays on its next click."""
+
+        def size(held: tuple[object, LiveRun]) -> int:
+            transcript = held[1].world.transcript
+            return len(transcript.exchanges) + len(transcript.checks)
+
+        total = sum(size(held) for held in self.runs.values())
+        while total > MAX_RECORDS and len(self.runs) > 1:
+            _, held = self.runs.popitem(last=False)
+            total -= size(held)
 
     def report(self, request: ReportRequest) -> RunReport | LessonError | NeedSource:
         loaded = self.lesson(request.source)

@@ -331,3 +331,20 @@ def wait_for(condition, seconds: float = 60.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the worker never got there"
         time.sleep(0.02)
+
+
+def test_a_worker_keeps_its_long_runs_within_a_bound(tmp_path: Path) -> None:
+    from playground.lesson.worker import MAX_RECORDS, ShowRequest, Worker
+
+    long = tmp_path / "long.py"
+    long.write_text(counting_lesson(LONG_STEPS))
+    worker = Worker()
+    keys = KeysPem.of(WorldKeys.generate())
+    per_run = LONG_STEPS + LONG_STEPS // 1000  # a check a step, a page a 1,000
+    fits = MAX_RECORDS // per_run
+    sessions = [f"s{n}" for n in range(fits + 2)]
+    for session in sessions:  # each to the end of the long lesson
+        request = ShowRequest(session, source(long), LONG_STEPS, (), False, keys)
+        shown = worker.handle(request)
+        assert isinstance(shown, StepSnapshot) and shown.error is None
+    assert list(worker.runs) == sessions[-fits:]  # the most recent, in order
