@@ -57,7 +57,7 @@ class LessonOutline:
             weaknesses=tuple(lesson.weaknesses),
             defence=str(lesson.defence),
             token_format=str(lesson.token_format),
-            validation=lesson.validation,
+            validation=None if lesson.validation is None else str(lesson.validation),
             steps=tuple(
                 StepOutline(
                     step.number,

@@ -111,6 +111,11 @@ class WorkerGone(Exception):
         self.stopped = stopped
 
 
+class WorkerFailed(Exception):
+    """The worker could not answer: e.g. a lesson put a value that does not
+    pickle (a function as a check's description) into what a step shows."""
+
+
 @dataclass(eq=False)
 class WorkerProcess:
     """One worker: its process, its pipes, its step counter and its stack dump."""
@@ -328,6 +333,8 @@ class LessonPool:
             value = self._call(OutlineRequest(source), source)
         except WorkerGone as gone:
             return self.stopped_error(source, gone.stopped)
+        except WorkerFailed as failed:
+            return LessonError(source.path, None, str(failed))
         return _expect(value, LessonOutline)
 
     def show(
@@ -348,6 +355,9 @@ class LessonPool:
             value = self._call(request, source, session=session)
         except WorkerGone as gone:
             return self.stopped_error(source, gone.stopped, outline)
+        except WorkerFailed as failed:
+            title = outline.steps[step - 1].title if outline and step else ""
+            return LessonError(source.path, None, str(failed), "", step or None, title)
         return _expect(value, StepSnapshot)
 
     def report(
@@ -366,6 +376,8 @@ class LessonPool:
             value = self._call(request, source)
         except WorkerGone as gone:
             return self.stopped_error(source, gone.stopped, outline)
+        except WorkerFailed as failed:
+            return LessonError(source.path, None, str(failed))
         return _expect(value, RunReport)
 
     def forget(self, session: str) -> None:
@@ -490,7 +502,7 @@ class LessonPool:
             worker.stop()
             self._drop(worker)
         if outcome != "ok":
-            raise RuntimeError(f"lesson worker failed: {value}")
+            raise WorkerFailed(f"The lesson's results could not be shown: {value}")
         return value
 
     def _acquire(self, session: str | None, source: LessonSource) -> WorkerProcess:

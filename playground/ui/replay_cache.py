@@ -19,7 +19,7 @@ import secrets
 import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from playground.lesson.catalog import LessonCatalog, folder_fingerprint, read_source
@@ -182,8 +182,6 @@ def replay(
     text = source.text or ""
     if isinstance(shown, LessonError):
         # Stopped or crashed: the outline still stands, the step did not run.
-        if shown.step is not None and not shown.step_title:
-            shown = replace(shown, step_title=outline.steps[shown.step - 1].title)
         result = Replay(path, text, source.digest, step, outline, error=shown)
     else:
         result = Replay(path, text, source.digest, step, outline, shown, shown.error)

@@ -142,6 +142,24 @@ def test_a_step_that_waits_for_ever_is_stopped_too(folder: Path, keys: KeysPem) 
     assert not running(worker)
 
 
+def test_a_step_showing_what_cannot_cross_to_the_ui_is_an_error_not_a_crash(
+    tmp_path: Path, pool: LessonPool, keys: KeysPem
+) -> None:
+    lesson = tmp_path / "odd_check.py"
+    lesson.write_text(
+        "from playground import Lesson\n\n"
+        'lesson = Lesson("Checks a function")\n\n\n'
+        '@lesson.step("A check described by a function")\n'
+        "def odd(run):\n"
+        '    """A function is no description."""\n'
+        "    run.check(lambda: 1, True)\n"
+    )
+    shown = show(pool, "odd", lesson, 1, keys)
+    assert isinstance(shown, LessonError)
+    assert shown.message.startswith("The lesson's results could not be shown: ")
+    assert "pickle" in shown.message and shown.step == 1
+
+
 def test_the_same_pool_still_runs_a_good_lesson_after_all_that(
     folder: Path, pool: LessonPool, keys: KeysPem
 ) -> None:
