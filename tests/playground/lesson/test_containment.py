@@ -216,14 +216,16 @@ def test_another_session_steps_normally_while_one_loops_until_stopped(
 
 
 def test_no_worker_process_or_thread_is_left_after_the_broken_folder(
-    folder: Path, keys: KeysPem
+    tmp_path: Path, keys: KeysPem
 ) -> None:
+    folder = write_broken_folder(tmp_path)
+    shutil.copy(PKCE, folder / PKCE.name)
     before = threading.enumerate()
     with LessonPool(size=2, step_limit=LIMIT, wait_limit=WAIT) as pool:
         catalog = LessonCatalog(pool)  # the sleeping step is stopped too
         entries = catalog.entries(folder)
         for entry in entries:
-            if entry.lesson is not None and entry.path.name != "long.py":
+            if entry.lesson is not None:
                 show(pool, "tester", entry.path, 2, keys)
         seen = set(pool.started)
         stopped = seen - set(pool.pids())
@@ -351,18 +353,23 @@ def wait_for(condition, seconds: float = 60.0) -> None:
         time.sleep(0.02)
 
 
-def test_a_worker_keeps_its_long_runs_within_a_bound(tmp_path: Path) -> None:
-    from playground.lesson.worker import MAX_RECORDS, ShowRequest, Worker
+def test_a_worker_keeps_its_long_runs_within_a_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from playground.lesson import worker as worker_module
+    from playground.lesson.worker import ShowRequest, Worker
 
+    steps = 1_000
+    per_run = steps + 1  # a check a step, and one page
+    monkeypatch.setattr(worker_module, "MAX_RECORDS", 3 * per_run + per_run // 2)
     long = tmp_path / "long.py"
-    long.write_text(counting_lesson(LONG_STEPS))
+    long.write_text(counting_lesson(steps))
     worker = Worker()
     keys = KeysPem.of(WorldKeys.generate())
-    per_run = LONG_STEPS + LONG_STEPS // 1000  # a check a step, a page a 1,000
-    fits = MAX_RECORDS // per_run
+    fits = 3
     sessions = [f"s{n}" for n in range(fits + 2)]
-    for session in sessions:  # each to the end of the long lesson
-        request = ShowRequest(session, source(long), LONG_STEPS, (), False, keys)
+    for session in sessions:  # each to the end of the lesson
+        request = ShowRequest(session, source(long), steps, (), False, keys)
         shown = worker.handle(request)
         assert isinstance(shown, StepSnapshot) and shown.error is None
     assert list(worker.runs) == sessions[-fits:]  # the most recent, in order
