@@ -168,6 +168,61 @@ def other_session_meanwhile(folder: Path) -> None:
         )
 
 
+LOOP = """from playground import Lesson
+
+lesson = Lesson("Loops")
+
+
+@lesson.step("Loop for ever")
+def spin(run):
+    \"\"\"Deaf to everything.\"\"\"
+    while True:
+        try:
+            pass
+        except BaseException:
+            pass
+"""
+
+
+def other_session_while_one_loops(folder: Path) -> None:
+    """A second session steps through PKCE (each click a real request to a
+    worker) while the first is stuck in an endless loop until the step limit
+    stops it. Only with lesson workers: before them, the loop never ended."""
+    (folder / "loop.py").write_text(LOOP)
+    alone = open_lesson(LESSONS, PKCE)
+    quiet = []
+    for _ in range(3):
+        quiet += [measured(lambda: click(alone, "next"))[0] for _ in range(6)]
+        click(alone, "reset")
+    hostile = open_lesson(folder, "loop.py")
+    other = open_lesson(LESSONS, PKCE)
+    done = threading.Event()
+    started = time.perf_counter()
+    stopped_after = []
+
+    def loop() -> None:
+        click(hostile, "next")
+        stopped_after.append(time.perf_counter() - started)
+        done.set()
+
+    thread = threading.Thread(target=loop)
+    thread.start()
+    time.sleep(0.5)
+    busy = []
+    while not done.is_set():
+        if other.session_state[state.STEP] == 6:
+            click(other, "reset")
+        busy.append(measured(lambda: click(other, "next"))[0])
+    thread.join()
+    print("another session's Next (PKCE, each a worker request), wall ms:")
+    print(f"  alone{'':30}median {statistics.median(quiet):7.1f}")
+    print(
+        f"  while a session loops{'':14}median {statistics.median(busy):7.1f}"
+        f"   max {max(busy):7.1f}   ({len(busy)} clicks; the loop was stopped "
+        f"after {stopped_after[0]:.1f} s)"
+    )
+
+
 def boundary(path: Path, step: int, repeat: int = 200) -> None:
     """What the process boundary adds to a click: the worker's answer for a
     step its live run is already at, against building the same snapshot in
@@ -232,6 +287,7 @@ def main() -> None:
             walk(folder, LONG, args.steps, 1)
             other_session_meanwhile(folder)
         if args.boundary:
+            other_session_while_one_loops(folder)
             print("the process boundary, per click:")
             boundary(LESSONS / PKCE, 5)
             boundary(folder / LONG, args.steps, repeat=50)
