@@ -67,9 +67,10 @@ def worker_cpu() -> float:
     children = Path(f"/proc/{os.getpid()}/task")
     pids: set[int] = set()
     for task in children.iterdir():
-        found = task / "children"
-        if found.exists():
-            pids.update(int(pid) for pid in found.read_text().split())
+        try:  # a thread may end meanwhile
+            pids.update(int(pid) for pid in (task / "children").read_text().split())
+        except OSError:
+            continue
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

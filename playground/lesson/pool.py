@@ -50,6 +50,7 @@ from playground.lesson.worker import (
     MAX_LESSONS,
     PROGRESS,
     READY,
+    WORKER_NICENESS,
     KeysPem,
     LessonSource,
     NeedSource,
@@ -173,12 +174,12 @@ class WorkerProcess:
     ) -> tuple[str, object, bool]:
         """Send one request and wait for `(outcome, value, retire)`, watching
         the step counter; raises WorkerGone if the worker stops or is stopped."""
-        if not self._ready:
-            self._wait_ready()
-        started = changed = time.monotonic()
         count, step = PROGRESS.unpack(self._progress[: PROGRESS.size])
-        cpu = self._cpu_seconds()
         try:
+            if not self._ready:
+                self._wait_ready()
+            started = changed = time.monotonic()
+            cpu = self._cpu_seconds()
             self._requests.send_bytes(
                 pickle.dumps((sessions, request), protocol=pickle.HIGHEST_PROTOCOL)
             )
@@ -194,7 +195,9 @@ class WorkerProcess:
                         stopped = Stopped(*over, None, step, self.dump())
                         raise WorkerGone(stopped)
                 if now - started > SLOW and not self._reniced:
-                    self._give_way()
+                    self._give_way(True)
+            if self._reniced:
+                self._give_way(False)
             return pickle.loads(self._replies.recv_bytes())
         except (EOFError, OSError):
             self.stop()
@@ -236,12 +239,15 @@ class WorkerProcess:
             raise EOFError("the lesson worker did not start")
         self._ready = True
 
-    def _give_way(self) -> None:
+    def _give_way(self, lowest: bool) -> None:
         """A long run (or a stuck step) takes the lowest CPU priority, so other
-        sessions' clicks keep their pace on a small machine."""
-        self._reniced = True
+        sessions' clicks keep their pace on a small machine; it is given back
+        afterwards where the system allows (raising a priority needs root:
+        elsewhere the worker stays at the lowest, which only costs it time
+        when the machine is busy)."""
+        self._reniced = lowest
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, self.pid, 19)
+            os.setpriority(os.PRIO_PROCESS, self.pid, 19 if lowest else WORKER_NICENESS)
 
     def stop(self, *, dump: bool = True) -> None:
         """Stack dump (SIGABRT: faulthandler writes it, then the process dies),
