@@ -86,6 +86,12 @@ def place_from_url(
         if lesson is None and step is not None and not problem:
             notices.append("`?step=` without `?lesson=`: starting at step 0.")
         chosen, number = entries[0], 0
+    total = len(chosen.lesson.steps) if chosen.lesson is not None else None
+    if total is not None and number > total:
+        notices.append(f"This lesson has {total} steps: showing step {total}.")
+        number = total
+    elif total is None and number == PAST_THE_END:
+        number = 0  # a broken file: its length is unknown, start it over
     return UrlPlace(str(chosen.path.resolve()), number, tuple(notices))
 
 

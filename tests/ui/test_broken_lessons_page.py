@@ -196,3 +196,12 @@ def test_url_parameters_are_checked_and_said_never_raised(
     assert counter(at) == f"Step {place}"
     at.run()  # said once: the next rerun is quiet
     assert not at.warning
+
+
+def test_a_url_past_any_end_on_a_broken_file_starts_it_at_step_zero(
+    folder: Path, catalog: LessonCatalog
+) -> None:
+    at = open_app(folder, catalog, lesson="exit_import.py", step="9" * 5000)
+    assert counter(at) == "Step 0 of ?"
+    assert at.query_params["step"] == "0"
+    assert "**SystemExit: 3**" in errors(at)

@@ -44,7 +44,6 @@ def act(action: str) -> None:
 # a URL that names no lesson or no step is said so, once.
 params = st.query_params
 notices: list[str] = []
-asked_step = None
 if session[state.LESSON] is None:
     place = lesson_picker.place_from_url(
         entries, folder, params.get("lesson"), params.get("step")
@@ -52,7 +51,6 @@ if session[state.LESSON] is None:
     if place is not None:
         session[state.LESSON], session[state.STEP] = place.lesson, place.step
         notices += place.notices
-        asked_step = place.step
 
 panels.picker(
     lesson_picker.picker_groups(entries),
@@ -84,10 +82,6 @@ replay = replay_cache.replay(
 )
 if replay.loaded:
     session[state.STEP] = replay.step  # clamped when the lesson got shorter
-    if asked_step is not None and asked_step > replay.step:
-        notices.append(
-            f"This lesson has {replay.total} steps: showing step {replay.step}."
-        )
 session[state.LESSON_LENGTH] = replay.total
 for notice in notices:
     st.warning(notice, icon=":material/link_off:")
