@@ -50,6 +50,7 @@ bench: $(TEST_STAMP)
 	$(PY) bench/lesson_flow.py
 	$(PY) bench/ui_next.py
 	$(PY) bench/ui_cold_start.py
+	$(PY) bench/long_lessons.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache $(JS_DIR)/node_modules

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from playground.lesson.runner import LESSONS_DIR_ENV
 from playground.ui import state
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,7 +71,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    os.environ.pop(state.LESSONS_DIR_ENV, None)
+    os.environ.pop(LESSONS_DIR_ENV, None)
     # AppTest touches session state outside a script run; Streamlit says so.
     logging.getLogger(
         "streamlit.runtime.scriptrunner_utils.script_run_context"

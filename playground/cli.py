@@ -7,17 +7,20 @@ sets `run=`, and list it in `COMMANDS`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mock_servers.weaknesses import REGISTRY, UnknownWeaknessError, lookup
 
-if TYPE_CHECKING:
-    from playground.lesson.runner import LessonEntry
+if TYPE_CHECKING:  # imported when a command runs, not for `--help`
+    from playground.lesson.pool import LessonPool
+    from playground.lesson.runner import LessonEntry, LessonError
 
 
 def _weakness_name(value: str) -> str:
@@ -144,10 +147,15 @@ def _add_lessons(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_lessons(args: argparse.Namespace) -> int:
-    from playground.lesson.runner import default_lessons_dir, discover
+    from playground.lesson.catalog import LessonCatalog
+    from playground.lesson.pool import LessonPool
+    from playground.lesson.runner import default_lessons_dir
 
     folder = args.dir or default_lessons_dir()
-    entries = discover(folder)
+    # Listing executes every file (a title is code): in lesson workers, with
+    # their time limit, as the UI does.
+    with _interruptible(LessonPool()) as pool:
+        entries = LessonCatalog(pool).entries(folder)
     if not entries:
         print(f"no lessons in {folder}", file=sys.stderr)
         return 1
@@ -243,6 +251,28 @@ def _ask(question: Any) -> str:
         print(f"Type a number from 1 to {len(question.choices)}.")
 
 
+class Interrupted(Exception):
+    """Ctrl-C in the terminal while lesson workers ran: they are stopped."""
+
+
+@contextlib.contextmanager
+def _interruptible(pool: LessonPool) -> Iterator[LessonPool]:
+    """The pool, closed on the way out; a real Ctrl-C (never a lesson's own
+    KeyboardInterrupt, which its worker reports) becomes Interrupted, and a
+    second one cannot break the clean-up."""
+    try:
+        yield pool
+    except KeyboardInterrupt:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            pool.close()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        raise Interrupted from None
+    finally:
+        pool.close()
+
+
 def _add_run(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "run",
@@ -268,34 +298,52 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="run an attack lesson with its weakness off: the defence must hold",
     )
+    parser.add_argument(
+        "--step-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop a step (or the file's loading) that runs longer\n"
+        "(default: $OAUTH_PLAYGROUND_STEP_LIMIT, else 5)",
+    )
     _add_weakness_option(parser)
     parser.set_defaults(run=_run_run)
 
 
 def _run_run(args: argparse.Namespace) -> int:
-    from playground.lesson.report import render_text, to_json
-    from playground.lesson.runner import LessonLoadError, load_lesson, run_lesson
+    from playground.lesson.catalog import read_source
+    from playground.lesson.pool import LessonPool
+    from playground.lesson.runner import LessonError
     from playground.views import sequence_diagram
 
-    try:
-        lesson = load_lesson(args.lesson)
-    except LessonLoadError as failure:
-        print(f"error: {failure.error}", file=sys.stderr)
-        if failure.error.traceback:
-            print(failure.error.traceback.rstrip(), file=sys.stderr)
-        return 1
-    result = run_lesson(
-        lesson, until=args.until, weaknesses=args.weakness, defended=args.defended
-    )
+    # The lesson runs in a worker process: whatever it raises or however it
+    # loops, this command reports it at the lesson's line and exits 1.
+    source = read_source(args.lesson)
+    if isinstance(source, LessonError):
+        return _lesson_failed(source)
+    with _interruptible(LessonPool(1, step_limit=args.step_limit)) as pool:
+        outline = pool.outline(source)
+        if isinstance(outline, LessonError):
+            return _lesson_failed(outline)
+        report = pool.report(
+            source,
+            until=args.until,
+            weaknesses=args.weakness,
+            defended=args.defended,
+            as_json=args.json,
+            outline=outline,
+        )
+    if isinstance(report, LessonError):  # stopped, or its process ended
+        return _lesson_failed(report)
     if args.json:
-        print(json.dumps(to_json(result), indent=2))
+        print(json.dumps(report.document, indent=2))
     else:
-        print(render_text(result), end="")
-    exchanges = result.world.transcript.exchanges
+        print(report.text, end="")
+    exchanges = report.exchanges
     if args.dot:
-        args.dot.write_text(sequence_diagram.to_dot(exchanges, title=lesson.title))
+        args.dot.write_text(sequence_diagram.to_dot(exchanges, title=outline.title))
     if args.svg:
-        svg = sequence_diagram.render_svg(exchanges, title=lesson.title)
+        svg = sequence_diagram.render_svg(exchanges, title=outline.title)
         if svg is None:
             print(
                 "error: no Graphviz binary for --svg (apt-get install graphviz)",
@@ -303,10 +351,18 @@ def _run_run(args: argparse.Namespace) -> int:
             )
             return 1
         args.svg.write_bytes(svg)
-    if result.error is not None:
-        print(f"error: {result.error}", file=sys.stderr)
+    if report.error is not None:
+        print(f"error: {report.error}", file=sys.stderr)
         return 1
-    return 0 if result.passed else 1
+    return 0 if report.passed else 1
+
+
+def _lesson_failed(error: LessonError) -> int:
+    """One line saying where and what, then the student's traceback."""
+    print(f"error: {error}", file=sys.stderr)
+    if error.traceback:
+        print(error.traceback.rstrip(), file=sys.stderr)
+    return 1
 
 
 def streamlit_command(
@@ -319,10 +375,12 @@ def streamlit_command(
     """The `streamlit run` command line for the playground app.
 
     Headless and without usage statistics; bound to `host`, loopback unless
-    the instructor asks for more (the app holds demo secrets).
+    the instructor asks for more (the app holds demo secrets). Beyond
+    loopback, an unexpected error shows its type only: Streamlit's default
+    shows the message and traceback, server paths and all, to every student.
     """
     app = app or Path(__file__).resolve().parent / "ui" / "app.py"
-    return [
+    command = [
         python or sys.executable,
         "-m",
         "streamlit",
@@ -332,11 +390,21 @@ def streamlit_command(
         "true",
         "--browser.gatherUsageStats",
         "false",
-        "--server.address",
-        host,
-        "--server.port",
-        str(port),
     ]
+    if not _is_loopback(host):
+        command += ["--client.showErrorDetails", "type"]
+    return [*command, "--server.address", host, "--server.port", str(port)]
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _add_ui(subparsers: argparse._SubParsersAction) -> None:
@@ -436,6 +504,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
+    except Interrupted:
+        print("oauth-playground: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # `oauth-playground lessons | head`: the reader left; so do we, quietly.
         sys.stderr.close()

@@ -1,1 +1,2 @@
-"""Lessons: the API students write against, the runner that replays them, reports."""
+"""Lessons: the API students write against, the runner that replays them, the
+workers that run them contained (catalog, pool, worker), reports."""

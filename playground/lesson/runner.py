@@ -1,21 +1,29 @@
-"""Load lesson files, replay their steps in a fresh world, and report errors.
+"""Load lesson files, run their steps in a world, and report errors.
 
 A broken lesson file is reported with its file and line (the student's own
-frames first); it never takes the rest of the playground down.
+frames first); it never takes the rest of the playground down. Everything a
+student's code can raise is caught here, `SystemExit` and `KeyboardInterrupt`
+included: the code runs in a worker process (`playground.lesson.pool`), where
+neither can mean anything but the lesson's own doing. What no `except` can
+catch (an endless loop, a crash) is the pool's to stop.
 """
 
 from __future__ import annotations
 
 import linecache
 import os
+import sys
+import threading
 import traceback
 import types
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from playground.lesson.api import Lesson, LessonRun, Step
-from playground.views.step_view import StepView, step_views
+from playground.lesson.outline import LessonOutline, StepOutline
+from playground.views.jwt_decoder import Trust
+from playground.views.step_view import StepView, step_view, step_views
 from playground.wire.transcript import CheckResult
 from playground.world import World, WorldKeys
 
@@ -57,26 +65,52 @@ class LessonLoadError(Exception):
         self.error = error
 
 
-def load_lesson(path: str | Path) -> Lesson:
-    """Execute a lesson file afresh (edits are picked up) and return its Lesson."""
+def load_lesson(
+    path: str | Path,
+    source: str | None = None,
+    *,
+    on_progress: Callable[[], None] | None = None,
+) -> Lesson:
+    """Execute a lesson file afresh (edits are picked up) and return its Lesson.
+
+    `source` is the file's text when the caller already read it (the worker
+    executes exactly the content its caller hashed, even if the file changes
+    meanwhile); tracebacks and step line numbers then come from that text.
+    `on_progress()` is called while the file executes whenever it has declared
+    more steps: a lesson of 10,000 steps takes seconds to load, and that is
+    progress, not an endless loop.
+    """
     path = Path(path).resolve()
-    try:
-        source = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise LessonLoadError(LessonError(str(path), None, str(error))) from None
-    linecache.checkcache(str(path))
+    if source is None:
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            message = f"{type(error).__name__}: {error}"
+            raise LessonLoadError(LessonError(str(path), None, message)) from None
+    # What tracebacks and `inspect` read as this file's lines: this text.
+    linecache.cache[str(path)] = (len(source), None, source.splitlines(True), str(path))
     module = types.ModuleType(f"lesson_{path.stem}")
     module.__file__ = str(path)
+    # Registered while it runs, as an import would: `inspect` then finds each
+    # step's module at once instead of scanning every module per step.
+    previous = sys.modules.get(module.__name__)
+    sys.modules[module.__name__] = module
     try:
         code = compile(source, str(path), "exec")
-        exec(code, module.__dict__)
+        with _StepsDeclared(module.__dict__, on_progress):
+            exec(code, module.__dict__)
     except SyntaxError as error:
         message = f"SyntaxError: {error.msg}"
         raise LessonLoadError(
             LessonError(str(path), error.lineno, message, _format_exception(error))
         ) from None
-    except Exception as error:
+    except BaseException as error:  # SystemExit, KeyboardInterrupt...: the lesson's
         raise LessonLoadError(_error_in(path, error)) from None
+    finally:
+        if previous is None:
+            sys.modules.pop(module.__name__, None)
+        else:
+            sys.modules[module.__name__] = previous
     lessons = [value for value in vars(module).values() if isinstance(value, Lesson)]
     if not lessons:
         raise LessonLoadError(
@@ -87,6 +121,43 @@ def load_lesson(path: str | Path) -> Lesson:
     if not lesson.steps:
         raise LessonLoadError(LessonError(str(path), None, "the lesson has no steps"))
     return lesson
+
+
+MAX_STEPS = 100_000  # declaring more is no longer progress (a loop making steps)
+
+
+class _StepsDeclared:
+    """Watches, from a thread of its own, a namespace a lesson file executes
+    in, and calls `on_progress` when its lessons hold more steps than before."""
+
+    def __init__(
+        self, namespace: dict[str, object], on_progress: Callable[[], None] | None
+    ) -> None:
+        self._namespace = namespace
+        self._on_progress = on_progress
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="steps-declared")
+
+    def __enter__(self) -> None:
+        if self._on_progress is not None:
+            self._thread.start()
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _watch(self) -> None:
+        seen = 0
+        while not self._done.wait(0.1):
+            count = sum(
+                len(value.steps)
+                for value in list(self._namespace.values())
+                if issubclass(type(value), Lesson)
+            )
+            if seen < count <= MAX_STEPS:
+                seen = count
+                self._on_progress()  # type: ignore[misc]
 
 
 @dataclass
@@ -119,7 +190,7 @@ class LessonResult:
 
 
 def lesson_weaknesses(
-    lesson: Lesson, extra: Iterable[str] = (), *, defended: bool = False
+    lesson: Lesson | LessonOutline, extra: Iterable[str] = (), *, defended: bool = False
 ) -> tuple[str, ...]:
     """An attack lesson runs with its weaknesses on, unless defended."""
     names = [name for name in extra if name]
@@ -128,6 +199,118 @@ def lesson_weaknesses(
     else:
         names.extend(lesson.weaknesses)
     return tuple(dict.fromkeys(names))
+
+
+class LiveRun:
+    """A lesson running in one world, a step at a time.
+
+    Going on from step N to N+1 runs one step, not N+1 (Next); going back
+    needs a new LiveRun replayed to the earlier step (DESIGN decision 6).
+    A step's view is built when first asked for and kept: a finished step's
+    messages never change.
+    """
+
+    def __init__(
+        self,
+        lesson: Lesson,
+        *,
+        weaknesses: Iterable[str] = (),
+        defended: bool = False,
+        keys: WorldKeys | None = None,
+        seed: int | str = 0,
+        world: World | None = None,
+        outline: LessonOutline | None = None,
+    ) -> None:
+        self.lesson = lesson
+        self.switches = lesson_weaknesses(lesson, weaknesses, defended=defended)
+        self.world = world or World(
+            weaknesses=self.switches,
+            token_format=lesson.token_format,  # type: ignore[arg-type]
+            validation=lesson.validation,  # type: ignore[arg-type]
+            seed=seed,
+            keys=keys,
+        )
+        self.run = LessonRun(self.world, lesson)
+        self.steps_run = 0
+        self.error: LessonError | None = None
+        self._outline = outline
+        self._views: dict[int, StepView] = {}
+        self._trust: tuple[int, Trust] | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.lesson.steps)
+
+    def can_reach(self, step: int) -> bool:
+        """Whether `step` is here or ahead, so no replay is needed to show it."""
+        if self.error is not None:
+            return step >= (self.error.step or 0)
+        return step >= self.steps_run
+
+    def advance(
+        self, until: int | None = None, on_step: Callable[[int], None] | None = None
+    ) -> None:
+        """Run the steps after the last one run, up to `until` (all by default);
+        stop at the first raise. `on_step(n)` is told as step n starts."""
+        last = self.total if until is None else max(0, min(until, self.total))
+        if self.error is not None:
+            return
+        transcript = self.world.transcript
+        for step in self.lesson.steps[self.steps_run : last]:
+            if on_step is not None:
+                on_step(step.number)
+            transcript.begin_step(step.number)
+            try:
+                step.function(self.run)
+            except BaseException as error:  # the student's, whatever it is
+                transcript.end_step(step.number, self.world.clock.now())
+                self.error = _error_in(self.lesson.path, error, step)
+                return
+            transcript.end_step(step.number, self.world.clock.now())
+            self.steps_run = step.number
+
+    def result(self) -> LessonResult:
+        return LessonResult(
+            self.lesson,
+            self.world,
+            self.run,
+            self.steps_run,
+            self.error,
+            weaknesses=self.switches,
+        )
+
+    @property
+    def outline(self) -> LessonOutline:
+        if self._outline is None:
+            self._outline = LessonOutline.of(self.lesson)
+        return self._outline
+
+    def ran(self, number: int) -> bool:
+        failed = self.error.step if self.error else None
+        return 0 < number <= self.steps_run or number == failed
+
+    def view(self, number: int) -> StepView:
+        """Step `number`'s panels, built from that step's records alone."""
+        cached = self._views.get(number)
+        if cached is not None:
+            return cached
+        step: StepOutline = self.outline.steps[number - 1]
+        view = step_view(
+            step,
+            self.world.transcript,
+            self._current_trust(),
+            ran=self.ran(number),
+            now=self.world.clock.now(),
+        )
+        if view.ran:
+            self._views[number] = view
+        return view
+
+    def _current_trust(self) -> Trust:
+        """The AS's keys as of the last step run (built once per step, not per view)."""
+        if self._trust is None or self._trust[0] != self.steps_run:
+            self._trust = (self.steps_run, self.world.token_trust())
+        return self._trust[1]
 
 
 def run_lesson(
@@ -145,31 +328,25 @@ def run_lesson(
     A prepared `world` may be passed (e.g. one served on loopback); it must
     be fresh, and its weaknesses are then the caller's business.
     """
-    switches = lesson_weaknesses(lesson, weaknesses, defended=defended)
-    world = world or World(
-        weaknesses=switches,
-        token_format=lesson.token_format,  # type: ignore[arg-type]
-        validation=lesson.validation,  # type: ignore[arg-type]
-        seed=seed,
+    live = LiveRun(
+        lesson,
+        weaknesses=weaknesses,
+        defended=defended,
         keys=keys,
+        seed=seed,
+        world=world,
     )
-    run = LessonRun(world, lesson)
-    last = len(lesson.steps) if until is None else max(0, min(until, len(lesson.steps)))
-    result = LessonResult(lesson, world, run, 0, weaknesses=switches)
-    for step in lesson.steps[:last]:
-        world.transcript.begin_step(step.number)
-        try:
-            step.function(run)
-        except Exception as error:
-            world.transcript.end_step(step.number, world.clock.now())
-            result.error = _error_in(lesson.path, error, step)
-            return result
-        world.transcript.end_step(step.number, world.clock.now())
-        result.steps_run = step.number
-    return result
+    live.advance(until)
+    return live.result()
 
 
-def _error_in(path: Path | None, error: BaseException, step: Step | None = None):
+MAX_MESSAGE = 2_000  # characters of an exception's message worth showing
+MAX_TRACEBACK = 20_000
+
+
+def _error_in(
+    path: Path | None, error: BaseException, step: Step | None = None
+) -> LessonError:
     """Point at the deepest line of the lesson file in the traceback."""
     line = None
     frames = traceback.extract_tb(error.__traceback__)
@@ -180,11 +357,25 @@ def _error_in(path: Path | None, error: BaseException, step: Step | None = None)
     return LessonError(
         path=str(path) if path else "<lesson>",
         line=line,
-        message=f"{type(error).__name__}: {error}",
+        message=exception_line(error),
         traceback=_format_exception(error, path),
         step=step.number if step else None,
         step_title=step.title if step else "",
     )
+
+
+def exception_line(error: BaseException) -> str:
+    """`KeyError: 'code'`; just the type when there is no message (a bare
+    `KeyboardInterrupt`), and never a failure of its own: a student's
+    exception whose `__str__` raises is still reported."""
+    name = type(error).__name__
+    try:
+        text = str(error)
+    except BaseException:  # a broken __str__ is the lesson's
+        text = "(its message could not be shown)"
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE] + "…"
+    return f"{name}: {text}" if text else name
 
 
 def _format_exception(error: BaseException, path: Path | None = None) -> str:
@@ -198,19 +389,24 @@ def _format_exception(error: BaseException, path: Path | None = None) -> str:
         ours = [i for i, f in enumerate(frames) if Path(f.filename).resolve() == path]
         if ours:
             frames = traceback.StackSummary.from_list(frames[ours[0] :])
-    return (
+    text = (
         "Traceback (most recent call last):\n"
         + "".join(traceback.format_list(frames))
-        + "".join(traceback.format_exception_only(type(error), error))
+        + exception_line(error)
+        + "\n"
     )
+    if len(text) > MAX_TRACEBACK:
+        half = MAX_TRACEBACK // 2
+        text = text[:half] + "\n  [...]\n" + text[-half:]
+    return text
 
 
 @dataclass(frozen=True)
 class LessonEntry:
-    """A lesson file found on disk: its lesson, or why it would not load."""
+    """A lesson file found on disk: its outline, or why it would not load."""
 
     path: Path
-    lesson: Lesson | None = None
+    lesson: LessonOutline | None = None
     error: LessonError | None = None
 
     @property
@@ -222,18 +418,25 @@ class LessonEntry:
         return self.lesson.kind if self.lesson else "broken"
 
 
-def discover(folder: str | Path) -> list[LessonEntry]:
-    """Every lesson under a folder (attacks in `attacks/`), broken ones included."""
-    folder = Path(folder)
-    entries: list[LessonEntry] = []
-    paths = sorted(
+def lesson_files(folder: str | Path) -> list[Path]:
+    """The lesson files under a folder (attacks in `attacks/`), in order;
+    `_private.py` helpers and caches left out."""
+    return sorted(
         path
-        for path in folder.rglob("*.py")
+        for path in Path(folder).rglob("*.py")
         if not path.name.startswith("_") and "__pycache__" not in path.parts
     )
-    for path in paths:
+
+
+def discover(folder: str | Path) -> list[LessonEntry]:
+    """Every lesson under a folder, broken ones included, executed in this
+    process: for trusted files (tests, tools). The UI and the CLI use a
+    `LessonCatalog`, which executes them in workers, once per content."""
+    entries: list[LessonEntry] = []
+    for path in lesson_files(folder):
         try:
-            entries.append(LessonEntry(path, lesson=load_lesson(path)))
+            lesson = LessonOutline.of(load_lesson(path))
+            entries.append(LessonEntry(path, lesson=lesson))
         except LessonLoadError as failure:
             entries.append(LessonEntry(path, error=failure.error))
     return entries

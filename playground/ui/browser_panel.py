@@ -4,54 +4,11 @@ as the resource owner sees it, forms and hidden fields included."""
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 
-from playground.actors.browser import Browser
+from playground.lesson.snapshot import BrowserView, FormView, browser_view
 
-
-@dataclass(frozen=True)
-class FormView:
-    id: str
-    method: str
-    action: str
-    fields: tuple[tuple[str, str], ...]
-    buttons: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class BrowserView:
-    """What the resource owner sees: the address bar and the page under it."""
-
-    address: str
-    status: int | None
-    redirect_to: str | None
-    title: str
-    text: str
-    forms: tuple[FormView, ...]
-
-
-def browser_view(browser: Browser) -> BrowserView | None:
-    """The browser after the replay; None when no step has used it yet."""
-    if browser.response is None and not browser.address:
-        return None
-    page = browser.page
-    return BrowserView(
-        address=browser.address,
-        status=browser.status,
-        redirect_to=browser.redirect_location,
-        title=page.title,
-        text=page.text,
-        forms=tuple(
-            FormView(
-                form.id,
-                form.method,
-                form.action,
-                tuple(form.fields.items()),
-                tuple(form.buttons),
-            )
-            for form in page.forms
-        ),
-    )
+# The data is the lesson layer's (a worker builds it); drawing it is ours.
+__all__ = ["BrowserView", "FormView", "browser_view", "page_html"]
 
 
 _PAGE_STYLE = (

@@ -272,7 +272,22 @@ def diagram(replay: Replay) -> None:
         st.caption("No messages yet: the diagram grows as steps send them.")
         return
     title = replay.lesson.title if replay.lesson else None
-    st.graphviz_chart(to_dot(replay.exchanges, current_step=replay.step, title=title))
+    first = replay.first_exchange_number
+    if first > 1:  # a long run: the latest messages, numbered as in the whole run
+        st.caption(
+            f"The latest {len(replay.exchanges)} messages, from message {first}."
+        )
+    st.graphviz_chart(
+        to_dot(
+            replay.exchanges, current_step=replay.step, title=title, first_number=first
+        )
+    )
+
+
+# Rows of source drawn per rerun: a generated lesson of 10,000 steps is a
+# 70,000-line file, megabytes of HTML per click if drawn whole.
+STEP_SOURCE_LINES = 400
+WHOLE_FILE_LINES = 1_500
 
 
 def source(replay: Replay) -> None:
@@ -290,11 +305,16 @@ def source(replay: Replay) -> None:
                 last=last,
                 error_line=error_line,
                 context=2,
+                max_lines=STEP_SOURCE_LINES,
             )
         )
     with st.expander(f"The whole file: {replay.path.name}"):
         st.html(
             source_panel.source_html(
-                replay.source, first=first, last=last, error_line=error_line
+                replay.source,
+                first=first,
+                last=last,
+                error_line=error_line,
+                max_lines=WHOLE_FILE_LINES,
             )
         )

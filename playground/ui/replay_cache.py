@@ -1,49 +1,39 @@
-"""A session's replays of lesson files, cached per file content, step and switches.
+"""A session's view of lesson runs: step snapshots cached per content, step
+and switches.
 
-A rerun without a change costs nothing; an edited file (its content hash
-changed) replays at the same step. A `LessonMemo` lives in the learner's
-session, never at module level: two browsers never share a replay, a world
-or its tokens.
+The lesson code itself runs in the lesson workers (`playground.lesson.pool`):
+this module asks them for the snapshot of one step and keeps the last few, so
+a rerun without a change costs nothing, Back and Next between recent steps
+are instant, and an edited file (its content hash changed) replays at the
+same step. A `LessonMemo` lives in the learner's session, never at module
+level: its token names the session's live run in the workers, and its keys
+are the session's own, so two browsers never share a world or its tokens.
+When Streamlit drops the session, the memo's finalizer tells the pool, which
+frees the session's run in its worker.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
+import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
-from playground.lesson.api import Lesson
-from playground.lesson.runner import (
-    LessonEntry,
-    LessonError,
-    LessonLoadError,
-    LessonResult,
-    discover,
-    lesson_weaknesses,
-    load_lesson,
-    run_lesson,
-)
+from playground.lesson.catalog import LessonCatalog, folder_fingerprint, read_source
+from playground.lesson.outline import LessonOutline
+from playground.lesson.runner import LessonEntry, LessonError, lesson_weaknesses
+from playground.lesson.snapshot import BrowserView, StepSnapshot
+from playground.lesson.worker import KeysPem
 from playground.views.step_view import StepView
 from playground.wire.exchange import Exchange
 from playground.world import WorldKeys
 
-MAX_REPLAYS = 8  # replays kept per session: enough for Back/Next to be instant
-MAX_LESSONS = 64  # loaded lesson files kept per session, keyed by content
+MAX_REPLAYS = 8  # snapshots kept per session: enough for Back/Next to be instant
 
-
-def folder_fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    """Cheap change detector for the catalog: every .py file's mtime and size."""
-    rows = []
-    for path in sorted(Path(folder).rglob("*.py")):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        rows.append((str(path), stat.st_mtime_ns, stat.st_size))
-    return tuple(rows)
+__all__ = ["LessonMemo", "Replay", "fingerprint", "folder_fingerprint", "replay"]
 
 
 def fingerprint(path: Path) -> str | None:
@@ -60,14 +50,14 @@ def fingerprint(path: Path) -> str | None:
 
 @dataclass
 class Replay:
-    """One lesson file replayed to the learner's step, or why it could not be."""
+    """One lesson file at the learner's step, or why it could not get there."""
 
     path: Path
     source: str
     digest: str | None
     step: int
-    lesson: Lesson | None = None
-    result: LessonResult | None = None
+    lesson: LessonOutline | None = None
+    snapshot: StepSnapshot | None = None
     error: LessonError | None = None
 
     @property
@@ -78,55 +68,68 @@ class Replay:
     def loaded(self) -> bool:
         return self.lesson is not None
 
-    @cached_property
-    def views(self) -> list[StepView]:
-        return self.result.step_views() if self.result is not None else []
-
     @property
     def current(self) -> StepView | None:
-        return self.views[self.step - 1] if 0 < self.step <= len(self.views) else None
+        return self.snapshot.current if self.snapshot is not None else None
 
     @property
-    def earlier(self) -> list[StepView]:
-        return self.views[: max(self.step - 1, 0)]
+    def earlier(self) -> tuple[StepView, ...]:
+        """The latest earlier steps (a bounded few: see `earlier_hidden`)."""
+        return self.snapshot.earlier if self.snapshot is not None else ()
 
     @property
-    def exchanges(self) -> list[Exchange]:
-        """Every message so far, for the sequence diagram."""
-        return list(self.result.world.transcript.exchanges) if self.result else []
+    def earlier_hidden(self) -> int:
+        return self.snapshot.earlier_hidden if self.snapshot is not None else 0
+
+    @property
+    def exchanges(self) -> tuple[Exchange, ...]:
+        """The latest messages so far, for the sequence diagram."""
+        return self.snapshot.exchanges if self.snapshot is not None else ()
+
+    @property
+    def first_exchange_number(self) -> int:
+        """The number the diagram's first shown message has in the whole run."""
+        if self.snapshot is None:
+            return 1
+        return self.snapshot.exchange_count - len(self.snapshot.exchanges) + 1
+
+    @property
+    def browser(self) -> BrowserView | None:
+        return self.snapshot.browser if self.snapshot is not None else None
 
     @property
     def switches(self) -> tuple[str, ...]:
-        return self.result.weaknesses if self.result is not None else ()
+        return self.snapshot.switches if self.snapshot is not None else ()
 
 
-@dataclass
+@dataclass(eq=False)
 class LessonMemo:
-    """A session's cache of loaded lesson files, replays and the catalog."""
+    """A session's recent snapshots, its token in the workers, its keys as PEM."""
 
-    catalog_key: tuple | None = None
-    catalog: list[LessonEntry] = field(default_factory=list)
-    lessons: OrderedDict = field(default_factory=OrderedDict)
+    catalog: LessonCatalog
+    session: str = field(default_factory=lambda: secrets.token_hex(16))
     replays: OrderedDict = field(default_factory=OrderedDict)
-    runs: int = 0  # how many times a lesson was really replayed (for tests)
+    runs: int = 0  # how many times a worker was asked for a step (for tests)
+    _pem: tuple[int, KeysPem] | None = None
+    _keys: WorldKeys | None = None
+
+    def __post_init__(self) -> None:
+        # The session's live run in its worker goes when the session goes.
+        weakref.finalize(self, self.catalog.pool.forget, self.session)
 
     def entries(self, folder: Path) -> list[LessonEntry]:
-        """The lessons in `folder`, rediscovered only when a file changed."""
-        key = (str(folder), folder_fingerprint(folder))
-        if key != self.catalog_key:
-            self.catalog = discover(folder) if Path(folder).is_dir() else []
-            self.catalog_key = key
-        return self.catalog
+        """The lessons in `folder`: shared by every session of the process,
+        each file executed once per content."""
+        return self.catalog.entries(folder)
 
-    def lesson(self, path: Path, digest: str) -> Lesson | LessonError:
-        key = (str(path), digest)
-        if key not in self.lessons:
-            try:
-                loaded: Lesson | LessonError = load_lesson(path)
-            except LessonLoadError as failure:
-                loaded = failure.error
-            _remember(self.lessons, key, loaded, MAX_LESSONS)
-        return self.lessons[key]
+    def keys_pem(self, keys: WorldKeys | None) -> KeysPem:
+        """The session's keys as PEM, serialised once per session."""
+        if keys is None:
+            self._keys = self._keys or WorldKeys.generate()
+            keys = self._keys
+        if self._pem is None or self._pem[0] != id(keys):
+            self._pem = (id(keys), KeysPem.of(keys))
+        return self._pem[1]
 
 
 def _remember(cache: OrderedDict, key: object, value: object, limit: int) -> None:
@@ -145,33 +148,42 @@ def replay(
     defended: bool = False,
     keys: WorldKeys | None = None,
 ) -> Replay:
-    """Replay `path` to `step` (clamped to its length) with these switches.
+    """The snapshot of `path` at `step` (clamped to its length) with these
+    switches: cached, or one more step of the session's live run, or a replay.
 
     A file that does not load keeps the learner's step as it is, so fixing the
     file brings them back to the same place.
     """
     path = Path(path).resolve()
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        failure = LessonError(str(path), None, f"{type(error).__name__}: {error}")
-        return Replay(path, "", None, step, error=failure)
-    digest = hashlib.sha256(data).hexdigest()
-    source = data.decode("utf-8", errors="replace")
-    loaded = memo.lesson(path, digest)
-    if isinstance(loaded, LessonError):
-        return Replay(path, source, digest, step, error=loaded)
-    step = max(0, min(step, len(loaded.steps)))
-    switches = lesson_weaknesses(loaded, weaknesses, defended=defended)
-    key = (str(path), digest, step, switches, defended, id(keys))
+    source = read_source(path)
+    if isinstance(source, LessonError):
+        return Replay(path, "", None, step, error=source)
+    outline = memo.catalog.outline(source)
+    if isinstance(outline, LessonError):
+        return Replay(path, source.text or "", source.digest, step, error=outline)
+    step = max(0, min(step, len(outline.steps)))
+    switches = lesson_weaknesses(outline, weaknesses, defended=defended)
+    pem = memo.keys_pem(keys)
+    key = (str(path), source.digest, step, switches, pem.digest)
     cached = memo.replays.get(key)
-    if cached is None:
-        result = run_lesson(
-            loaded, until=step, weaknesses=switches, defended=defended, keys=keys
-        )
-        memo.runs += 1
-        cached = Replay(path, source, digest, step, loaded, result, result.error)
-        _remember(memo.replays, key, cached, MAX_REPLAYS)
-    else:
+    if cached is not None:
         memo.replays.move_to_end(key)
-    return cached
+        return cached
+    shown = memo.catalog.pool.show(
+        memo.session,
+        source,
+        step,
+        weaknesses=tuple(weaknesses),
+        defended=defended,
+        keys=pem,
+        outline=outline,
+    )
+    memo.runs += 1
+    text = source.text or ""
+    if isinstance(shown, LessonError):
+        # Stopped or crashed: the outline still stands, the step did not run.
+        result = Replay(path, text, source.digest, step, outline, error=shown)
+    else:
+        result = Replay(path, text, source.digest, step, outline, shown, shown.error)
+    _remember(memo.replays, key, result, MAX_REPLAYS)
+    return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 
 _SOURCE_STYLE = (
@@ -30,20 +31,27 @@ def source_html(
     error_line: int | None = None,
     context: int | None = None,
     max_height: int | None = None,
+    max_lines: int | None = None,
 ) -> str:
     """The lesson's Python as HTML, lines `first..last` marked ▶ on yellow.
 
     A marker column and a background, not colour alone, so the current step
     stands out on a washed-out projector. `context` shows only that many lines
-    around the highlight; `error_line` is marked ✖ on red.
+    around the highlight; `error_line` is marked ✖ on red. `max_lines` caps
+    the rows drawn (a 70,000-line file would be megabytes of HTML a click):
+    the lines around the highlight, and a row saying what is left out.
     """
-    lines = source.splitlines() or [""]
+    lines = _lines(source)
     start, end = 1, len(lines)
     focus = [n for n in (first, last, error_line) if n is not None]
     if context is not None and focus:
         start = max(1, min(focus) - context)
         end = min(len(lines), max(focus) + context)
-    rows = []
+    if max_lines is not None and end - start + 1 > max_lines:
+        middle = (min(focus) + max(focus)) // 2 if focus else 1
+        start = max(1, min(middle - max_lines // 2, end - max_lines + 1))
+        end = start + max_lines - 1
+    rows = [_left_out(1, start - 1)] if start > 1 else []
     for number in range(start, end + 1):
         text = lines[number - 1] if number <= len(lines) else ""
         highlighted = first is not None and last is not None and first <= number <= last
@@ -59,5 +67,21 @@ def source_html(
             f'<span style="{_NUMBER_STYLE}">{number}</span>'
             f"{html.escape(text) or ' '}</div>"
         )
+    if end < len(lines) and max_lines is not None:
+        rows.append(_left_out(end + 1, len(lines)))
     height = f"max-height:{max_height}px;overflow-y:auto;" if max_height else ""
     return f'<div style="{_SOURCE_STYLE}{height}">{"".join(rows)}</div>'
+
+
+@functools.lru_cache(maxsize=8)
+def _lines(source: str) -> tuple[str, ...]:
+    """A file's lines, split once per content (a rerun draws the same file)."""
+    return tuple(source.splitlines()) or ("",)
+
+
+def _left_out(first: int, last: int) -> str:
+    return (
+        f'<div style="{_LINE_STYLE}color:#6b6e7a;font-style:italic">'
+        f'<span style="{_MARKER_STYLE}"> </span>'
+        f"    … lines {first:,} to {last:,} are not shown here</div>"
+    )

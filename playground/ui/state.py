@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.lesson.catalog import LessonCatalog
+from playground.lesson.pool import LessonPool
 from playground.lesson.runner import default_lessons_dir
 from playground.ui.replay_cache import LessonMemo
 from playground.world import World, WorldKeys
@@ -33,7 +35,15 @@ def init() -> None:
     st.session_state.setdefault(WEAKNESSES, [])
     st.session_state.setdefault(LESSONS_DIR, str(default_lessons_dir()))
     if LESSON_MEMO not in st.session_state:
-        st.session_state[LESSON_MEMO] = LessonMemo()
+        st.session_state[LESSON_MEMO] = LessonMemo(lesson_catalog())
+
+
+@st.cache_resource(show_spinner=False)
+def lesson_catalog() -> LessonCatalog:
+    """The process's lesson workers and the outlines of the files they ran:
+    shared by every session (they hold no learner's data at this level;
+    each session's runs are keyed by its memo's token inside the workers)."""
+    return LessonCatalog(LessonPool())
 
 
 def weakness_key(name: str) -> str:

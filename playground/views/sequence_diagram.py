@@ -89,6 +89,7 @@ def build(
     parties: Sequence[Party] | None = None,
     current_step: int | None = None,
     title: str | None = None,
+    first_number: int = 1,
 ) -> graphviz.Digraph:
     """Lay out the exchanges as a sequence diagram, one arrow row per message.
 
@@ -96,7 +97,8 @@ def build(
     parties that appear in ``exchanges`` but not in ``parties`` are added in
     the canonical order. Exchanges whose ``step`` equals ``current_step`` are
     drawn thicker with a highlighted label, so the learner sees where "Next"
-    has brought them.
+    has brought them. ``first_number`` numbers the first message when the
+    exchanges are the latest few of a longer run.
     """
     lanes = _lanes(exchanges, parties)
     column = {party: index for index, party in enumerate(lanes)}
@@ -143,7 +145,7 @@ def build(
             start_x=sender_x,
             end_x=receiver_x,
             y=_row_y(request_row),
-            label=f"{number}. {request_label(exchange)}",
+            label=f"{first_number + number - 1}. {request_label(exchange)}",
             tooltip=f"{exchange.request.method} {exchange.request.url}",
             colour=colour,
             reply=False,
@@ -178,10 +180,15 @@ def to_dot(
     parties: Sequence[Party] | None = None,
     current_step: int | None = None,
     title: str | None = None,
+    first_number: int = 1,
 ) -> str:
     """The DOT source, for st.graphviz_chart and for machines without Graphviz."""
     return build(
-        exchanges, parties=parties, current_step=current_step, title=title
+        exchanges,
+        parties=parties,
+        current_step=current_step,
+        title=title,
+        first_number=first_number,
     ).source
 
 

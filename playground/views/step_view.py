@@ -63,26 +63,37 @@ def step_views(
 ) -> list[StepView]:
     """Each step's panels, from what the transcript recorded; a token is judged
     as of the world's clock when its step ended (`now` for a step not ended)."""
-    views = []
-    for step in steps:
-        exchanges = tuple(transcript.exchanges_for(step.number))
-        at = transcript.step_times.get(step.number, now)
-        views.append(
-            StepView(
-                step=step,
-                exchanges=exchanges,
-                tokens=tuple(tokens_in(exchanges, transcript, step.number, trust, at)),
-                pkce=tuple(
-                    explain(shown.code_verifier, shown.method)
-                    for shown in transcript.shown_pkce
-                    if shown.step == step.number
-                ),
-                events=tuple(transcript.events_for(step.number)),
-                checks=tuple(transcript.checks_for(step.number)),
-                ran=step.number <= steps_run or failed_step == step.number,
-            )
+    return [
+        step_view(
+            step,
+            transcript,
+            trust,
+            ran=step.number <= steps_run or failed_step == step.number,
+            now=now,
         )
-    return views
+        for step in steps
+    ]
+
+
+def step_view(
+    step: StepInfo, transcript: Transcript, trust: Trust, *, ran: bool, now: int
+) -> StepView:
+    """One step's panels: what it costs depends on that step alone, so a page
+    that shows one step of a long lesson does not build the others."""
+    exchanges = tuple(transcript.exchanges_for(step.number))
+    at = transcript.step_times.get(step.number, now)
+    return StepView(
+        step=step,
+        exchanges=exchanges,
+        tokens=tuple(tokens_in(exchanges, transcript, step.number, trust, at)),
+        pkce=tuple(
+            explain(shown.code_verifier, shown.method)
+            for shown in transcript.pkce_shown_in(step.number)
+        ),
+        events=tuple(transcript.events_for(step.number)),
+        checks=tuple(transcript.checks_for(step.number)),
+        ran=ran,
+    )
 
 
 def tokens_in(
@@ -95,11 +106,7 @@ def tokens_in(
     """JWTs issued in responses (JSON bodies, redirect URLs), and those a
     lesson showed with `run.show_jwt` in this step."""
     hits = [hit for exchange in exchanges for hit in _jwts_in_response(exchange)]
-    hits += [
-        (shown.label, shown.token)
-        for shown in transcript.shown_tokens
-        if shown.step == step
-    ]
+    hits += [(shown.label, shown.token) for shown in transcript.tokens_shown_in(step)]
     found: dict[str, FoundToken] = {}
     for where, token in hits:
         if token not in found:

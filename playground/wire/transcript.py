@@ -1,11 +1,15 @@
 """Everything that happened in one world, in order: exchanges, checks, steps.
 
 Server events live in the deployment's event log; the transcript remembers
-where each step's events begin so a view can show them per step.
+where each step's events begin so a view can show them per step. Everything
+is also filed by step as it is recorded, so a step's messages, checks and
+shown values cost what that step holds, not what the whole run holds: a
+lesson of 10,000 steps records and shows in time proportional to its steps.
 """
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from mock_servers.events import Event, EventLog
@@ -53,6 +57,10 @@ class Transcript:
     _event_marks: dict[int, tuple[int, int]] = field(default_factory=dict)
     # The world's clock when each step ended: a token is judged as of its step.
     step_times: dict[int, int] = field(default_factory=dict)
+    _by_step: dict[int | None, list[Exchange]] = field(default_factory=dict)
+    _checks_by_step: dict[int | None, list[CheckResult]] = field(default_factory=dict)
+    _tokens_by_step: dict[int | None, list[ShownToken]] = field(default_factory=dict)
+    _pkce_by_step: dict[int | None, list[ShownPkce]] = field(default_factory=dict)
 
     def open_exchange(self) -> tuple[int, int]:
         """Number a request as it starts: (exchange index, tick)."""
@@ -67,8 +75,11 @@ class Transcript:
         return tick
 
     def record(self, exchange: Exchange) -> None:
-        self.exchanges.append(exchange)
-        self.exchanges.sort(key=lambda item: item.index)
+        """Keep exchanges in the order they were opened. One that closes after
+        a later one (a browser's /callback waits for the client's token
+        request) goes in its place near the end: no re-sort of the whole run."""
+        _insert_by_index(self.exchanges, exchange)
+        _insert_by_index(self._by_step.setdefault(exchange.step, []), exchange)
 
     def begin_step(self, step: int) -> None:
         self.current_step = step
@@ -86,19 +97,32 @@ class Transcript:
     ) -> CheckResult:
         result = CheckResult(self.current_step, description, bool(passed), detail)
         self.checks.append(result)
+        self._checks_by_step.setdefault(result.step, []).append(result)
         return result
 
     def show_token(self, label: str, token: str) -> None:
-        self.shown_tokens.append(ShownToken(self.current_step, label, token))
+        shown = ShownToken(self.current_step, label, token)
+        self.shown_tokens.append(shown)
+        self._tokens_by_step.setdefault(shown.step, []).append(shown)
 
     def show_pkce(self, code_verifier: str, method: str) -> None:
-        self.shown_pkce.append(ShownPkce(self.current_step, code_verifier, method))
+        shown = ShownPkce(self.current_step, code_verifier, method)
+        self.shown_pkce.append(shown)
+        self._pkce_by_step.setdefault(shown.step, []).append(shown)
 
-    def exchanges_for(self, step: int) -> list[Exchange]:
-        return [item for item in self.exchanges if item.step == step]
+    def exchanges_for(self, step: int | None) -> list[Exchange]:
+        return list(self._by_step.get(step, ()))
 
-    def checks_for(self, step: int) -> list[CheckResult]:
-        return [item for item in self.checks if item.step == step]
+    def checks_for(self, step: int | None) -> list[CheckResult]:
+        return list(self._checks_by_step.get(step, ()))
+
+    def tokens_shown_in(self, step: int | None) -> list[ShownToken]:
+        """The tokens a lesson showed with `run.show_jwt` in this step."""
+        return list(self._tokens_by_step.get(step, ()))
+
+    def pkce_shown_in(self, step: int | None) -> list[ShownPkce]:
+        """The verifiers a lesson explained with `run.show_pkce` in this step."""
+        return list(self._pkce_by_step.get(step, ()))
 
     def events_for(self, step: int) -> list[Event]:
         start, end = self._event_marks.get(step, (0, 0))
@@ -107,3 +131,10 @@ class Transcript:
     @property
     def all_checks_passed(self) -> bool:
         return all(check.passed for check in self.checks)
+
+
+def _insert_by_index(items: list[Exchange], exchange: Exchange) -> None:
+    if not items or items[-1].index < exchange.index:
+        items.append(exchange)
+    else:
+        bisect.insort(items, exchange, key=lambda item: item.index)

@@ -213,3 +213,16 @@ def test_which_grant_without_an_answer_at_eof_names_the_option(
     monkeypatch.setattr("builtins.input", no_more)
     assert main(["which-grant"]) == 2
     assert "error: answer --who (machine|user)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("host", "details"),
+    [("127.0.0.1", None), ("localhost", None), ("::1", None), ("0.0.0.0", "type")],
+)
+def test_beyond_loopback_an_error_shows_its_type_not_server_paths(
+    host: str, details: str | None
+) -> None:
+    command = streamlit_command(8599, host)
+    option = "--client.showErrorDetails"
+    shown = command[command.index(option) + 1] if option in command else None
+    assert shown == details  # Streamlit's default ("full") on the teacher's machine

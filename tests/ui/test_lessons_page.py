@@ -10,11 +10,14 @@ import base64
 import hashlib
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from playground.lesson.catalog import LessonCatalog
+from playground.lesson.pool import LessonPool
 from playground.lesson.runner import (
     LESSONS_DIR_ENV,
     LessonEntry,
@@ -23,7 +26,7 @@ from playground.lesson.runner import (
 )
 from playground.ui import browser_panel, lesson_picker, state
 from playground.ui.lesson_panels import FAIL_MARK, PASS_MARK
-from playground.ui.lesson_picker import picker_groups
+from playground.ui.lesson_picker import UrlPlace, picker_groups
 from playground.ui.message_cards import status_colour
 from playground.ui.replay_cache import LessonMemo, replay
 from playground.ui.source_panel import source_html
@@ -35,6 +38,13 @@ APP = ROOT / "playground" / "ui" / "app.py"
 LESSONS = ROOT / "lessons"
 PKCE = "03_authorization_code_pkce.py"
 TIMEOUT = 30
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Iterator[LessonCatalog]:
+    """Lesson workers of this module's own, closed at its end."""
+    with LessonPool(size=2) as pool:
+        yield LessonCatalog(pool)
 
 
 @pytest.fixture(autouse=True)
@@ -423,19 +433,49 @@ def test_a_new_session_starts_where_the_url_says() -> None:
     entries = [LessonEntry(LESSONS / name) for name in ("01_a.py", PKCE)]
     pkce = str((LESSONS / PKCE).resolve())
     first = str((LESSONS / "01_a.py").resolve())
-    assert lesson_picker.place_from_url(entries, LESSONS, PKCE, "4") == (pkce, 4)
-    assert lesson_picker.place_from_url(entries, LESSONS, PKCE, "x") == (pkce, 0)
-    assert lesson_picker.place_from_url(entries, LESSONS, "gone.py", "2") == (
+    place = lesson_picker.place_from_url
+    assert place(entries, LESSONS, PKCE, "4") == UrlPlace(pkce, 4)
+    assert place(entries, LESSONS, PKCE, "004") == UrlPlace(pkce, 4)
+    assert place(entries, LESSONS, None, None) == UrlPlace(first, 0)
+    assert place(entries, LESSONS, PKCE, "x") == UrlPlace(
+        pkce, 0, ("`?step=` `x` is not a step number: starting at step 0.",)
+    )
+    assert place(entries, LESSONS, "gone.py", "2") == UrlPlace(
         first,
         0,
+        ("There is no lesson `gone.py` in this folder: here is the first one.",),
     )
-    assert lesson_picker.place_from_url([], LESSONS, None, None) is None
+    assert place([], LESSONS, None, None) is None
 
 
-def test_replays_are_cached_per_content_step_and_switches(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("raw", "step", "problem"),
+    [
+        ("3", 3, ""),
+        ("0", 0, ""),
+        ("²", 0, "`²` is not a step number"),
+        ("٣", 0, "`٣` is not a step number"),
+        ("-1", 0, "`-1` is not a step number"),
+        ("", 0, "is empty"),
+        ("9" * 5000, lesson_picker.PAST_THE_END, ""),  # never int()-ed
+        ("0" * 5000 + "7", 7, ""),
+        (
+            "`x`\n" * 40,
+            0,
+            "`'x' 'x' 'x' 'x' 'x' 'x' 'x' 'x' 'x' 'x' …` is not a step number",
+        ),
+    ],
+)
+def test_step_from_url_says_what_is_not_a_step(raw: str, step: int, problem: str):
+    assert lesson_picker.step_from_url(raw) == (step, problem)
+
+
+def test_replays_are_cached_per_content_step_and_switches(
+    tmp_path: Path, catalog: LessonCatalog
+) -> None:
     lesson_file = tmp_path / PKCE
     shutil.copy(LESSONS / PKCE, lesson_file)
-    memo, keys = LessonMemo(), WorldKeys.generate()
+    memo, keys = LessonMemo(catalog), WorldKeys.generate()
     first = replay(memo, lesson_file, 2, keys=keys)
     assert replay(memo, lesson_file, 2, keys=keys) is first
     assert memo.runs == 1

@@ -1,7 +1,8 @@
 """Lessons: step through any lesson and see everything that crossed the wire.
 
 A view only: the place (lesson, step, switches) lives in session state, the
-replay comes from `replay_cache`, the panels from `lesson_panels`.
+step's snapshot comes from `replay_cache` (the lesson itself runs in a lesson
+worker, never in this process), the panels from `lesson_panels`.
 """
 
 from __future__ import annotations
@@ -11,19 +12,19 @@ from pathlib import Path
 import streamlit as st
 
 from mock_servers.weaknesses import REGISTRY
+from playground.ui import lesson_panels as panels
 from playground.ui import (
-    browser_panel,
     lesson_picker,
     replay_cache,
     state,
     step_controls,
 )
-from playground.ui import lesson_panels as panels
 
 state.init()
 session = st.session_state
 memo: replay_cache.LessonMemo = session[state.LESSON_MEMO]
 folder = Path(session[state.LESSONS_DIR])
+seen_folder = replay_cache.folder_fingerprint(folder)
 entries = memo.entries(folder)
 
 
@@ -39,14 +40,17 @@ def act(action: str) -> None:
     session[state.STEP] = step_controls.step_after(action, session[state.STEP], total)
 
 
-# The place survives a browser refresh through the URL (?lesson=...&step=...).
+# The place survives a browser refresh through the URL (?lesson=...&step=...);
+# a URL that names no lesson or no step is said so, once.
 params = st.query_params
+notices: list[str] = []
 if session[state.LESSON] is None:
     place = lesson_picker.place_from_url(
         entries, folder, params.get("lesson"), params.get("step")
     )
     if place is not None:
-        session[state.LESSON], session[state.STEP] = place
+        session[state.LESSON], session[state.STEP] = place.lesson, place.step
+        notices += place.notices
 
 panels.picker(
     lesson_picker.picker_groups(entries),
@@ -79,6 +83,8 @@ replay = replay_cache.replay(
 if replay.loaded:
     session[state.STEP] = replay.step  # clamped when the lesson got shorter
 session[state.LESSON_LENGTH] = replay.total
+for notice in notices:
+    st.warning(notice, icon=":material/link_off:")
 panels.weakness_switches(replay.lesson.weakness if replay.lesson else None)
 params.update(lesson=lesson_picker.lesson_key(path, folder), step=str(replay.step))
 
@@ -108,8 +114,7 @@ elif current is not None:
         st.markdown(current.step.narrative)
         panels.checks(current.checks)
     with right:
-        world = replay.result.world if replay.result else None
-        panels.browser(browser_panel.browser_view(world.browser) if world else None)
+        panels.browser(replay.browser)
     panels.diagram(replay)
     left, right = st.columns(2, gap="large")
     with left:
@@ -118,6 +123,11 @@ elif current is not None:
         panels.findings(current)
     panels.source(replay)
     panels.earlier_steps(replay.earlier)
+    if replay.earlier_hidden:
+        st.caption(
+            f"…and {replay.earlier_hidden} steps before these: **Back** or "
+            "**Reset** reaches them."
+        )
 else:
     panels.source(replay)
 
@@ -125,8 +135,8 @@ else:
 @st.fragment(run_every=2)
 def watch(path: Path, digest: str | None) -> None:
     """A student saves a lesson in an editor: replay it to the same step."""
-    catalog = (str(folder), replay_cache.folder_fingerprint(folder))
-    if replay_cache.fingerprint(path) != digest or catalog != memo.catalog_key:
+    changed = replay_cache.folder_fingerprint(folder) != seen_folder
+    if changed or replay_cache.fingerprint(path) != digest:
         st.rerun()
 
 
