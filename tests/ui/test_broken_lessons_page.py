@@ -126,7 +126,7 @@ def test_a_broken_step_is_shown_at_its_line_and_the_page_goes_on(
     assert counter(at) == "Step 1 of 2" and not at.error
     click(at, f"lesson:{PKCE}")
     click(at, "next", times=5)
-    assert counter(at) == "Step 5 of 6" and not at.error
+    assert counter(at) == "Step 5 of 7" and not at.error
 
 
 def test_a_lesson_that_exits_at_import_shows_its_error_not_a_blank_page(
@@ -159,7 +159,7 @@ def test_another_session_steps_normally_while_one_loops(
         learner = click(open_app(folder, shared), f"lesson:{PKCE}")  # same pool
         for step in range(1, 7):
             click(learner, "next")
-            assert counter(learner) == f"Step {step} of 6" and not learner.error
+            assert counter(learner) == f"Step {step} of 7" and not learner.error
         assert looping.is_alive() and running(worker)  # meanwhile, still looping
 
         patient.step_limit = 0.2
@@ -171,16 +171,16 @@ def test_another_session_steps_normally_while_one_loops(
 @pytest.mark.parametrize(
     ("params", "notice", "place"),
     [
-        ({"lesson": "gone.py", "step": "2"}, "There is no lesson `gone.py`", "0 of 6"),
+        ({"lesson": "gone.py", "step": "2"}, "There is no lesson `gone.py`", "0 of 7"),
         (
             {"lesson": PKCE, "step": "99"},
-            "This lesson has 6 steps: showing step 6",
-            "6 of 6",
+            "This lesson has 7 steps: showing step 7",
+            "7 of 7",
         ),
-        ({"lesson": PKCE, "step": "9" * 5000}, "This lesson has 6 steps", "6 of 6"),
-        ({"lesson": PKCE, "step": "²"}, "`?step=` `²` is not a step number", "0 of 6"),
-        ({"lesson": PKCE, "step": "-3"}, "`-3` is not a step number", "0 of 6"),
-        ({"lesson": "../../etc/passwd"}, "no lesson `../../etc/passwd`", "0 of 6"),
+        ({"lesson": PKCE, "step": "9" * 5000}, "This lesson has 7 steps", "7 of 7"),
+        ({"lesson": PKCE, "step": "²"}, "`?step=` `²` is not a step number", "0 of 7"),
+        ({"lesson": PKCE, "step": "-3"}, "`-3` is not a step number", "0 of 7"),
+        ({"lesson": "../../etc/passwd"}, "no lesson `../../etc/passwd`", "0 of 7"),
     ],
 )
 def test_url_parameters_are_checked_and_said_never_raised(

@@ -62,13 +62,20 @@ def test_lessons_lists_the_broken_files_and_still_the_good_ones(
 ) -> None:
     monkeypatch.setenv("OAUTH_PLAYGROUND_STEP_LIMIT", str(LIMIT))
     assert main(["lessons", "--dir", str(folder)]) == 0
-    rows = dict(line.split("  ", 1) for line in capsys.readouterr().out.splitlines())
+    rows = {
+        name: rest.strip()
+        for name, _, rest in (
+            line.strip().partition("  ")
+            for line in capsys.readouterr().out.splitlines()
+            if line.startswith("  ")
+        )
+    }
     assert rows["loop_import.py"].startswith("BROKEN: ")
     assert (
         "Stopped after 1 s: the file never finished loading" in rows["loop_import.py"]
     )
     assert rows["exit_import.py"].endswith(":6: SystemExit: 3")
-    assert rows["loop_step.py"] == "Loops in a step  [grant, beginner]"
+    assert rows["loop_step.py"] == "level: beginner      Loops in a step"
 
 
 def test_ctrl_c_stops_run_with_one_line_and_no_worker_left(folder: Path) -> None:
