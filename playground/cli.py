@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from mock_servers.weaknesses import REGISTRY, UnknownWeaknessError, lookup
 
 if TYPE_CHECKING:  # imported when a command runs, not for `--help`
+    from playground.lesson.outline import LessonOutline
     from playground.lesson.pool import LessonPool
     from playground.lesson.runner import LessonEntry, LessonError
 
@@ -283,10 +284,25 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawTextHelpFormatter,
     )
     parser.add_argument("lesson", type=Path, help="a lesson file, e.g. lessons/...py")
-    parser.add_argument(
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
         "--until", type=int, default=None, metavar="N", help="stop after step N"
     )
-    parser.add_argument(
+    where.add_argument(
+        "--step",
+        type=int,
+        default=None,
+        metavar="N",
+        help="show step N alone (the steps before it run, unshown)",
+    )
+    form = parser.add_mutually_exclusive_group()
+    form.add_argument(
+        "--brief",
+        action="store_true",
+        help="narrative, request and status lines, form and JSON bodies,\n"
+        "decoded claims and checks; no headers or pages",
+    )
+    form.add_argument(
         "--json", action="store_true", help="print the transcript as JSON instead"
     )
     parser.add_argument(
@@ -325,12 +341,18 @@ def _run_run(args: argparse.Namespace) -> int:
         outline = pool.outline(source)
         if isinstance(outline, LessonError):
             return _lesson_failed(outline)
+        refusal = _run_refusal(args, outline)
+        if refusal:
+            print(f"oauth-playground run: error: {refusal}", file=sys.stderr)
+            return 2
         report = pool.report(
             source,
             until=args.until,
             weaknesses=args.weakness,
             defended=args.defended,
             as_json=args.json,
+            brief=args.brief,
+            only_step=args.step,
             outline=outline,
         )
     if isinstance(report, LessonError):  # stopped, or its process ended
@@ -355,6 +377,26 @@ def _run_run(args: argparse.Namespace) -> int:
         print(f"error: {report.error}", file=sys.stderr)
         return 1
     return 0 if report.passed else 1
+
+
+def _run_refusal(args: argparse.Namespace, outline: LessonOutline) -> str:
+    """What `run`'s options ask that this lesson cannot do, in one line, or ''.
+    Known only once the file is loaded, so argparse cannot say it."""
+    name = args.lesson
+    count = len(outline.steps)
+    for option, value, lowest in (("--until", args.until, 0), ("--step", args.step, 1)):
+        if value is not None and not lowest <= value <= count:
+            return (
+                f"{option} {value}: {name} has steps 1 to {count}"
+                if count
+                else f"{option} {value}: {name} has no steps"
+            )
+    if args.defended and not outline.weaknesses:
+        return (
+            f"--defended turns an attack lesson's weakness off, and {name} "
+            f"is a {outline.kind} lesson that turns on none"
+        )
+    return ""
 
 
 def _lesson_failed(error: LessonError) -> int:

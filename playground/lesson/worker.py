@@ -144,6 +144,8 @@ class ReportRequest:
     weaknesses: tuple[str, ...]
     defended: bool
     as_json: bool
+    brief: bool = False
+    only_step: int | None = None  # show this step alone (run until it)
 
 
 @dataclass(frozen=True)
@@ -295,14 +297,25 @@ class Worker:
             defended=request.defended,
             outline=loaded.outline,
         )
-        live.advance(request.until, on_step=self.progress.start)
+        only = request.only_step
+        until = request.until if only is None else only
+        live.advance(until, on_step=self.progress.start)
         result = live.result()
-        document = to_json(result) if request.as_json else None
+        document = to_json(result, only_step=only) if request.as_json else None
+        text = (
+            ""
+            if request.as_json
+            else render_text(result, brief=request.brief, only_step=only)
+        )
         return RunReport(
             lesson=loaded.outline,
-            text="" if request.as_json else render_text(result),
+            text=text,
             document=document,
-            exchanges=tuple(result.world.transcript.exchanges),
+            exchanges=tuple(
+                exchange
+                for exchange in result.world.transcript.exchanges
+                if only in (None, exchange.step)
+            ),
             error=result.error,
             passed=result.passed,
         )
