@@ -25,11 +25,12 @@ from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, Response, jsonify, request
 
-from . import authorization_endpoint, cors, pages
+from . import authorization_endpoint, cors, device_verification, pages
 from .bearer import BearerProtector, StoredTokenValidator
 from .client_auth import ClientAuthentication, PrivateKeyJWT
 from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
 from .demo import SCOPES
+from .device_grant import DeviceAuthorizationEndpoint, DeviceCodeGrant
 from .endpoints import IntrospectionEndpoint, RevocationEndpoint
 from .events import Event
 from .grants import (
@@ -45,6 +46,7 @@ from .models import Client, Token
 from .openid import OpenIDCode, UserInfoEndpoint
 from .pkce import CodeChallenge
 from .registration import RegistrationEndpoint
+from .resource_indicators import ResourceIndicators
 from .sessions import ClockedSessionInterface
 from .settings import AuthorizationServerSettings
 from .token_generators import AccessTokenGenerator
@@ -83,7 +85,8 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
         )
         self.init_app(app)
         self.scopes_supported = list(SCOPES)
-        self.register_token_generator("default", AccessTokenGenerator(settings))
+        self.token_generator = AccessTokenGenerator(settings)
+        self.register_token_generator("default", self.token_generator)
         self.issuer_parameter = Issuer(settings.issuer)
         self.register_extension(self.issuer_parameter)
 
@@ -114,7 +117,35 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
             )
             raise
 
-    def save_token(self, token: dict[str, Any], request: Any) -> None:
+    def generate_token(
+        self,
+        grant_type: str,
+        client: Any,
+        user: Any = None,
+        scope: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = True,
+        audience: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        """Authlib's, plus the access token's audience (RFC 8707)."""
+        return self.token_generator(
+            grant_type=grant_type,
+            client=client,
+            user=user,
+            scope=scope,
+            expires_in=expires_in,
+            include_refresh_token=include_refresh_token,
+            audience=audience,
+        )
+
+    def save_token(
+        self,
+        token: dict[str, Any],
+        request: Any,
+        *,
+        audience: tuple[str, ...] = (),
+        grant_resources: tuple[str, ...] = (),
+    ) -> None:
         settings = self.settings
         previous: Token | None = getattr(request, "refresh_token", None)
         code = getattr(request, "authorization_code", None)
@@ -135,6 +166,8 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
             refresh_token=token.get("refresh_token"),
             access_token_jti=_jti(token["access_token"]),
             clock=settings.clock,
+            audience=audience or (settings.resource_server_url,),
+            resources=grant_resources or audience,
         )
         if record.refresh_token:
             # RFC 9700 4.14.2: the idle lifetime starts again at each issuance;
@@ -308,10 +341,13 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
     app.session_interface = SessionCookies(settings)
     server = PlaygroundAuthorizationServer(app, settings)
     code_challenge = CodeChallenge(settings)
+    resource_indicators = ResourceIndicators(settings)  # RFC 8707
     server.register_grant(
-        AuthorizationCodeGrant, [code_challenge, OpenIDCode(settings)]
+        AuthorizationCodeGrant,
+        [code_challenge, OpenIDCode(settings), resource_indicators],
     )
-    server.register_grant(ImplicitGrant)
+    server.register_grant(ImplicitGrant, [resource_indicators])
+    server.register_grant(DeviceCodeGrant)  # RFC 8628
     server.register_grant(ClientCredentialsGrant)
     server.register_grant(PasswordGrant)
     server.register_grant(RefreshTokenGrant)
@@ -321,6 +357,7 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
     server.register_endpoint(RevocationEndpoint(settings))
     server.register_endpoint(IntrospectionEndpoint(settings))
     server.register_endpoint(RegistrationEndpoint(settings))
+    server.register_endpoint(DeviceAuthorizationEndpoint(settings))
     # OIDC Core 5.3: the UserInfo endpoint is an OAuth protected resource.
     protector = BearerProtector(
         settings.issuer, StoredTokenValidator(settings.issuer, settings.store)
@@ -354,10 +391,18 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
         )
 
     authorization_endpoint.register(app, server, settings)
+    device_verification.register(app, server, settings)
 
     @app.post("/token")
     def token() -> Response:
         return server.create_token_response()
+
+    @app.post("/device_authorization")
+    def device_authorization() -> Response:
+        # RFC 8628 3.1: the device authorization endpoint.
+        return server.create_endpoint_response(
+            DeviceAuthorizationEndpoint.ENDPOINT_NAME
+        )
 
     @app.post("/revoke")
     def revoke() -> Response:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from authlib.oauth2.rfc8628 import DEVICE_CODE_GRANT_TYPE
+
 from .keys import SigningKey
 from .models import Client, User
 from .store import Store
@@ -26,6 +28,9 @@ SCOPES: MappingProxyType[str, str] = MappingProxyType(
         "offline_access": "Keep access while you are away (refresh token)",
     }
 )
+
+# The scopes the photos API serves (its protected resource metadata lists them).
+API_SCOPES = ("basic", "email", "photos.read")
 
 CLIENT_HOST = "https://photoprint.test"
 
@@ -156,6 +161,20 @@ CLIENTS: tuple[DemoClient, ...] = (
         token_endpoint_auth_methods=("client_secret_basic", "client_secret_post"),
         client_secret="photoprintz-secret",
         verified=False,
+    ),
+    DemoClient(
+        client_id="photoframe-tv",
+        client_name="PhotoFrame TV",
+        client_type="public",
+        description="A TV app that shows your photos as a slideshow. No "
+        "keyboard, no browser: it connects with a code you enter on your phone "
+        "(device authorization grant, RFC 8628).",
+        redirect_uris=(),
+        grant_types=(DEVICE_CODE_GRANT_TYPE, "refresh_token"),
+        response_types=(),
+        scope="basic photos.read",
+        default_scope="photos.read",
+        token_endpoint_auth_methods=("none",),
     ),
     DemoClient(
         client_id="photos-api",

@@ -96,7 +96,10 @@ class IntrospectionEndpoint(_TokenLookup, _IntrospectionEndpoint):
             "iat": record.issued_at,
         }
         if token.kind == "access_token":
-            payload["aud"] = self.settings.resource_server_url
+            # RFC 8707 2: introspection's aud names the resource(s) the
+            # token is for.
+            audience = record.audience or (self.settings.resource_server_url,)
+            payload["aud"] = audience[0] if len(audience) == 1 else list(audience)
             payload["exp"] = record.expires_at
             if record.access_token_jti:
                 payload["jti"] = record.access_token_jti

@@ -19,6 +19,7 @@ from .models import (
     Token,
     User,
 )
+from .resource_indicators import requested, resolve, token_audience
 
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
@@ -35,10 +36,52 @@ ALL_AUTH_METHODS = (
 
 class _SettingsMixin:
     server: Any
+    request: Any
+    # RFC 8707: the resources the access token being issued is for.
+    resources: tuple[str, ...] = ()
 
     @property
     def settings(self) -> AuthorizationServerSettings:
         return self.server.settings
+
+    def granted_resources(self) -> tuple[str, ...] | None:
+        """What the resource owner approved, which a token request may
+        narrow but not widen (RFC 8707 2.2); None: no such decision."""
+        return None
+
+    def generate_token(
+        self,
+        user: Any = None,
+        scope: str | None = None,
+        grant_type: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = True,
+    ) -> dict[str, Any]:
+        # RFC 8707 2: "The authorization server SHOULD audience-restrict
+        # issued access tokens to the resource(s) indicated".
+        self.resources = token_audience(
+            self.settings,
+            self.request.client,
+            requested(self.request.payload),
+            self.granted_resources(),
+        )
+        return self.server.generate_token(
+            grant_type=grant_type or self.GRANT_TYPE,  # type: ignore[attr-defined]
+            client=self.request.client,
+            user=user,
+            scope=scope,
+            expires_in=expires_in,
+            include_refresh_token=include_refresh_token,
+            audience=self.resources,
+        )
+
+    def save_token(self, token: dict[str, Any]) -> None:
+        self.server.save_token(
+            token,
+            self.request,
+            audience=self.resources,
+            grant_resources=self.granted_resources() or self.resources,
+        )
 
     def record(
         self, name: str, client_id: str | None, user: str | None, detail: str = ""
@@ -81,6 +124,9 @@ class AuthorizationCodeGrant(_SettingsMixin, grants.AuthorizationCodeGrant):
                 code_challenge_method=data.get("code_challenge_method"),
                 nonce=data.get("nonce"),
                 auth_time=user.auth_time,
+                resources=resolve(
+                    self.settings, request.client, requested(request.payload)
+                ),
             )
         )
         self.record(
@@ -116,6 +162,10 @@ class AuthorizationCodeGrant(_SettingsMixin, grants.AuthorizationCodeGrant):
             self.record("authorization_code.expired", client.client_id, found.user_id)
             raise InvalidGrantError("The code has expired.")
         return found
+
+    def granted_resources(self) -> tuple[str, ...]:
+        code: AuthorizationCode = self.request.authorization_code
+        return code.resources or (self.settings.resource_server_url,)
 
     def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
         # Kept, marked used, so a replay can be detected and answered.
@@ -253,6 +303,12 @@ class RefreshTokenGrant(_SettingsMixin, grants.RefreshTokenGrant):
 
     def authenticate_user(self, refresh_token: Token) -> User | None:
         return refresh_token.user
+
+    def granted_resources(self) -> tuple[str, ...]:
+        # RFC 8707 2.2: "any refresh token that is returned is bound to the
+        # full original grant".
+        token: Token = self.request.refresh_token
+        return token.resources or (self.settings.resource_server_url,)
 
     def revoke_old_credential(self, refresh_token: Token) -> None:
         if self.INCLUDE_NEW_REFRESH_TOKEN:

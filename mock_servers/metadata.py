@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
+from authlib.oauth2.rfc8628 import DEVICE_CODE_GRANT_TYPE
 from authlib.oidc.discovery import OpenIDProviderMetadata
 
 from .client_auth import PRIVATE_KEY_JWT
 from .demo import SCOPES
 from .interaction import PROMPT_VALUES
+from .resource_indicators import known_resources
 
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
@@ -55,6 +57,7 @@ def authorization_server_metadata(
                 "password",
                 "client_credentials",
                 "refresh_token",
+                DEVICE_CODE_GRANT_TYPE,
             ],
             "token_endpoint_auth_methods_supported": auth_methods,
             "token_endpoint_auth_signing_alg_values_supported": signing_algs,
@@ -69,6 +72,11 @@ def authorization_server_metadata(
             # loud: request_uri_parameter_supported defaults to true.
             "request_parameter_supported": False,
             "request_uri_parameter_supported": False,
+            # RFC 8628 4: where a device asks for its device and user codes.
+            "device_authorization_endpoint": f"{issuer}/device_authorization",
+            # RFC 9728 4: the protected resources this AS issues tokens for
+            # (RFC 8707 resource indicators).
+            "protected_resources": list(known_resources(settings)),
         }
     )
     metadata.validate()

@@ -186,6 +186,9 @@ class AuthorizationCode(AuthorizationCodeMixin):
     auth_time: int | None = None
     used: bool = False
     token_ids: list[str] = field(default_factory=list)
+    # RFC 8707 2.1: the resources named in the authorization request, which
+    # the whole grant is for; empty: none named (the photos API).
+    resources: tuple[str, ...] = ()
 
     def get_redirect_uri(self) -> str | None:
         return self.redirect_uri
@@ -234,6 +237,10 @@ class Token(TokenMixin):
     refresh_token_idle_until: int | None = None
     grant_expires_at: int | None = None
     clock: Clock = field(default_factory=Clock, repr=False)
+    # RFC 8707: the access token's audience, and the resources the whole
+    # grant is for (a refresh may ask for these or fewer, 2.2).
+    audience: tuple[str, ...] = ()
+    resources: tuple[str, ...] = ()
 
     def check_client(self, client: ClientMixin) -> bool:
         return self.client.client_id == client.get_client_id()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx
 
@@ -19,6 +19,9 @@ from .models import Client
 from .randomness import Randomness
 from .store import Store
 from .weaknesses import Weaknesses
+
+if TYPE_CHECKING:
+    from .resource_indicators import ProtectedResource
 
 TokenFormat = Literal["jwt", "opaque"]
 TokenValidation = Literal["jwt", "introspection"]
@@ -68,6 +71,10 @@ class TokenLifetimes:
     # after a day unused and a week in all; then the user signs in again.
     public_refresh_token_idle: int = DAY
     public_refresh_token_absolute: int = 7 * DAY
+    # RFC 8628 5.4: the user code must live long enough for the user to reach
+    # a second device and sign in, "but should be sufficiently short to limit
+    # the usability of a code obtained for phishing".
+    device_code: int = 10 * MINUTE
 
     def refresh_token_idle_for(self, client: Client) -> int:
         if client.is_public:
@@ -118,6 +125,12 @@ class TokenLifetimes:
                 "public clients",
                 "RFC 9700 4.14.2, OAuth for Browser-Based Apps",
             ),
+            Lifetime(
+                "device code and user code",
+                self.device_code,
+                "device clients",
+                "RFC 8628 3.2, 5.4",
+            ),
         )
 
 
@@ -144,6 +157,8 @@ class AuthorizationServerSettings:
     # confidential ones; this AS requires it (with S256) of every client, as
     # OAuth 2.1 and FAPI 2.0 do, unless the as.pkce_optional weakness is on.
     require_pkce_for_all_clients: bool = True
+    # RFC 8707: resources besides the photos API that this AS issues tokens for.
+    extra_resources: dict[str, ProtectedResource] = field(default_factory=dict)
 
     @property
     def token_url(self) -> str:

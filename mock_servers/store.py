@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .cors import origin_of
+from .device_authorization import DeviceAuthorizations
 from .models import (
     AuthorizationCode,
     Client,
@@ -29,6 +30,10 @@ class Store:
     used_assertion_ids: set[tuple[str, str]] = field(default_factory=set)
     pending_authorizations: dict[str, PendingAuthorization] = field(
         default_factory=dict
+    )
+    # RFC 8628: devices waiting for a person to enter their user code.
+    device_authorizations: DeviceAuthorizations = field(
+        default_factory=DeviceAuthorizations
     )
 
     # users and clients

@@ -214,6 +214,14 @@ REGISTRY: tuple[Weakness, ...] = (
         "mock_servers.registration.RegistrationEndpoint.generate_client_id",
         "RFC 9700 4.15, RFC 7591 3.2.1, RFC 9068 2.2",
     ),
+    Weakness(
+        "as.device_consent_hides_client",
+        "The device verification page only asks 'Approve this sign-in?' after "
+        "the user code: it does not say a device is being connected, name the "
+        "client, show the code or where the request came from, or warn.",
+        "mock_servers.device_verification.consent_page",
+        "RFC 8628 5.4, draft-ietf-oauth-cross-device-security",
+    ),
 )
 
 BY_NAME: MappingProxyType[str, Weakness] = MappingProxyType(
