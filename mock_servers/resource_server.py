@@ -19,6 +19,11 @@ from . import cors
 from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
 from .demo import USERS
 from .events import Event
+from .protected_resource import (
+    WELL_KNOWN_PATH,
+    challenge_parameter,
+    protected_resource_metadata,
+)
 from .settings import ResourceServerSettings
 from .token_validation import AccessToken, TokenRejected, validator_for
 
@@ -52,7 +57,13 @@ def create_app(settings: ResourceServerSettings) -> Flask:
         request_headers=BROWSER_REQUEST_HEADERS,
         exposed_headers=BROWSER_EXPOSED_HEADERS,
     )
-    cors.install(app, lambda path: api_policy)
+    # RFC 9728: the metadata is a public document, readable from any origin.
+    public = CorsPolicy(methods=("GET",))
+    cors.install(
+        app, lambda path: public if path.startswith("/.well-known/") else api_policy
+    )
+    # RFC 9728 5.1: every 401 challenge says where the API's metadata is.
+    metadata_hint = challenge_parameter(settings)
 
     def record(name: str, token: AccessToken | None, detail: str) -> None:
         claims = token.claims if token else {}
@@ -81,7 +92,9 @@ def create_app(settings: ResourceServerSettings) -> Flask:
                     # authentication method), the resource server SHOULD NOT
                     # include an error code": a password (Basic) is no way in.
                     response = Response(status=401)
-                    response.headers["WWW-Authenticate"] = f'Bearer realm="{REALM}"'
+                    response.headers["WWW-Authenticate"] = (
+                        f'Bearer realm="{REALM}", {metadata_hint}'
+                    )
                     return response
                 if in_query or in_body:
                     # RFC 9700 4.3.2 / RFC 6750 5.3: tokens in URLs leak (logs,
@@ -103,7 +116,13 @@ def create_app(settings: ResourceServerSettings) -> Flask:
                     error = InvalidTokenError(
                         description=_ascii(rejected.reason), realm=REALM
                     )
-                    return _error_response(error, error.get_headers())
+                    headers = [
+                        (name, f"{value}, {metadata_hint}")
+                        if name == "WWW-Authenticate"
+                        else (name, value)
+                        for name, value in error.get_headers()
+                    ]
+                    return _error_response(error, headers)
                 if scope not in token.scope:
                     record("access_token.insufficient_scope", token, scope)
                     error = InsufficientScopeError(
@@ -133,6 +152,11 @@ def create_app(settings: ResourceServerSettings) -> Flask:
                 },
             }
         )
+
+    @app.get(WELL_KNOWN_PATH)
+    def resource_metadata() -> Response:
+        # RFC 9728 3.2: 200, application/json.
+        return jsonify(protected_resource_metadata(settings))
 
     @app.get("/api/user")
     @protected("basic")

@@ -30,6 +30,7 @@ from mock_servers.settings import TokenFormat, TokenValidation
 from mock_servers.store import Store
 from playground.actors.attacker import ATTACKER_AS_URL, ATTACKER_URL, Attacker
 from playground.actors.browser import Browser, ScriptTransport
+from playground.actors.device_app import DeviceApp
 from playground.actors.oauth_client import OAuthClient, registration
 from playground.actors.sites import origin_of
 from playground.actors.web_client import WebClient
@@ -44,6 +45,11 @@ NATIVE_PORT = 51004
 # What Mallory's authorization server issued PhotoPrint when it registered
 # there (as `photoprint` too): a secret of that server, not of ours.
 PHOTOPRINT_SECRET_AT_ATTACKER_AS = "photoprint-secret-at-as-attacker"
+# Network addresses the servers see (RFC 5737 documentation ranges): Alice's
+# home, where her TV is, and Mallory's machine.
+HOME_ADDRESS = "198.51.100.7"
+ATTACKER_ADDRESS = "203.0.113.66"
+TV_CLIENT = "photoframe-tv"
 
 
 def loopback_listener() -> Flask:
@@ -183,6 +189,17 @@ class World:
         self.service = self.oauth_client("print-shop-service")
         self.first_party_app = self.oauth_client("photoprint-mobile")
         self.legacy_app = self.browser_app("legacy-gallery")
+        # RFC 8628: Alice's PhotoFrame TV at home, and the same app run by
+        # Mallory on her own machine (a public client: anyone may).
+        self.tv = DeviceApp(
+            self.oauth_client(TV_CLIENT, remote_addr=HOME_ADDRESS), self.clock
+        )
+        self.attacker_tv = DeviceApp(
+            self.oauth_client(
+                TV_CLIENT, sender=Party.ATTACKER, remote_addr=ATTACKER_ADDRESS
+            ),
+            self.clock,
+        )
 
     def _make_web_client(self) -> WebClient:
         oauth = self.oauth_client("photoprint", sender=Party.CLIENT)
@@ -214,13 +231,16 @@ class World:
         sender: Party = Party.CLIENT,
         auth_method: str | None = None,
         redirect_uri: str | None = None,
+        remote_addr: str = "127.0.0.1",
     ) -> OAuthClient:
         """A client as registered in the demo data, talking through this network."""
         demo = registration(client_id)
         return OAuthClient(
             client_id=client_id,
             http=self.network.client(
-                sender, user_agent=f"{demo.client_name} (client {client_id})"
+                sender,
+                user_agent=f"{demo.client_name} (client {client_id})",
+                remote_addr=remote_addr,
             ),
             issuer=self.issuer,
             api_url=self.api_url,

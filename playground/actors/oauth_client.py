@@ -163,6 +163,12 @@ class OAuthClient:
             self.tokens = response.json()
         return response
 
+    def post_authenticated(self, url: str, form: dict[str, str]) -> httpx.Response:
+        """A form POST to an AS endpoint, with this client's authentication
+        (e.g. RFC 8628's device authorization endpoint)."""
+        form, auth = self._authenticate(form)
+        return self.http.post(url, data=form, auth=auth)
+
     def revoke(self, token: str, hint: str | None = None) -> httpx.Response:
         form = {"token": token}
         if hint:

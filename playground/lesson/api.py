@@ -26,6 +26,7 @@ from mock_servers.store import Store
 from mock_servers.weaknesses import lookup
 from playground.actors.attacker import Attacker
 from playground.actors.browser import Browser
+from playground.actors.device_app import DeviceApp
 from playground.actors.oauth_client import OAuthClient
 from playground.actors.web_client import WebClient
 from playground.views.jwt_decoder import DecodedJwt, verify_jwt
@@ -171,6 +172,16 @@ class LessonRun:
     @property
     def legacy_app(self) -> OAuthClient:
         return self.world.legacy_app
+
+    @property
+    def tv(self) -> DeviceApp:
+        """Alice's PhotoFrame TV at home: a device client (RFC 8628)."""
+        return self.world.tv
+
+    @property
+    def attacker_tv(self) -> DeviceApp:
+        """The PhotoFrame TV app running on Mallory's own machine."""
+        return self.world.attacker_tv
 
     @property
     def attacker(self) -> Attacker:
