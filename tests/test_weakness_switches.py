@@ -339,6 +339,19 @@ def client_registered_under_a_users_subject(world: World) -> bool:
     return response.json().get("client_id") == "u-1001"
 
 
+@probe("as.device_consent_hides_client")
+def device_page_hides_what_is_connected(world: World) -> bool:
+    world.attacker_tv.start("basic photos.read")
+    phone = world.new_browser()
+    phone.open(world.attacker_tv.verification_uri)
+    phone.sign_in("alice", "wonderland")
+    phone.follow_redirect()
+    phone.submit("device-code-form", user_code=world.attacker_tv.user_code)
+    text = phone.page.text
+    assert phone.page.form("consent-form") is not None
+    return "PhotoFrame TV" not in text and "203.0.113.66" not in text
+
+
 # -- the test --------------------------------------------------------------------
 
 
