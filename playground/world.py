@@ -31,6 +31,7 @@ from mock_servers.store import Store
 from playground.actors.attacker import ATTACKER_AS_URL, ATTACKER_URL, Attacker
 from playground.actors.browser import Browser, ScriptTransport
 from playground.actors.device_app import DeviceApp
+from playground.actors.discovering_client import DiscoveringClient
 from playground.actors.oauth_client import OAuthClient, registration
 from playground.actors.sites import origin_of
 from playground.actors.web_client import WebClient
@@ -42,6 +43,7 @@ CLIENT_URL = "https://photoprint.test"
 # A fixed start for the world's clock, so replays and tests are repeatable.
 DEFAULT_START = 1_798_761_600  # 2027-01-01T00:00:00Z
 NATIVE_PORT = 51004
+PHOTOBOOK_PORT = 51005
 # What Mallory's authorization server issued PhotoPrint when it registered
 # there (as `photoprint` too): a secret of that server, not of ours.
 PHOTOPRINT_SECRET_AT_ATTACKER_AS = "photoprint-secret-at-as-attacker"
@@ -52,15 +54,15 @@ ATTACKER_ADDRESS = "203.0.113.66"
 TV_CLIENT = "photoframe-tv"
 
 
-def loopback_listener() -> Flask:
-    """The native app's one-shot loopback server that receives the redirect."""
-    app = Flask("photo_uploader_loopback")
+def loopback_listener(app_name: str = "Photo Uploader") -> Flask:
+    """A native app's one-shot loopback server that receives the redirect."""
+    app = Flask(f"{app_name.lower().replace(' ', '_')}_loopback")
 
     @app.get("/callback")
     def callback() -> str:
         return (
-            "<!doctype html><title>Photo Uploader</title>"
-            "<p>Photo Uploader received the answer. You can close this tab.</p>"
+            f"<!doctype html><title>{app_name}</title>"
+            f"<p>{app_name} received the answer. You can close this tab.</p>"
         )
 
     return app
@@ -158,6 +160,13 @@ class World:
         self.network.add_host(
             Host(f"127.0.0.1:{NATIVE_PORT}", Party.CLIENT, loopback_listener())
         )
+        self.network.add_host(
+            Host(
+                f"127.0.0.1:{PHOTOBOOK_PORT}",
+                Party.CLIENT,
+                loopback_listener("PhotoBook"),
+            )
+        )
         # Mallory's site, her own authorization server (the mix-up attack,
         # RFC 9700 4.4) and every other name under her domain.
         self.attacker = Attacker(
@@ -193,6 +202,16 @@ class World:
         # Mallory on her own machine (a public client: anyone may).
         self.tv = DeviceApp(
             self.oauth_client(TV_CLIENT, remote_addr=HOME_ADDRESS), self.clock
+        )
+        # RFC 9728 + RFC 8707: PhotoBook, a desktop app that knows only the
+        # photos API's URL, and registers itself at whatever server it finds.
+        self.photobook = DiscoveringClient(
+            api_url=API_URL,
+            http=self.network.client(Party.CLIENT, user_agent="PhotoBook/1.0"),
+            randomness=self.randomness,
+            clock=self.clock,
+            client_name="PhotoBook",
+            redirect_uri=f"http://127.0.0.1:{PHOTOBOOK_PORT}/callback",
         )
         self.attacker_tv = DeviceApp(
             self.oauth_client(

@@ -27,6 +27,7 @@ from mock_servers.weaknesses import lookup
 from playground.actors.attacker import Attacker
 from playground.actors.browser import Browser
 from playground.actors.device_app import DeviceApp
+from playground.actors.discovering_client import DiscoveringClient
 from playground.actors.oauth_client import OAuthClient
 from playground.actors.web_client import WebClient
 from playground.views.jwt_decoder import DecodedJwt, verify_jwt
@@ -177,6 +178,11 @@ class LessonRun:
     def tv(self) -> DeviceApp:
         """Alice's PhotoFrame TV at home: a device client (RFC 8628)."""
         return self.world.tv
+
+    @property
+    def photobook(self) -> DiscoveringClient:
+        """PhotoBook, a desktop app that knows only the photos API's URL."""
+        return self.world.photobook
 
     @property
     def attacker_tv(self) -> DeviceApp:
