@@ -100,3 +100,46 @@ def test_phishing_defended_run_is_access_denied(keys):
     assert (poll.response.status, error(poll)) == (400, "access_denied")
     assert result.world.events.named("device.denied")
     assert not result.world.attacker_tv.tokens
+
+
+DISCOVERY = "11_discovering_an_api.py"
+DISCOVERY_EXCHANGES = [
+    (CLIENT, RS, BACK, "GET", "/api/photos", 401),
+    (CLIENT, RS, BACK, "GET", "/.well-known/oauth-protected-resource", 200),
+    (CLIENT, AS, BACK, "GET", "/.well-known/oauth-authorization-server", 200),
+    (CLIENT, AS, BACK, "POST", "/register", 201),
+    (BROWSER, AS, FRONT, "GET", "/authorize", 200),
+    (BROWSER, AS, FRONT, "POST", "/login", 302),
+    (BROWSER, AS, FRONT, "GET", "/authorize/resume", 200),
+    (BROWSER, AS, FRONT, "POST", "/consent", 302),
+    (BROWSER, CLIENT, FRONT, "GET", "/callback", 200),
+    (CLIENT, AS, BACK, "POST", "/token", 200),
+    (CLIENT, RS, BACK, "GET", "/api/photos", 200),
+    (RS, AS, BACK, "GET", "/jwks.json", 200),
+    (CLIENT, AS, BACK, "POST", "/token", 400),
+]
+
+
+def test_discovery_lesson_messages_in_order(keys):
+    result = run(DISCOVERY, keys)
+    assert result.error is None and result.passed
+    assert message_shapes(result) == DISCOVERY_EXCHANGES
+    assert (result.lesson.kind, result.lesson.level) == ("advanced", "advanced")
+
+
+def test_discovery_lesson_names_the_resource_in_both_requests(keys):
+    result = run(DISCOVERY, keys)
+    exchanges = result.world.transcript.exchanges
+    authorize = next(e for e in exchanges if e.label.startswith("GET /authorize"))
+    assert parse_qs(authorize.request.url.split("?", 1)[1])["resource"] == [
+        "https://api.photos.test"
+    ]
+    redeem, refresh = [e for e in exchanges if e.label == "POST /token"]
+    assert parse_qs(redeem.request.body.decode())["resource"] == [
+        "https://api.photos.test"
+    ]
+    assert json.loads(refresh.response.body) == {
+        "error": "invalid_target",
+        "error_description": "The resource https://photos.example/api is unknown "
+        "to this authorization server.",
+    }
