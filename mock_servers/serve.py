@@ -36,9 +36,11 @@ from urllib.parse import urlsplit
 import httpx
 from cheroot import wsgi
 
+from .clock import Clock
 from .demo import CLIENTS, USERS
 from .deployment import PRIVATE_KEY_JWT_CLIENT, Deployment, build_deployment
 from .metadata import authorization_server_metadata
+from .protected_resource import metadata_url
 from .settings import TokenFormat
 from .weaknesses import BY_NAME, UnknownWeaknessError
 
@@ -306,7 +308,10 @@ def banner(
         f"  introspection        {metadata['introspection_endpoint']}",
         f"  revocation           {metadata['revocation_endpoint']}",
         f"  userinfo             {metadata['userinfo_endpoint']}",
+        f"  device authorization {metadata['device_authorization_endpoint']}",
+        f"  device verification  {issuer}/device",
         f"Resource server       {api}",
+        f"  metadata (RFC 9728)  {metadata_url(api)}",
     ]
     api_paths = sorted(
         rule.rule
@@ -380,6 +385,7 @@ def serve(
     err: TextIO | None = None,
     ready: threading.Event | None = None,
     stop: threading.Event | None = None,
+    clock: Clock | None = None,
 ) -> int:
     """Serve both servers until Ctrl-C or `stop`; 0 when stopped, 2 on bad input.
 
@@ -387,7 +393,8 @@ def serve(
     one-line error, not a half-started pair. A port of 0 picks a free one; the
     banner shows the real ports. `redirect_uris` ((client id, URI) pairs, the
     `--redirect-uri` option) are registered in addition to the demo ones, e.g.
-    for a single-page app served from its own loopback origin.
+    for a single-page app served from its own loopback origin. `clock` is the
+    real time unless a test passes one it can advance (a device's polling).
     """
     out = out or sys.stdout  # looked up per call, so redirection is honoured
     err = err or sys.stderr
@@ -427,6 +434,7 @@ def serve(
             api_url=base_url(host, rs_listener.port),
             weaknesses=weaknesses,
             token_format=token_format,
+            clock=clock,
             # The RS reaches the AS over the real socket (JWKS, introspection).
             authorization_server_client=lambda app, issuer: httpx.Client(
                 base_url=issuer, timeout=5

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from mock_servers.clock import Clock
 from mock_servers.serve import serve
 
 START_TIMEOUT = 30.0
@@ -49,8 +50,12 @@ class Served:
 
 
 @contextmanager
-def served(redirect_uris: tuple[tuple[str, str], ...] = ()) -> Iterator[Served]:
-    """Serve both servers while the block runs; check they stopped cleanly."""
+def served(
+    redirect_uris: tuple[tuple[str, str], ...] = (), clock: Clock | None = None
+) -> Iterator[Served]:
+    """Serve both servers while the block runs; check they stopped cleanly.
+
+    A test may pass a frozen `clock` and advance it instead of sleeping."""
     ready, stop = threading.Event(), threading.Event()
     out, err = io.StringIO(), io.StringIO()
     result: list[int] = []
@@ -64,6 +69,7 @@ def served(redirect_uris: tuple[tuple[str, str], ...] = ()) -> Iterator[Served]:
                 (),
                 "jwt",
                 redirect_uris=redirect_uris,
+                clock=clock,
                 out=out,
                 err=err,
                 ready=ready,
