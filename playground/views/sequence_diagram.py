@@ -14,6 +14,7 @@ stable from run to run and a test can read it.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Sequence
 from types import MappingProxyType
@@ -216,8 +217,29 @@ def request_label(exchange: Exchange) -> str:
 
 
 def reply_label(exchange: Exchange) -> str:
-    """``302 Found``: the status line's code and reason phrase (RFC 9112 4)."""
+    """``302 Found``: the status line's code and reason phrase (RFC 9112 4).
+
+    An OAuth error answer (RFC 6749 5.2's JSON `error`) shows its error code
+    instead of the reason phrase: a device polling the token endpoint gets
+    400 after 400, and only `authorization_pending` or `slow_down` tells
+    them apart (RFC 8628 3.5)."""
+    error = _oauth_error(exchange)
+    if error:
+        return f"{exchange.response.status} {error}"
     return f"{exchange.response.status} {exchange.response.phrase}".strip()
+
+
+def _oauth_error(exchange: Exchange) -> str | None:
+    response = exchange.response
+    content_type = response.header("Content-Type") or ""
+    if response.status < 400 or not content_type.startswith("application/json"):
+        return None
+    try:
+        body = json.loads(response.body)
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, str) and error.isprintable() else None
 
 
 def _lanes(
@@ -272,7 +294,10 @@ def _shorten_path(path: str) -> str:
 
 def _reply_tooltip(exchange: Exchange) -> str:
     location = exchange.response.header("Location")
-    line = reply_label(exchange)
+    line = f"{exchange.response.status} {exchange.response.phrase}".strip()
+    error = _oauth_error(exchange)
+    if error:
+        line = f"{line}: {error}"
     return f"{line}, Location: {location}" if location else line
 
 
