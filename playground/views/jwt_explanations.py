@@ -177,9 +177,19 @@ def _explain_aud(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> 
             "Audience: the client this ID token is for; any other party must refuse it."
         )
     if kind == KIND_ACCESS_TOKEN:
+        if isinstance(value, list) and len(value) > 1:
+            # RFC 8707 3: "the token is valid at more than one protected
+            # resource and can be used by any one of those resources to
+            # access any of the others".
+            return (
+                "Audiences: each of these APIs accepts it (the resources the "
+                "client named with resource=, RFC 8707), so each of them could "
+                "use it at the others."
+            )
         return (
-            "Audience: the resource server (API) that must accept it; "
-            "others must refuse it."
+            "Audience: the resource server (API) that must accept it, the "
+            "resource the client named with resource= (RFC 8707) or this "
+            "server's default; others must refuse it."
         )
     return "Audience: who must accept this token; everyone else must refuse it."
 

@@ -460,3 +460,20 @@ def test_client_assertion_is_explained_as_the_clients_own_token(
         line.name: line.explanation for line in decode(sign(key), now=NOW).claim_lines
     }
     assert access["iss"].startswith("Issuer: the authorization server")
+
+
+def test_access_token_audiences_are_explained_as_resource_indicators():
+    """RFC 8707: aud is the resource asked for; several audiences can each use
+    the token at the others (RFC 8707 3)."""
+    from playground.views.jwt_explanations import KIND_ACCESS_TOKEN, explain_claim
+
+    one = explain_claim("aud", "https://api.photos.test", {}, KIND_ACCESS_TOKEN, 0)
+    assert "resource= (RFC 8707)" in one.text
+    two = explain_claim(
+        "aud",
+        ["https://api.photos.test", "https://printlab.photos.test"],
+        {},
+        KIND_ACCESS_TOKEN,
+        0,
+    )
+    assert two.text.startswith("Audiences: each of these APIs accepts it")
