@@ -468,7 +468,7 @@ def test_access_token_audiences_are_explained_as_resource_indicators():
     from playground.views.jwt_explanations import KIND_ACCESS_TOKEN, explain_claim
 
     one = explain_claim("aud", "https://api.photos.test", {}, KIND_ACCESS_TOKEN, 0)
-    assert "resource= (RFC 8707)" in one.text
+    assert "resource= (RFC 8707)" in one.explanation
     two = explain_claim(
         "aud",
         ["https://api.photos.test", "https://printlab.photos.test"],
@@ -476,4 +476,4 @@ def test_access_token_audiences_are_explained_as_resource_indicators():
         KIND_ACCESS_TOKEN,
         0,
     )
-    assert two.text.startswith("Audiences: each of these APIs accepts it")
+    assert two.explanation.startswith("Audiences: each of these APIs accepts it")
