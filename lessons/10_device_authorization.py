@@ -118,24 +118,23 @@ def too_fast(run):
 @lesson.step("Alice opens the verification page on her phone and signs in")
 def phone_signs_in(run):
     """
-    Alice picks up her **phone**: another browser, another device. She types
-    the address from the TV screen. The authorization server shows its own
+    Alice picks up her **phone**: another device, with a browser (the
+    browser panel shows it). She types the address from the TV screen. The authorization server shows its own
     sign-in page (her password goes only to the authorization server, never
     to the TV), then answers the form with **303** back to `/device`, which
     asks for the code.
     """
-    run.phone = run.new_browser()
-    run.phone.open(run.tv.verification_uri)
+    run.browser.open(run.tv.verification_uri)
     run.check(
         "the verification page asks Alice to sign in",
-        run.phone.page.form("login-form") is not None,
+        run.browser.page.form("login-form") is not None,
     )
-    run.phone.sign_in("alice", "wonderland")
-    run.check("the sign-in is answered with 303", run.phone.status == 303)
-    run.phone.follow_redirect()
+    run.browser.sign_in("alice", "wonderland")
+    run.check("the sign-in is answered with 303", run.browser.status == 303)
+    run.browser.follow_redirect()
     run.check(
         "the page now asks for the code on the TV",
-        run.phone.page.form("device-code-form") is not None,
+        run.browser.page.form("device-code-form") is not None,
     )
 
 
@@ -154,10 +153,10 @@ def type_code(run):
     next lesson shows why all of this matters.
     """
     typed = run.tv.user_code.lower().replace("-", "")
-    run.phone.submit("device-code-form", user_code=typed)
-    text = run.phone.page.text
+    run.browser.submit("device-code-form", user_code=typed)
+    text = run.browser.page.text
     run.check(
-        "the consent page appears", run.phone.page.form("consent-form") is not None
+        "the consent page appears", run.browser.page.form("consent-form") is not None
     )
     run.check(
         "it warns that a device is being connected",
@@ -178,10 +177,10 @@ def approve(run):
     anywhere (a TV has no redirect URI); it records the decision and tells
     Alice to go back to her TV.
     """
-    run.phone.approve()
+    run.browser.approve()
     run.check(
         "the page says the device is connected",
-        "your device is connected" in run.phone.page.text,
+        "your device is connected" in run.browser.page.text,
     )
     approved = run.events_named("device.approved")
     run.check(

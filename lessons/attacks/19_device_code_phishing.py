@@ -139,13 +139,12 @@ def alice_signs_in(run):
     server, as she always does: the real page, her real password, **303**
     back to `/device`, which asks for the code.
     """
-    run.phone = run.new_browser()
-    run.phone.open(run.attacker_tv.verification_uri)
-    run.phone.sign_in("alice", "wonderland")
-    run.phone.follow_redirect()
+    run.browser.open(run.attacker_tv.verification_uri)
+    run.browser.sign_in("alice", "wonderland")
+    run.browser.follow_redirect()
     run.check(
         "the page asks for the code",
-        run.phone.page.form("device-code-form") is not None,
+        run.browser.page.form("device-code-form") is not None,
     )
 
 
@@ -165,10 +164,10 @@ def alice_types_the_code(run):
       and a warning: if someone sent you this code, choose Deny (RFC 8628
       5.4).
     """
-    run.phone.submit("device-code-form", user_code=run.attacker_tv.user_code)
-    text = run.phone.page.text
+    run.browser.submit("device-code-form", user_code=run.attacker_tv.user_code)
+    text = run.browser.page.text
     run.check(
-        "the consent form appears", run.phone.page.form("consent-form") is not None
+        "the consent form appears", run.browser.page.form("consent-form") is not None
     )
     if run.weakness_on:
         run.check(
@@ -207,22 +206,22 @@ def alice_decides_step(run):
     The server records the decision against Mallory's device code; Alice
     has no idea that a machine is waiting for it.
     """
-    decision = alice_decides(run.phone.page.text)
+    decision = alice_decides(run.browser.page.text)
     if decision == "approve":
-        run.phone.approve()
+        run.browser.approve()
     else:
-        run.phone.deny()
+        run.browser.deny()
     if run.weakness_on:
         run.check("Alice approves", decision == "approve")
         run.check(
             "the page says the device is connected",
-            "your device is connected" in run.phone.page.text,
+            "your device is connected" in run.browser.page.text,
         )
     else:
         run.check("Alice denies", decision == "deny")
         run.check(
             "the page says she denied it",
-            "You denied the request" in run.phone.page.text,
+            "You denied the request" in run.browser.page.text,
         )
 
 
