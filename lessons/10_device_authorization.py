@@ -119,10 +119,10 @@ def too_fast(run):
 def phone_signs_in(run):
     """
     Alice picks up her **phone**: another device, with a browser (the
-    browser panel shows it). She types the address from the TV screen. The authorization server shows its own
-    sign-in page (her password goes only to the authorization server, never
-    to the TV), then answers the form with **303** back to `/device`, which
-    asks for the code.
+    browser panel shows it). She types the address from the TV screen. The
+    authorization server shows its own sign-in page (her password goes only
+    to the authorization server, never to the TV), then answers the form with
+    **303** back to `/device`, which asks for the code.
     """
     run.browser.open(run.tv.verification_uri)
     run.check(
