@@ -22,9 +22,11 @@ def ask_for_codes(run):
     """
     The TV sends its `client_id` and the scope it wants to the **device
     authorization endpoint** (RFC 8628 3.1), `POST /device_authorization`.
-    PhotoFrame TV is a **public client** (RFC 6749 2.1): every TV carries the
-    same app, and anyone can take it apart, so it holds no secret, and anyone
-    can send this request in its name.
+    PhotoFrame TV is a **public client**: every TV carries the same app, and
+    "users in possession of the device can reverse-engineer it and extract the
+    credentials", so device clients "should be treated as public clients"
+    (RFC 8628 5.6). It holds no secret, and anyone can send this request in
+    its name.
 
     Read the answer (RFC 8628 3.2):
 
@@ -172,10 +174,13 @@ def type_code(run):
 @lesson.step("Alice approves")
 def approve(run):
     """
-    Alice checks that her TV shows the same code and presses Approve. The
-    phone's part is over: the authorization server does not redirect
-    anywhere (a TV has no redirect URI); it records the decision and tells
-    Alice to go back to her TV.
+    Alice checks that her TV shows the same code (RFC 8628 5.4: "display the
+    code during the authorization flow and ask the user to verify that the
+    same code is currently being displayed on the device") and presses
+    Approve. The phone's part
+    is over: the authorization server does not redirect anywhere (a TV has
+    no redirect URI); it records the decision and "instructs the user to
+    return to their device" (RFC 8628 3.3).
     """
     run.browser.approve()
     run.check(

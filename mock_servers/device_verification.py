@@ -31,7 +31,7 @@ from .device_authorization import DeviceAuthorization, Status
 from .models import Client, User
 from .settings import AuthorizationServerSettings
 
-# RFC 8628 5.1: "it is RECOMMENDED that the server rate-limit user code
+# RFC 8628 5.1: "it is recommended that the server rate-limit user code
 # attempts": wrong codes one browser session may type.
 MAX_WRONG_CODES = 5
 HTML = Response | tuple[str, int] | str
@@ -282,5 +282,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
             device.status = Status.APPROVED
             device.user_id = user.id
             server.record("device.approved", device.client_id, user.id, device.scope)
-            message = "Done: your device is connected. You can close this page."
+            # RFC 8628 3.3: "the server instructs the user to return to their
+            # device".
+            message = "Done: your device is connected. Go back to your device."
         return pages.render("device-done", "Connect a device", _DONE, message=message)

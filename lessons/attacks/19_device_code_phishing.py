@@ -79,8 +79,9 @@ def mallory_starts(run):
     """
     On her own machine Mallory runs the PhotoFrame TV app (or just sends its
     request): `POST /device_authorization` with `client_id=photoframe-tv`.
-    A public client has no secret to check (RFC 6749 2.1), so the
-    authorization server cannot tell her from a real TV. It answers **200**
+    Device clients "should be treated as public clients" (RFC 8628 5.6): there
+    is no secret to check, so the authorization server cannot tell her from a
+    real TV. It answers **200**
     with a device code, which stays on Mallory's machine, and a user code
     for a person to type.
 
