@@ -32,7 +32,8 @@ from .models import Client, User
 from .settings import AuthorizationServerSettings
 
 # RFC 8628 5.1: "it is recommended that the server rate-limit user code
-# attempts": wrong codes one browser session may type.
+# attempts": wrong codes one browser session may type. (A real server would
+# also count per network address and per account: a new session is free.)
 MAX_WRONG_CODES = 5
 HTML = Response | tuple[str, int] | str
 
@@ -74,8 +75,8 @@ you to enter it (a message, a prize, a support call), choose Deny.</p>
 <dd id="device-client"><strong>{{ client_name }}</strong>: {{ description }}</dd>
 <dt>Code on the device</dt><dd id="device-user-code">{{ display_code }}</dd>
 <dt>Requested from</dt>
-<dd id="device-origin">network address {{ requested_from }}, {{ age }}
-({{ user_agent }})</dd>
+<dd id="device-origin">network address {{ requested_from }}, {{ age }};
+the device calls itself "{{ user_agent }}"</dd>
 </dl>
 <p>It would like to:</p>
 <ul id="scopes">

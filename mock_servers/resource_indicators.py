@@ -73,14 +73,25 @@ def _comparable(uri: str) -> tuple[str, str, str, str]:
     )
 
 
+def _shown(value: str) -> str:
+    """A client's value quoted in an error_description, which RFC 6749 5.2
+    limits to printable ASCII without '"' or '\\'."""
+    cleaned = "".join(
+        ch if 0x20 <= ord(ch) <= 0x7E and ch not in '"\\' else "?" for ch in value
+    )
+    return cleaned if len(cleaned) <= 100 else cleaned[:99] + "?"
+
+
 def parse_resource(value: str) -> str:
     """RFC 8707 2: the value "MUST be an absolute URI" and "MUST NOT include a
     fragment component"."""
     parts = urlsplit(value)
     if not parts.scheme or not parts.netloc:
-        raise InvalidTargetError(f"The resource {value!r} is not an absolute URI.")
+        raise InvalidTargetError(
+            f"The resource '{_shown(value)}' is not an absolute URI."
+        )
     if "#" in value:
-        raise InvalidTargetError(f"The resource {value!r} has a fragment.")
+        raise InvalidTargetError(f"The resource '{_shown(value)}' has a fragment.")
     return value
 
 
@@ -96,7 +107,7 @@ def resolve(
         resource = by_form.get(_comparable(parse_resource(value)))
         if resource is None:
             raise InvalidTargetError(
-                f"The resource {value} is unknown to this authorization server."
+                f"The resource {_shown(value)} is unknown to this authorization server."
             )
         if not resource.allows(client.client_id):
             raise InvalidTargetError(

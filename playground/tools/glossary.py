@@ -200,6 +200,32 @@ TERMS: tuple[Term, ...] = (
         "05_implicit.py",
     ),
     Term(
+        "Device authorization grant",
+        "For a device with no browser or keyboard (a TV): it gets a device code "
+        "and a short user code, the person types the user code on their phone "
+        "and approves there, and the device polls the token endpoint until "
+        "they have decided (authorization_pending, slow_down).",
+        "RFC 8628",
+        "10_device_authorization.py",
+    ),
+    Term(
+        "Protected resource metadata",
+        "A JSON document an API publishes at /.well-known/oauth-protected-resource: "
+        "its resource identifier, the authorization servers that issue its "
+        "tokens, its scopes. The API's 401 answers point to it "
+        "(resource_metadata), so a client that knows only the API finds the rest.",
+        "RFC 9728",
+        "11_discovering_an_api.py",
+    ),
+    Term(
+        "Resource indicator",
+        "The resource parameter: which API the client wants a token for, sent "
+        "to the authorization and token endpoints. The token's aud is that API; "
+        "an unknown one is refused with invalid_target.",
+        "RFC 8707",
+        "11_discovering_an_api.py",
+    ),
+    Term(
         "Password grant",
         "The client collects the user's username and password and sends them "
         "to the token endpoint itself. Deprecated: it MUST NOT be used.",

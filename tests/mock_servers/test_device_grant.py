@@ -437,3 +437,12 @@ def test_sign_in_keeps_a_code_from_verification_uri_complete(servers):
     assert signed_in.status_code == 303
     code_page = phone.get(signed_in.headers["location"])
     assert form_value(code_page.text, "user_code") == device["user_code"]
+
+
+def test_what_the_device_says_about_itself_is_escaped_on_the_page(servers):
+    tv = device_client(servers)
+    tv.headers["User-Agent"] = '<script>alert("owned")</script>'
+    device = start(tv)
+    page = enter_code(servers.new_browser(), device["user_code"]).text
+    assert "<script>alert" not in page
+    assert 'the device calls itself "&lt;script&gt;alert(&#34;owned&#34;)' in page

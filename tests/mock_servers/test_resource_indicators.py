@@ -293,3 +293,21 @@ def test_code_grant_token_is_for_the_resource_of_the_authorization_request(serve
 def test_without_a_resource_the_token_is_for_the_photos_api(servers):
     tokens = servers.redeem(servers.code_for()).json()
     assert claims_of(tokens["access_token"])["aud"] == API_URL
+
+
+def test_invalid_target_description_stays_printable_ascii(servers):
+    """RFC 6749 5.2: error_description is printable ASCII, no '"' or '\\'."""
+    response = servers.token(
+        {
+            "grant_type": "client_credentials",
+            "scope": "photos.read",
+            "resource": 'https://évil.example/"\\x',
+        },
+        auth=("print-shop-service", "print-shop-secret"),
+    )
+    assert error_of(response) == (
+        400,
+        "invalid_target",
+        "The resource https://?vil.example/??x is unknown to this authorization "
+        "server.",
+    )
