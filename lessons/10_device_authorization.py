@@ -152,7 +152,7 @@ def type_code(run):
     code the device should be showing, and where the request came from: the
     network address the TV's request arrived from (Alice's home,
     198.51.100.7) and how long ago. Deny has the same weight as Approve. The
-    next lesson shows why all of this matters.
+    attack lesson on device code phishing shows why all of this matters.
     """
     typed = run.tv.user_code.lower().replace("-", "")
     run.browser.submit("device-code-form", user_code=typed)
