@@ -217,8 +217,9 @@ def unknown_resource(run):
     such resource and answers **400** `invalid_target`: "The requested
     resource is invalid, missing, unknown, or malformed" (RFC 8707 2). A
     resource this server knows but that the resource owner did not approve
-    would be refused the same way (RFC 8707 2.2: a refresh may narrow the
-    grant, never widen it).
+    would be refused the same way: RFC 8707 2.2 lets a server limit a
+    refresh to "those that were originally granted by the resource owner or
+    a subset thereof", and this one does.
     """
     response = run.photobook.refresh("https://photos.example/api")
     body = response.json()
