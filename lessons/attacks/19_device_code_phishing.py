@@ -15,7 +15,7 @@ lesson = Lesson(
         "the user code with a prize to claim. Alice goes to the real "
         "authorization server, signs in with her real password, types the "
         "code and approves; Mallory's machine, polling, gets Alice's tokens. "
-        "Nothing is forged and nothing is stolen: Alice is talked into "
+        "Nothing is forged and no password is stolen: Alice is talked into "
         "authorizing a device she does not have. The attack run's "
         "verification page (as.device_consent_hides_client) only asks "
         "'Approve this sign-in?'; the defended page says a device is being "
