@@ -100,17 +100,19 @@ class DeviceAuthorizations:
 
     def __init__(self, limit: int = MAX_DEVICE_AUTHORIZATIONS) -> None:
         self._by_device_code: OrderedDict[str, DeviceAuthorization] = OrderedDict()
-        self._lock = threading.Lock()
+        # Reentrant: a decision (a poll, an approval) holds it while it reads
+        # and changes one authorization, and the lookups take it too.
+        self.lock = threading.RLock()
         self._limit = limit
 
     def add(self, authorization: DeviceAuthorization) -> None:
-        with self._lock:
+        with self.lock:
             self._by_device_code[authorization.device_code] = authorization
             while len(self._by_device_code) > self._limit:
                 self._by_device_code.popitem(last=False)
 
     def by_device_code(self, device_code: str) -> DeviceAuthorization | None:
-        with self._lock:
+        with self.lock:
             return self._by_device_code.get(device_code)
 
     def by_user_code(self, typed: str) -> DeviceAuthorization | None:
@@ -118,22 +120,22 @@ class DeviceAuthorizations:
         code = normalize_user_code(typed)
         if len(code) != USER_CODE_LENGTH:
             return None
-        with self._lock:
+        with self.lock:
             newest_first = reversed(self._by_device_code.values())
             return next((a for a in newest_first if a.user_code == code), None)
 
     def user_code_in_use(self, code: str, now: int) -> bool:
         """Is this user code held by an authorization still waiting?"""
-        with self._lock:
+        with self.lock:
             return any(
                 a.user_code == code and not a.is_expired(now)
                 for a in self._by_device_code.values()
             )
 
     def __len__(self) -> int:
-        with self._lock:
+        with self.lock:
             return len(self._by_device_code)
 
     def all(self) -> list[DeviceAuthorization]:
-        with self._lock:
+        with self.lock:
             return list(self._by_device_code.values())

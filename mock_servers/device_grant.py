@@ -168,7 +168,10 @@ class DeviceCodeGrant(_SettingsMixin, _DeviceCodeGrant):
             raise InvalidGrantError("The device code was issued to another client.")
         self.request.client = client
         self.request.credential = credential
-        self.request.user = self.validate_device_credential(credential)
+        # One poll at a time decides (serve answers requests in parallel): two
+        # polls must not both pass the interval check or both get tokens.
+        with self.settings.store.device_authorizations.lock:
+            self.request.user = self.validate_device_credential(credential)
 
     def validate_device_credential(self, credential: DeviceAuthorization) -> User:
         now = self.settings.clock.now()
@@ -189,6 +192,9 @@ class DeviceCodeGrant(_SettingsMixin, _DeviceCodeGrant):
         if credential.status == Status.APPROVED:
             user = self.settings.store.user(credential.user_id)
             if user is not None:
+                # One device code, one set of tokens (RFC 6749 5.2: a used
+                # grant is invalid_grant): claimed before the tokens are made.
+                credential.status = Status.REDEEMED
                 return user
         waited = now - (credential.last_polled_at or credential.issued_at)
         credential.last_polled_at = now
@@ -217,14 +223,6 @@ class DeviceCodeGrant(_SettingsMixin, _DeviceCodeGrant):
     def granted_resources(self) -> tuple[str, ...]:
         credential: DeviceAuthorization = self.request.credential
         return credential.resources or (self.settings.resource_server_url,)
-
-    def create_token_response(self) -> tuple[int, Any, Any]:
-        response = super().create_token_response()
-        credential: DeviceAuthorization = self.request.credential
-        # One device code, one set of tokens (RFC 6749 5.2: a used grant is
-        # invalid_grant).
-        credential.status = Status.REDEEMED
-        return response
 
     # Authlib's hooks for its own validate_device_credential, unused here.
     def query_device_credential(self, device_code: str) -> Any:

@@ -275,7 +275,17 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
                 note="Start again on your device.",
             ), 400
         session.pop("device_user_code", None)
-        if request.form.get("decision") != "approve":
+        with devices.lock:
+            return decide(user, device, request.form.get("decision") == "approve")
+
+    def decide(user: User, device: DeviceAuthorization, approve: bool) -> HTML:
+        if device.status != Status.PENDING:  # a decision from another browser
+            return pages.error_page(
+                "invalid_request",
+                "This code was answered already.",
+                note="Start again on your device.",
+            ), 400
+        if not approve:
             device.status = Status.DENIED
             server.record("device.denied", device.client_id, user.id, device.scope)
             message = "You denied the request. The device gets no access."

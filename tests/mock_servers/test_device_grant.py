@@ -446,3 +446,19 @@ def test_what_the_device_says_about_itself_is_escaped_on_the_page(servers):
     page = enter_code(servers.new_browser(), device["user_code"]).text
     assert "<script>alert" not in page
     assert 'the device calls itself "&lt;script&gt;alert(&#34;owned&#34;)' in page
+
+
+def test_a_second_decision_on_the_same_code_is_refused(servers, clock):
+    """Two browsers entered the code; the first decision stands."""
+    tv = device_client(servers)
+    device = start(tv)
+    alice, bob = servers.new_browser(), servers.new_browser()
+    alices_page = enter_code(alice, device["user_code"])
+    bobs_page = enter_code(bob, device["user_code"], username="bob")
+    assert "connected" in decide(alice, alices_page, "approve").text
+    late = decide(bob, bobs_page, "deny")
+    assert late.status_code == 400
+    clock.advance(5)
+    token = poll(tv, device["device_code"]).json()
+    claims = jwt.decode(token["access_token"], options={"verify_signature": False})
+    assert claims["sub"] == "u-1001"
