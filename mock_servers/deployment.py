@@ -16,6 +16,7 @@ from flask import Flask
 from . import authorization_server, resource_server
 from .clock import Clock
 from .demo import populate
+from .dpop import DPoPChecker
 from .events import EventLog
 from .keys import SigningKey, generate_signing_key
 from .randomness import Randomness
@@ -117,6 +118,7 @@ def build_deployment(
         validation=validation
         or ("introspection" if token_format == "opaque" else "jwt"),
         browser_origins=store.browser_origins,
+        dpop=DPoPChecker(clock, randomness),
     )
     rs_app = resource_server.create_app(rs_settings)
     return Deployment(as_settings, rs_settings, as_app, rs_app, client_keys)

@@ -13,9 +13,11 @@ from typing import Literal
 import httpx
 
 from .clock import Clock
+from .dpop import DPoPChecker
 from .events import EventLog
 from .keys import SigningKey
 from .models import Client
+from .par import REQUEST_URI_LIFETIME, PushedRequests
 from .randomness import Randomness
 from .store import Store
 from .weaknesses import Weaknesses
@@ -144,6 +146,16 @@ class AuthorizationServerSettings:
     # confidential ones; this AS requires it (with S256) of every client, as
     # OAuth 2.1 and FAPI 2.0 do, unless the as.pkce_optional weakness is on.
     require_pkce_for_all_clients: bool = True
+    # RFC 9126 5: PAR for every client (each may also require it for itself,
+    # client metadata require_pushed_authorization_requests, RFC 9126 6).
+    require_pushed_authorization_requests: bool = False
+    pushed_request_lifetime: int = REQUEST_URI_LIFETIME
+    pushed_requests: PushedRequests = field(default_factory=PushedRequests)
+    # RFC 9449: DPoP proofs at the token and PAR endpoints (jti memory, nonces).
+    dpop: DPoPChecker = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dpop = DPoPChecker(self.clock, self.randomness)
 
     @property
     def token_url(self) -> str:
@@ -167,3 +179,5 @@ class ResourceServerSettings:
     jwks_cache: dict[str, dict] = field(default_factory=dict)
     # The origins whose pages may call the API (CORS), asked per request.
     browser_origins: Callable[[], Collection[str]] = frozenset
+    # RFC 9449 7: DPoP proofs with DPoP-bound access tokens (jti memory, nonces).
+    dpop: DPoPChecker | None = None
