@@ -37,7 +37,7 @@ NONCE_HEADER = "DPoP-Nonce"
 # RFC 9449 4.2: "typ": "dpop+jwt".
 PROOF_TYP = "dpop+jwt"
 # RFC 9449 4.2: "an asymmetric digital signature algorithm"; FAPI 2.0 Security
-# Profile 5.4.1 narrows JWS to PS256, ES256 and EdDSA (Ed25519). joserfc
+# Profile 5.4 narrows JWS to PS256, ES256 and EdDSA (Ed25519). joserfc
 # verifies the first two without a deprecation warning, so this server offers
 # those (advertised as dpop_signing_alg_values_supported, RFC 9449 5.1).
 SIGNING_ALGORITHMS = ("ES256", "PS256")

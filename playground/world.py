@@ -20,12 +20,17 @@ from flask import Flask
 from mock_servers.clock import Clock
 from mock_servers.deployment import (
     API_URL,
+    FAPI_CLIENT,
     ISSUER,
-    PRIVATE_KEY_JWT_CLIENT,
     build_deployment,
+    generate_client_keys,
 )
 from mock_servers.events import EventLog
-from mock_servers.keys import SigningKey, generate_signing_key
+from mock_servers.keys import (
+    SigningKey,
+    generate_ec_signing_key,
+    generate_signing_key,
+)
 from mock_servers.settings import TokenFormat, TokenValidation
 from mock_servers.store import Store
 from playground.actors.attacker import ATTACKER_AS_URL, ATTACKER_URL, Attacker
@@ -44,6 +49,8 @@ NATIVE_PORT = 51004
 # What Mallory's authorization server issued PhotoPrint when it registered
 # there (as `photoprint` too): a secret of that server, not of ours.
 PHOTOPRINT_SECRET_AT_ATTACKER_AS = "photoprint-secret-at-as-attacker"
+# The name of Mallory's own DPoP key among the world's DPoP keys.
+ATTACKER_DPOP_KEY = "mallory"
 
 
 def loopback_listener() -> Flask:
@@ -68,13 +75,19 @@ class WorldKeys:
     clients: dict[str, SigningKey] = field(default_factory=dict)
     # What Mallory's own authorization server signs its ID tokens with.
     attacker_authorization_server: SigningKey | None = None
+    # The DPoP keys (RFC 9449) of the clients that use DPoP, and Mallory's own.
+    dpop: dict[str, SigningKey] = field(default_factory=dict)
 
     @classmethod
     def generate(cls) -> WorldKeys:
         return cls(
             authorization_server=generate_signing_key(),
-            clients={PRIVATE_KEY_JWT_CLIENT: generate_signing_key()},
+            clients=generate_client_keys(),
             attacker_authorization_server=generate_signing_key(),
+            dpop={
+                FAPI_CLIENT: generate_ec_signing_key(),
+                ATTACKER_DPOP_KEY: generate_ec_signing_key(),
+            },
         )
 
 
@@ -160,6 +173,7 @@ class World:
             self.api_url,
             self.clock,
             signing_key=self.keys.attacker_authorization_server,
+            dpop_key=self.keys.dpop.get(ATTACKER_DPOP_KEY),
         )
         attacker_domain = urlsplit(ATTACKER_URL).netloc
         for name in (attacker_domain, f"*.{attacker_domain}"):
@@ -183,6 +197,10 @@ class World:
         self.service = self.oauth_client("print-shop-service")
         self.first_party_app = self.oauth_client("photoprint-mobile")
         self.legacy_app = self.browser_app("legacy-gallery")
+        # PhotoPrint Business, the FAPI 2.0 client: private_key_jwt, PAR,
+        # PKCE and DPoP; its server talks to the AS on the back channel.
+        self.fapi_client = self.oauth_client(FAPI_CLIENT)
+        self.fapi_client.dpop_key = self.keys.dpop.get(FAPI_CLIENT)
 
     def _make_web_client(self) -> WebClient:
         oauth = self.oauth_client("photoprint", sender=Party.CLIENT)
@@ -261,6 +279,17 @@ class World:
             issuer=self.issuer,
             api_audience=self.api_url,
         )
+
+    def require_dpop_nonces(
+        self, *, authorization_server: bool = True, resource_server: bool = False
+    ) -> None:
+        """Make the servers ask for their own nonce in every DPoP proof (RFC
+        9449 8 at the authorization server, 9 at the photos API); read per
+        request."""
+        self.deployment.as_settings.dpop.nonce_required = authorization_server
+        rs_checker = self.deployment.rs_settings.dpop
+        if rs_checker is not None:
+            rs_checker.nonce_required = resource_server
 
     def use_introspection(self, on: bool = True) -> None:
         """Make the photos API ask the AS about every token (RFC 7662) instead
