@@ -356,9 +356,13 @@ def _json_claims(payload: bytes) -> dict[str, Any]:
 
 
 def header_values(headers: Any) -> list[str]:
-    """Every DPoP header of a request (RFC 9449 4.3 step 1 counts them)."""
+    """Every DPoP header of a request (RFC 9449 4.3 step 1 counts them).
+
+    RFC 9110 5.3: a server may combine field lines of one name into one value
+    separated by commas (WSGI servers do); a JWT holds no comma, so each
+    comma-separated member is one DPoP field line."""
     getlist: Callable[[str], list[str]] | None = getattr(headers, "getlist", None)
-    if getlist is not None:
-        return list(getlist(DPOP_HEADER))
-    value = headers.get(DPOP_HEADER)
-    return [value] if value else []
+    lines = list(getlist(DPOP_HEADER)) if getlist is not None else []
+    if getlist is None and headers.get(DPOP_HEADER):
+        lines = [headers.get(DPOP_HEADER)]
+    return [value.strip() for line in lines for value in line.split(",")]

@@ -339,6 +339,24 @@ def client_registered_under_a_users_subject(world: World) -> bool:
     return response.json().get("client_id") == "u-1001"
 
 
+@probe("rs.accept_bearer_for_dpop_bound")
+def dpop_bound_token_sent_as_bearer(world: World) -> bool:
+    """The FAPI client's DPoP-bound token, copied and sent as a bearer token."""
+    client = world.fapi_client
+    assert client.push_authorization_request("basic").status_code == 201
+    browser = world.browser
+    browser.open(client.pending.url)  # type: ignore[union-attr]
+    browser.sign_in("alice", "wonderland")
+    browser.follow_redirect()
+    browser.approve()
+    tokens = client.exchange_code(browser.redirect_params["code"])
+    assert tokens.json()["token_type"] == "DPoP", tokens.text
+    return (
+        world.attacker.call_api("/api/user", client.tokens["access_token"]).status_code
+        == 200
+    )
+
+
 # -- the test --------------------------------------------------------------------
 
 
