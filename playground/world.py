@@ -100,6 +100,9 @@ class TokenTrust:
     jwks: dict[str, Any]
     issuer: str
     api_audience: str
+    # The public keys clients registered for private_key_jwt (RFC 7523), by
+    # client_id: what their client assertions are verified with.
+    client_jwks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class World:
@@ -278,6 +281,11 @@ class World:
             jwks=self.deployment.as_settings.signing_key.public_jwks(),
             issuer=self.issuer,
             api_audience=self.api_url,
+            client_jwks={
+                client.client_id: client.jwks
+                for client in self.store.clients.values()
+                if client.jwks
+            },
         )
 
     def require_dpop_nonces(

@@ -173,6 +173,12 @@ class LessonRun:
         return self.world.legacy_app
 
     @property
+    def fapi_client(self) -> OAuthClient:
+        """PhotoPrint Business: the FAPI 2.0 client (private_key_jwt, PAR,
+        PKCE, DPoP)."""
+        return self.world.fapi_client
+
+    @property
     def attacker(self) -> Attacker:
         return self.world.attacker
 
