@@ -41,7 +41,7 @@ def metadata(run):
     requires clients to support them (5.3.3). Step 3 shows why a server
     wants them.
     """
-    run.world.require_dpop_nonces(authorization_server=True)
+    run.require_dpop_nonces(authorization_server=True)
     client = run.fapi_client
     response = client.http.get(f"{run.issuer}/.well-known/oauth-authorization-server")
     document = response.json()

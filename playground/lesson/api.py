@@ -265,6 +265,15 @@ class LessonRun:
         """Make the photos API introspect every token instead of reading JWTs."""
         self.world.use_introspection(on)
 
+    def require_dpop_nonces(
+        self, *, authorization_server: bool = True, resource_server: bool = False
+    ) -> None:
+        """Make the servers ask for their own nonce in every DPoP proof (RFC
+        9449 8 at the authorization server, 9 at the photos API)."""
+        self.world.require_dpop_nonces(
+            authorization_server=authorization_server, resource_server=resource_server
+        )
+
     @property
     def weakness_on(self) -> bool:
         """Is this an attack run (the lesson's weaknesses on), not a defended one?"""
