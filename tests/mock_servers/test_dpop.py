@@ -633,3 +633,14 @@ def test_replay_cache_is_bounded_and_forgets_expired_proofs():
     assert len(cache) == 2
     assert cache.use("u", "a", keep_until=300, now=200)  # the old ones expired
     assert len(cache) == 1
+
+
+def test_userinfo_refuses_a_dpop_bound_token_as_bearer(servers):
+    token, _ = bound_token(servers)
+    answer = servers.auth.get("/userinfo", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 401
+    assert answer.headers["www-authenticate"] == (
+        'Bearer realm="https://auth.photos.test", error="invalid_token", '
+        'error_description="The access token is DPoP-bound; /userinfo takes bearer '
+        'tokens only."'
+    )
