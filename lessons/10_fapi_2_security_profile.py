@@ -11,8 +11,8 @@ lesson = Lesson(
         "its authorization request on the back channel (PAR) with a signed "
         "client assertion, sends Alice's browser with nothing but a reference, "
         "checks iss in the answer, and gets an access token bound to its own "
-        "key with DPoP. Each step shows which attacker of the FAPI 2.0 "
-        "Attacker Model it leaves empty-handed."
+        "key with DPoP. Where it matters, a step names the attacker of the "
+        "FAPI 2.0 Attacker Model that the mechanism leaves empty-handed."
     ),
 )
 
@@ -155,8 +155,8 @@ def browser_goes(run):
     `client_id` and the `request_uri`. Read the address: no scope, no
     redirect URI, no state, no code challenge. There is nothing for an A3a
     attacker to read but a reference that only this client can use, once,
-    within a minute; and nothing to change: the server takes the parameters
-    from the pushed request and ignores any others (RFC 9126 4).
+    within a minute; and nothing to change: this server takes the parameters
+    of the pushed request only, and ignores any others the browser brings.
 
     The server finds the pushed request, checks that `client_id` is the
     client that pushed it (a `request_uri` is bound to its client, RFC 9126

@@ -129,7 +129,7 @@ def decode(
         payload_b64=segments[1] if len(segments) > 1 else "",
         signature_b64=segments[2] if len(segments) > 2 else "",
         header_lines=tuple(
-            explain_header(name, value) for name, value in header.items()
+            explain_header(name, value, kind) for name, value in header.items()
         ),
         claim_lines=tuple(
             explain_claim(name, value, claims, kind, moment)

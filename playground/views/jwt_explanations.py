@@ -134,8 +134,14 @@ _CLAIM_TEXT: Mapping[str, str] = MappingProxyType(
 )
 
 
-def explain_header(name: str, value: Any) -> ClaimExplanation:
-    if name == "alg":
+def explain_header(name: str, value: Any, kind: str = KIND_JWT) -> ClaimExplanation:
+    if name == "alg" and kind == KIND_DPOP_PROOF and isinstance(value, str):
+        text = (
+            f"{value}: signed with the client's DPoP private key; the server "
+            "verifies it with the public key in jwk (RFC 9449 4.3 steps 5 and 6: "
+            "an asymmetric algorithm, never none or an HMAC)."
+        )
+    elif name == "alg":
         text = _explain_alg(value)
     elif name == "typ":
         if str(value).lower() in ACCESS_TOKEN_TYPES:

@@ -104,8 +104,8 @@ def test_the_answer_carries_the_pushed_state_and_iss(servers):
 
 
 def test_parameters_beside_the_request_uri_are_ignored(servers):
-    # RFC 9126 4: the pushed request is the request; the browser's other
-    # parameters (here a wider scope and another redirect URI) do not count.
+    # The pushed request is the request: the browser's other parameters
+    # (here a wider scope and another redirect URI) do not count.
     request_uri = push(servers).json()["request_uri"]
     query = urlencode(
         {
