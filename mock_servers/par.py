@@ -137,8 +137,7 @@ def resolve(
 ) -> tuple[tuple[str, str], ...] | None:
     """The parameters an authorization request stands for: for a `request_uri`
     from the PAR endpoint, the pushed ones (this server lets nothing else the
-    browser brought count, as RFC 9101 5 asks of request objects); None when
-    it carries no such `request_uri`. Raises
+    browser brought count); None when it carries no such `request_uri`. Raises
     InvalidRequestURIError (OIDC Core 3.1.2.6: "The request_uri in the
     Authorization Request returns an error or contains invalid data")."""
     given = dict(params)
