@@ -17,7 +17,7 @@ is never trusted more than a fresh one.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from authlib.oauth2 import OAuth2Error, OAuth2Request
@@ -25,7 +25,7 @@ from authlib.oauth2.rfc6749 import OAuth2Payload
 from flask import Flask, Response, redirect, request, session
 from werkzeug.datastructures import MultiDict
 
-from . import pages
+from . import pages, par
 from .demo import SCOPES
 from .interaction import AuthenticationRequest, Step, next_step, with_redirect
 from .models import PendingAuthorization, SignedInUser
@@ -64,6 +64,13 @@ class KeptRequest(OAuth2Request):
     @property
     def form(self) -> MultiDict:
         return MultiDict()
+
+
+def kept_request_for(
+    settings: AuthorizationServerSettings,
+) -> Callable[[PendingAuthorization], KeptRequest]:
+    """How a kept (or pushed) request is read back as an authorization request."""
+    return lambda pending: KeptRequest(f"{settings.issuer}/authorize", pending)
 
 
 def sign_in_redirect_status(settings: AuthorizationServerSettings) -> int:
@@ -195,11 +202,21 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
     @app.route("/authorize", methods=["GET", "POST"])
     def authorize() -> HTML:
         # OIDC Core 3.1.2.1: GET (query) or POST (form-encoded body).
+        params = tuple(request.values.items(multi=True))
+        try:
+            # RFC 9126 4: a request_uri from /par stands for the pushed request.
+            pushed = par.resolve(settings, params)
+        except OAuth2Error as error:
+            # The pushed request (and its redirect URI) is gone or not this
+            # client's: nowhere verified to redirect to (RFC 6749 4.1.2.1).
+            return refused(error, dict(params).get("client_id"))
         pending = PendingAuthorization(
             id=settings.randomness.token(16),
-            params=tuple(request.values.items(multi=True)),
+            params=pushed or params,
             created_at=settings.clock.now(),
         )
+        if pushed is not None:
+            return proceed(pending, kept_request(pending))
         return proceed(pending, server.create_oauth2_request(None))
 
     @app.get("/authorize/resume")

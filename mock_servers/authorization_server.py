@@ -25,7 +25,14 @@ from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, Response, jsonify, request
 
-from . import authorization_endpoint, cors, device_verification, pages
+from . import (
+    authorization_endpoint,
+    cors,
+    device_verification,
+    dpop_binding,
+    pages,
+    par,
+)
 from .bearer import BearerProtector, StoredTokenValidator
 from .client_auth import ClientAuthentication, PrivateKeyJWT
 from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
@@ -107,7 +114,7 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
         self, request: Any, methods: list[str], endpoint: str = "token"
     ) -> Client:
         try:
-            return self.client_authentication(request, methods, endpoint)
+            client = self.client_authentication(request, methods, endpoint)
         except InvalidClientError as error:
             self.record(
                 "client.authentication.failed",
@@ -116,6 +123,9 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
                 error.get_error_description(),
             )
             raise
+        if endpoint == "token":
+            dpop_binding.check_client_uses_dpop(client)
+        return client
 
     def generate_token(
         self,
@@ -169,6 +179,16 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
             audience=audience or (settings.resource_server_url,),
             resources=grant_resources or audience,
         )
+        proof = dpop_binding.proof_of_this_request()
+        if proof is not None:
+            # RFC 9449 5: "token_type": "DPoP" tells the client how to send it.
+            token["token_type"] = dpop_binding.TOKEN_TYPE
+            record.dpop_jkt = proof.jkt
+            if client.is_public and record.refresh_token:
+                # RFC 9449 5: "Refresh tokens issued to public clients are
+                # bound to the DPoP public key" (a confidential client's are
+                # bound to it by its client authentication).
+                record.refresh_token_jkt = proof.jkt
         if record.refresh_token:
             # RFC 9700 4.14.2: the idle lifetime starts again at each issuance;
             # the absolute one is the grant's, whatever the rotation.
@@ -216,6 +236,11 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
         try:
             refuse_request_objects(request.payload.data)
             AuthenticationRequest.read(request.payload.data)
+            par.require_pushed(
+                self.settings,
+                self.query_client(request.payload.client_id),
+                request.payload.data,
+            )
         except OAuth2Error as error:
             client = self.query_client(request.payload.client_id)
             if client is None:
@@ -317,6 +342,7 @@ def cors_policies(
     by_path = {
         "/jwks.json": public,
         "/token": browser_app,
+        "/par": browser_app,
         "/revoke": browser_app,
         "/userinfo": replace(browser_app, methods=("GET", "POST")),
     }
@@ -395,7 +421,15 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
 
     @app.post("/token")
     def token() -> Response:
-        return server.create_token_response()
+        # RFC 9449 5: the DPoP proof is checked first, then the grant.
+        return dpop_binding.token_response(server, settings)
+
+    @app.post("/par")
+    def pushed_authorization_request() -> Response:
+        # RFC 9126 2: the pushed authorization request endpoint.
+        return par.pushed_authorization_response(
+            server, settings, authorization_endpoint.kept_request_for(settings)
+        )
 
     @app.post("/device_authorization")
     def device_authorization() -> Response:

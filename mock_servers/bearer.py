@@ -114,6 +114,12 @@ class StoredTokenValidator(BearerTokenValidator):
             raise self._invalid("The access token has been revoked.")
         if token.is_expired():
             raise self._invalid("The access token has expired.")
+        if token.dpop_jkt is not None:
+            # RFC 9449 7.2: a DPoP-bound token received as a bearer token is
+            # refused; this endpoint takes bearer tokens only.
+            raise self._invalid(
+                "The access token is DPoP-bound; /userinfo takes bearer tokens only."
+            )
         if self.scope_insufficient(token.get_scope(), scopes):
             needed = " ".join(scopes)
             raise BearerError(

@@ -177,6 +177,26 @@ CLIENTS: tuple[DemoClient, ...] = (
         token_endpoint_auth_methods=("none",),
     ),
     DemoClient(
+        client_id="photoprint-fapi",
+        client_name="PhotoPrint Business (FAPI 2.0)",
+        client_type="confidential",
+        description="PhotoPrint's business edition, held to the FAPI 2.0 Security "
+        "Profile: private_key_jwt (ES256), pushed authorization requests only, "
+        "PKCE S256, DPoP-bound tokens.",
+        redirect_uris=(f"{CLIENT_HOST}/fapi/callback",),
+        grant_types=("authorization_code", "refresh_token"),
+        response_types=("code",),
+        scope=ALL_SCOPES,
+        token_endpoint_auth_methods=("private_key_jwt",),
+        uses_private_key_jwt=True,
+        extra={
+            # RFC 9126 6: this client's authorization requests must be pushed.
+            "require_pushed_authorization_requests": True,
+            # RFC 9449 5.2: its token requests must carry a DPoP proof.
+            "dpop_bound_access_tokens": True,
+        },
+    ),
+    DemoClient(
         client_id="photos-api",
         client_name="Photos API (resource server)",
         client_type="confidential",
@@ -224,5 +244,6 @@ def populate(
                 first_party=demo.first_party,
                 verified=demo.verified,
                 weaknesses=weaknesses,
+                client_metadata=dict(demo.extra),
             )
         )

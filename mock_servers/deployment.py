@@ -16,8 +16,9 @@ from flask import Flask
 from . import authorization_server, resource_server
 from .clock import Clock
 from .demo import populate
+from .dpop import DPoPChecker
 from .events import EventLog
-from .keys import SigningKey, generate_signing_key
+from .keys import SigningKey, generate_ec_signing_key, generate_signing_key
 from .randomness import Randomness
 from .settings import (
     AuthorizationServerSettings,
@@ -33,6 +34,16 @@ API_URL = "https://api.photos.test"
 
 # The client whose key signs its private_key_jwt assertions (RFC 7523).
 PRIVATE_KEY_JWT_CLIENT = "print-shop-service"
+# The FAPI 2.0 client: private_key_jwt with an ES256 key.
+FAPI_CLIENT = "photoprint-fapi"
+
+
+def generate_client_keys() -> dict[str, SigningKey]:
+    """The keys of the clients that authenticate with private_key_jwt."""
+    return {
+        PRIVATE_KEY_JWT_CLIENT: generate_signing_key(),
+        FAPI_CLIENT: generate_ec_signing_key(),
+    }
 
 
 @dataclass
@@ -91,7 +102,7 @@ def build_deployment(
     switches = Weaknesses(weaknesses)
     randomness = Randomness(seed)
     store = Store()
-    client_keys = client_keys or {PRIVATE_KEY_JWT_CLIENT: generate_signing_key()}
+    client_keys = client_keys or generate_client_keys()
     populate(store, switches, client_keys)
     as_settings = AuthorizationServerSettings(
         issuer=issuer,
@@ -117,6 +128,7 @@ def build_deployment(
         validation=validation
         or ("introspection" if token_format == "opaque" else "jwt"),
         browser_origins=store.browser_origins,
+        dpop=DPoPChecker(clock, randomness),
     )
     rs_app = resource_server.create_app(rs_settings)
     return Deployment(as_settings, rs_settings, as_app, rs_app, client_keys)

@@ -95,6 +95,10 @@ class IntrospectionEndpoint(_TokenLookup, _IntrospectionEndpoint):
             "iss": self.settings.issuer,
             "iat": record.issued_at,
         }
+        if token.kind == "access_token" and record.dpop_jkt:
+            # RFC 9449 6.2: a DPoP-bound token's key, and its token_type.
+            payload["token_type"] = "DPoP"
+            payload["cnf"] = {"jkt": record.dpop_jkt}
         if token.kind == "access_token":
             # RFC 8707 2: introspection's aud names the resource(s) the
             # token is for.

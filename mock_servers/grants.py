@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from authlib.oauth2.rfc6749 import InvalidGrantError, UnauthorizedClientError, grants
 
 from .client_auth import PRIVATE_KEY_JWT
+from .dpop_binding import check_code_binding, check_refresh_binding
 from .events import Event
 from .models import (
     AuthorizationCode,
@@ -127,6 +128,7 @@ class AuthorizationCodeGrant(_SettingsMixin, grants.AuthorizationCodeGrant):
                 resources=resolve(
                     self.settings, request.client, requested(request.payload)
                 ),
+                dpop_jkt=data.get("dpop_jkt"),
             )
         )
         self.record(
@@ -161,6 +163,7 @@ class AuthorizationCodeGrant(_SettingsMixin, grants.AuthorizationCodeGrant):
         if self.settings.clock.now() >= found.expires_at:
             self.record("authorization_code.expired", client.client_id, found.user_id)
             raise InvalidGrantError("The code has expired.")
+        check_code_binding(found.dpop_jkt)
         return found
 
     def granted_resources(self) -> tuple[str, ...]:
@@ -273,6 +276,7 @@ class RefreshTokenGrant(_SettingsMixin, grants.RefreshTokenGrant):
             )
         if token.refresh_token_revoked:
             raise InvalidGrantError("The refresh token has been revoked.")
+        check_refresh_binding(token.refresh_token_jkt)
         expiry = token.refresh_token_expiry()
         if expiry is not None:
             description = self._expiry_description(expiry, client)

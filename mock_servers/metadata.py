@@ -15,6 +15,7 @@ from authlib.oidc.discovery import OpenIDProviderMetadata
 
 from .client_auth import PRIVATE_KEY_JWT
 from .demo import SCOPES
+from .dpop import SIGNING_ALGORITHMS as DPOP_SIGNING_ALGORITHMS
 from .interaction import PROMPT_VALUES
 from .resource_indicators import known_resources
 
@@ -77,6 +78,15 @@ def authorization_server_metadata(
             # RFC 9728 4: the protected resources this AS issues tokens for
             # (RFC 8707 resource indicators).
             "protected_resources": list(known_resources(settings)),
+            # RFC 9126 5: where to push authorization requests. The request_uri
+            # it answers is the only kind /authorize takes (hence false above:
+            # request objects by reference are not fetched).
+            "pushed_authorization_request_endpoint": f"{issuer}/par",
+            "require_pushed_authorization_requests": (
+                settings.require_pushed_authorization_requests
+            ),
+            # RFC 9449 5.1: the JWS algorithms accepted for DPoP proofs.
+            "dpop_signing_alg_values_supported": list(DPOP_SIGNING_ALGORITHMS),
         }
     )
     metadata.validate()

@@ -184,6 +184,8 @@ class AuthorizationCode(AuthorizationCodeMixin):
     code_challenge_method: str | None = None
     nonce: str | None = None
     auth_time: int | None = None
+    # RFC 9449 10: the thumbprint of the DPoP key the code is bound to.
+    dpop_jkt: str | None = None
     used: bool = False
     token_ids: list[str] = field(default_factory=list)
     # RFC 8707 2.1: the resources named in the authorization request, which
@@ -236,6 +238,10 @@ class Token(TokenMixin):
     refresh_token_used: bool = False
     refresh_token_idle_until: int | None = None
     grant_expires_at: int | None = None
+    # RFC 9449 6: the DPoP key (thumbprint) the access token is bound to, and
+    # (public clients only, RFC 9449 5) the one the refresh token is bound to.
+    dpop_jkt: str | None = None
+    refresh_token_jkt: str | None = None
     clock: Clock = field(default_factory=Clock, repr=False)
     # RFC 8707: the access token's audience, and the resources the whole
     # grant is for (a refresh may ask for these or fewer, 2.2).

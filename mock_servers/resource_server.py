@@ -15,7 +15,7 @@ from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc6750 import InsufficientScopeError, InvalidTokenError
 from flask import Flask, Response, jsonify, request
 
-from . import cors
+from . import cors, dpop_resource
 from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
 from .demo import USERS
 from .events import Event
@@ -28,6 +28,8 @@ from .settings import ResourceServerSettings
 from .token_validation import AccessToken, TokenRejected, validator_for
 
 REALM = "photos-api"
+# The Authorization schemes that carry an access token here.
+TOKEN_SCHEMES = ("bearer", "dpop")
 SERVER_NAME = "resource server"
 
 # (owner, id, title, taken): the photos each demo user keeps at the API.
@@ -85,7 +87,8 @@ def create_app(settings: ResourceServerSettings) -> Flask:
                 in_query = "access_token" in request.args
                 in_body = "access_token" in request.form
                 scheme = (authorization or "").partition(" ")[0]
-                other_scheme = bool(scheme) and scheme.lower() != "bearer"
+                # RFC 6750 2.1 Bearer, or RFC 9449 7.1 DPoP.
+                other_scheme = bool(scheme) and scheme.lower() not in TOKEN_SCHEMES
                 if (not authorization or other_scheme) and not (in_query or in_body):
                     # RFC 6750 3.1: "If the request lacks any authentication
                     # information (e.g., ... attempted using an unsupported
@@ -103,7 +106,7 @@ def create_app(settings: ResourceServerSettings) -> Flask:
                         "Send the access token in the Authorization header."
                     )
                 scheme, _, token_string = (authorization or "").partition(" ")
-                if scheme.lower() != "bearer" or not token_string.strip():
+                if scheme.lower() not in TOKEN_SCHEMES or not token_string.strip():
                     return _invalid_request(
                         "The Authorization header must be 'Bearer <access token>'."
                     )
@@ -116,13 +119,34 @@ def create_app(settings: ResourceServerSettings) -> Flask:
                     error = InvalidTokenError(
                         description=_ascii(rejected.reason), realm=REALM
                     )
+                    headers = error.get_headers()
+                    if scheme.lower() == "dpop" and settings.dpop is not None:
+                        # RFC 9449 7.1: the challenge of the scheme used.
+                        headers = [h for h in headers if h[0] != "WWW-Authenticate"] + [
+                            (
+                                "WWW-Authenticate",
+                                dpop_resource.challenge(
+                                    REALM,
+                                    settings.dpop.algorithms,
+                                    "invalid_token",
+                                    _ascii(rejected.reason),
+                                ),
+                            )
+                        ]
                     headers = [
                         (name, f"{value}, {metadata_hint}")
                         if name == "WWW-Authenticate"
                         else (name, value)
-                        for name, value in error.get_headers()
+                        for name, value in headers
                     ]
                     return _error_response(error, headers)
+                if settings.dpop is not None:
+                    # RFC 9449 7: a DPoP-bound token needs its proof.
+                    refused = dpop_resource.check(
+                        settings, REALM, scheme, token_string.strip(), token
+                    )
+                    if refused is not None:
+                        return refused
                 if scope not in token.scope:
                     record("access_token.insufficient_scope", token, scope)
                     error = InsufficientScopeError(

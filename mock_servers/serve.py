@@ -310,6 +310,11 @@ def banner(
         f"  userinfo             {metadata['userinfo_endpoint']}",
         f"  device authorization {metadata['device_authorization_endpoint']}",
         f"  device verification  {issuer}/device",
+        "  pushed authorization requests (RFC 9126)  "
+        f"{metadata['pushed_authorization_request_endpoint']}",
+        "  DPoP proofs (RFC 9449) at the token and PAR endpoints and the API: "
+        + " ".join(metadata["dpop_signing_alg_values_supported"])
+        + (", server nonces required" if as_settings.dpop.nonce_required else ""),
         f"Resource server       {api}",
         f"  metadata (RFC 9728)  {metadata_url(api)}",
     ]
@@ -338,12 +343,15 @@ def banner(
     rows = [("client id", "type", "grants", "redirect URIs", "secret")]
     notes: list[str] = []
     for client in CLIENTS:
-        secret = client.client_secret or "(public)"
+        secret = client.client_secret or (
+            "(private_key_jwt)" if client.uses_private_key_jwt else "(public)"
+        )
         key_file = key_files.get(client.client_id)
         if client.uses_private_key_jwt and key_file is not None:
             secret += " *"
+            how = "also authenticates" if client.client_secret else "authenticates"
             notes.append(
-                f"  * {client.client_id} also authenticates with private_key_jwt "
+                f"  * {client.client_id} {how} with private_key_jwt "
                 f"(RFC 7523); private_key_jwt key: {key_file}"
             )
         grants = ", ".join(client.grant_types) or (
@@ -381,6 +389,7 @@ def serve(
     token_format: TokenFormat,
     *,
     redirect_uris: Iterable[tuple[str, str]] = (),
+    dpop_nonces: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
     ready: threading.Event | None = None,
@@ -441,6 +450,11 @@ def serve(
             ),
         )
         register_redirect_uris(deployment, redirect_uris)
+        if dpop_nonces:
+            # RFC 9449 8 and 9: server-provided nonces in every DPoP proof.
+            deployment.as_settings.dpop.nonce_required = True
+            if deployment.rs_settings.dpop is not None:
+                deployment.rs_settings.dpop.nonce_required = True
         key_files = _write_key_files(deployment, key_folder)
         as_listener.serve(deployment.authorization_server)
         rs_listener.serve(deployment.resource_server)

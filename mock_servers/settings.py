@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Literal
 import httpx
 
 from .clock import Clock
+from .dpop import DPoPChecker
 from .events import EventLog
 from .keys import SigningKey
 from .models import Client
+from .par import REQUEST_URI_LIFETIME, PushedRequests
 from .randomness import Randomness
 from .store import Store
 from .weaknesses import Weaknesses
@@ -159,6 +161,16 @@ class AuthorizationServerSettings:
     require_pkce_for_all_clients: bool = True
     # RFC 8707: resources besides the photos API that this AS issues tokens for.
     extra_resources: dict[str, ProtectedResource] = field(default_factory=dict)
+    # RFC 9126 5: PAR for every client (each may also require it for itself,
+    # client metadata require_pushed_authorization_requests, RFC 9126 6).
+    require_pushed_authorization_requests: bool = False
+    pushed_request_lifetime: int = REQUEST_URI_LIFETIME
+    pushed_requests: PushedRequests = field(default_factory=PushedRequests)
+    # RFC 9449: DPoP proofs at the token and PAR endpoints (jti memory, nonces).
+    dpop: DPoPChecker = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dpop = DPoPChecker(self.clock, self.randomness)
 
     @property
     def token_url(self) -> str:
@@ -182,3 +194,5 @@ class ResourceServerSettings:
     jwks_cache: dict[str, dict] = field(default_factory=dict)
     # The origins whose pages may call the API (CORS), asked per request.
     browser_origins: Callable[[], Collection[str]] = frozenset
+    # RFC 9449 7: DPoP proofs with DPoP-bound access tokens (jti memory, nonces).
+    dpop: DPoPChecker | None = None

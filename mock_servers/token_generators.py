@@ -14,6 +14,8 @@ from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from .dpop_binding import confirmation_claim
+
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
 
@@ -100,6 +102,8 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
             "jti": self.get_jti(client, grant_type, user, scope),
         }
         claims.update(self.get_extra_claims(client, grant_type, user, scope))
+        # RFC 9449 6.1: a DPoP-bound token says which key with cnf.jkt.
+        claims.update(confirmation_claim())
         header = {"alg": self.alg, "typ": ACCESS_TOKEN_TYP}
         return jwt.encode(header, claims, self.get_jwks())
 

@@ -181,7 +181,7 @@ class IntrospectionValidator:
                 "(expired, revoked or unknown)",
                 "introspection",
             )
-        if claims.get("token_type") != "Bearer":
+        if claims.get("token_type") not in ("Bearer", "DPoP"):
             # RFC 6749 10.4: a refresh token goes to the AS only, never to an API.
             raise TokenRejected(
                 f"The token is a {claims.get('token_type')}, not an access token",

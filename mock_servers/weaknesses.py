@@ -222,6 +222,14 @@ REGISTRY: tuple[Weakness, ...] = (
         "mock_servers.device_verification.consent_page",
         "RFC 8628 5.4, draft-ietf-oauth-cross-device-security",
     ),
+    Weakness(
+        "rs.accept_bearer_for_dpop_bound",
+        "The photos API takes a DPoP-bound access token sent as a plain bearer "
+        "token (Authorization: Bearer, no DPoP proof), so whoever copies the "
+        "token can use it without the client's key.",
+        "mock_servers.dpop_resource.check",
+        "RFC 9449 7.2, FAPI 2.0 Security Profile 5.3.4",
+    ),
 )
 
 BY_NAME: MappingProxyType[str, Weakness] = MappingProxyType(

@@ -115,6 +115,12 @@ def _add_serve(subparsers: argparse._SubParsersAction) -> None:
         "may then call the servers from a browser (CORS)",
     )
     parser.add_argument(
+        "--dpop-nonce",
+        action="store_true",
+        help="both servers ask for their own nonce in every DPoP proof\n"
+        "(RFC 9449 8 and 9: answered use_dpop_nonce with a DPoP-Nonce header)",
+    )
+    parser.add_argument(
         "--token-format",
         choices=("jwt", "opaque"),
         default="jwt",
@@ -134,6 +140,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         args.weakness,
         args.token_format,
         redirect_uris=args.redirect_uri,
+        dpop_nonces=args.dpop_nonce,
     )
 
 

@@ -20,12 +20,17 @@ from flask import Flask
 from mock_servers.clock import Clock
 from mock_servers.deployment import (
     API_URL,
+    FAPI_CLIENT,
     ISSUER,
-    PRIVATE_KEY_JWT_CLIENT,
     build_deployment,
+    generate_client_keys,
 )
 from mock_servers.events import EventLog
-from mock_servers.keys import SigningKey, generate_signing_key
+from mock_servers.keys import (
+    SigningKey,
+    generate_ec_signing_key,
+    generate_signing_key,
+)
 from mock_servers.settings import TokenFormat, TokenValidation
 from mock_servers.store import Store
 from playground.actors.attacker import ATTACKER_AS_URL, ATTACKER_URL, Attacker
@@ -52,6 +57,8 @@ PHOTOPRINT_SECRET_AT_ATTACKER_AS = "photoprint-secret-at-as-attacker"
 HOME_ADDRESS = "198.51.100.7"
 ATTACKER_ADDRESS = "203.0.113.66"
 TV_CLIENT = "photoframe-tv"
+# The name of Mallory's own DPoP key among the world's DPoP keys.
+ATTACKER_DPOP_KEY = "mallory"
 
 
 def loopback_listener(app_name: str = "Photo Uploader") -> Flask:
@@ -76,13 +83,19 @@ class WorldKeys:
     clients: dict[str, SigningKey] = field(default_factory=dict)
     # What Mallory's own authorization server signs its ID tokens with.
     attacker_authorization_server: SigningKey | None = None
+    # The DPoP keys (RFC 9449) of the clients that use DPoP, and Mallory's own.
+    dpop: dict[str, SigningKey] = field(default_factory=dict)
 
     @classmethod
     def generate(cls) -> WorldKeys:
         return cls(
             authorization_server=generate_signing_key(),
-            clients={PRIVATE_KEY_JWT_CLIENT: generate_signing_key()},
+            clients=generate_client_keys(),
             attacker_authorization_server=generate_signing_key(),
+            dpop={
+                FAPI_CLIENT: generate_ec_signing_key(),
+                ATTACKER_DPOP_KEY: generate_ec_signing_key(),
+            },
         )
 
 
@@ -95,6 +108,9 @@ class TokenTrust:
     jwks: dict[str, Any]
     issuer: str
     api_audience: str
+    # The public keys clients registered for private_key_jwt (RFC 7523), by
+    # client_id: what their client assertions are verified with.
+    client_jwks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class World:
@@ -175,6 +191,7 @@ class World:
             self.api_url,
             self.clock,
             signing_key=self.keys.attacker_authorization_server,
+            dpop_key=self.keys.dpop.get(ATTACKER_DPOP_KEY),
         )
         attacker_domain = urlsplit(ATTACKER_URL).netloc
         for name in (attacker_domain, f"*.{attacker_domain}"):
@@ -219,6 +236,10 @@ class World:
             ),
             self.clock,
         )
+        # PhotoPrint Business, the FAPI 2.0 client: private_key_jwt, PAR,
+        # PKCE and DPoP; its server talks to the AS on the back channel.
+        self.fapi_client = self.oauth_client(FAPI_CLIENT)
+        self.fapi_client.dpop_key = self.keys.dpop.get(FAPI_CLIENT)
 
     def _make_web_client(self) -> WebClient:
         oauth = self.oauth_client("photoprint", sender=Party.CLIENT)
@@ -299,7 +320,23 @@ class World:
             jwks=self.deployment.as_settings.signing_key.public_jwks(),
             issuer=self.issuer,
             api_audience=self.api_url,
+            client_jwks={
+                client.client_id: client.jwks
+                for client in self.store.clients.values()
+                if client.jwks
+            },
         )
+
+    def require_dpop_nonces(
+        self, *, authorization_server: bool = True, resource_server: bool = False
+    ) -> None:
+        """Make the servers ask for their own nonce in every DPoP proof (RFC
+        9449 8 at the authorization server, 9 at the photos API); read per
+        request."""
+        self.deployment.as_settings.dpop.nonce_required = authorization_server
+        rs_checker = self.deployment.rs_settings.dpop
+        if rs_checker is not None:
+            rs_checker.nonce_required = resource_server
 
     def use_introspection(self, on: bool = True) -> None:
         """Make the photos API ask the AS about every token (RFC 7662) instead

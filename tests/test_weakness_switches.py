@@ -352,6 +352,24 @@ def device_page_hides_what_is_connected(world: World) -> bool:
     return "PhotoFrame TV" not in text and "203.0.113.66" not in text
 
 
+@probe("rs.accept_bearer_for_dpop_bound")
+def dpop_bound_token_sent_as_bearer(world: World) -> bool:
+    """The FAPI client's DPoP-bound token, copied and sent as a bearer token."""
+    client = world.fapi_client
+    assert client.push_authorization_request("basic").status_code == 201
+    browser = world.browser
+    browser.open(client.pending.url)  # type: ignore[union-attr]
+    browser.sign_in("alice", "wonderland")
+    browser.follow_redirect()
+    browser.approve()
+    tokens = client.exchange_code(browser.redirect_params["code"])
+    assert tokens.json()["token_type"] == "DPoP", tokens.text
+    return (
+        world.attacker.call_api("/api/user", client.tokens["access_token"]).status_code
+        == 200
+    )
+
+
 # -- the test --------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from flask import Flask, jsonify, redirect, render_template_string, request
 
 from mock_servers.keys import SigningKey
 from playground.actors.browser import Browser, Clock
+from playground.actors.dpop_proofs import make_proof
 from playground.wire.exchange import Party
 from playground.wire.network import Host, Network
 
@@ -307,7 +308,10 @@ class Attacker:
         clock: Clock | None = None,
         *,
         signing_key: SigningKey | None = None,
+        dpop_key: SigningKey | None = None,
     ) -> None:
+        self.clock = clock
+        self.dpop_key = dpop_key
         self.site = AttackerSite(honest_issuer=issuer)
         # Mallory's own authorization server (mix-up), routed by the world.
         self.authorization_server = MixUpAuthorizationServer(
@@ -402,6 +406,37 @@ class Attacker:
     def call_api(self, path: str, access_token: str) -> httpx.Response:
         return self.http.get(
             f"{self.api_url}{path}", headers={"Authorization": f"Bearer {access_token}"}
+        )
+
+    def call_api_with_dpop(
+        self,
+        path: str,
+        access_token: str,
+        proof: str | None,
+        *,
+        method: str = "GET",
+    ) -> httpx.Response:
+        """A stolen DPoP-bound token with `Authorization: DPoP` (RFC 9449 7.1)
+        and `proof` (a stolen one, or one Mallory signed) in the DPoP header."""
+        headers = {"Authorization": f"DPoP {access_token}"}
+        if proof is not None:
+            headers["DPoP"] = proof
+        return self.http.request(method, f"{self.api_url}{path}", headers=headers)
+
+    def own_dpop_proof(
+        self, method: str, path: str, access_token: str, *, jti: str
+    ) -> str:
+        """A proof for the stolen token, signed with Mallory's own DPoP key:
+        everything right but the key (the token's cnf.jkt is the client's)."""
+        assert self.dpop_key is not None, "Mallory has no DPoP key in this world"
+        assert self.clock is not None
+        return make_proof(
+            self.dpop_key,
+            method,
+            f"{self.api_url}{path}",
+            jti=jti,
+            iat=self.clock.now(),
+            access_token=access_token,
         )
 
 

@@ -53,7 +53,9 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 ANALYTICS_PIXEL = "https://stats.pixelstats.test/p.gif"
 # The pages an authorization response lands on, with the code (or token) in
 # their address.
-CALLBACK_PATHS = frozenset({"/callback", "/spa/callback", "/legacy/callback"})
+CALLBACK_PATHS = frozenset(
+    {"/callback", "/spa/callback", "/legacy/callback", "/fapi/callback"}
+)
 
 
 def _page(
@@ -295,6 +297,15 @@ class WebClient:
                 "Finishing sign-in in your browser: the app's script reads the code "
                 "from this page's address.",
                 image=ANALYTICS_PIXEL,
+            )
+
+        @app.get("/fapi/callback")
+        def fapi_callback():
+            return _page(
+                "fapi-callback",
+                "PhotoPrint Business",
+                "PhotoPrint Business received the answer; its server redeems the "
+                "code on the back channel.",
             )
 
         @app.post("/spa/session")

@@ -190,6 +190,12 @@ class LessonRun:
         return self.world.attacker_tv
 
     @property
+    def fapi_client(self) -> OAuthClient:
+        """PhotoPrint Business: the FAPI 2.0 client (private_key_jwt, PAR,
+        PKCE, DPoP)."""
+        return self.world.fapi_client
+
+    @property
     def attacker(self) -> Attacker:
         return self.world.attacker
 
@@ -275,6 +281,15 @@ class LessonRun:
     def use_introspection(self, on: bool = True) -> None:
         """Make the photos API introspect every token instead of reading JWTs."""
         self.world.use_introspection(on)
+
+    def require_dpop_nonces(
+        self, *, authorization_server: bool = True, resource_server: bool = False
+    ) -> None:
+        """Make the servers ask for their own nonce in every DPoP proof (RFC
+        9449 8 at the authorization server, 9 at the photos API)."""
+        self.world.require_dpop_nonces(
+            authorization_server=authorization_server, resource_server=resource_server
+        )
 
     @property
     def weakness_on(self) -> bool:

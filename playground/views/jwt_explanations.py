@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from mock_servers.dpop import PROOF_TYP
 from mock_servers.token_generators import ACCESS_TOKEN_TYPES
 from playground.views.durations import duration, utc_time
 
@@ -19,6 +20,7 @@ ID_TOKEN_MARKERS = ("nonce", "at_hash", "c_hash")
 
 KIND_ACCESS_TOKEN = "access token (RFC 9068)"
 KIND_ID_TOKEN = "ID token (OpenID Connect)"
+KIND_DPOP_PROOF = "DPoP proof (RFC 9449)"
 KIND_JWT = "JWT"
 
 
@@ -34,11 +36,14 @@ class ClaimExplanation:
 def token_kind(header: Mapping[str, Any], claims: Mapping[str, Any]) -> str:
     """Say what the token is for, from two simple signs.
 
-    typ at+jwt means an RFC 9068 access token; a nonce, at_hash or c_hash
-    claim means an OpenID Connect ID token; anything else is just a JWT.
+    typ at+jwt means an RFC 9068 access token, typ dpop+jwt a DPoP proof; a
+    nonce, at_hash or c_hash claim means an OpenID Connect ID token; anything
+    else is just a JWT.
     """
     if str(header.get("typ", "")).lower() in ACCESS_TOKEN_TYPES:
         return KIND_ACCESS_TOKEN
+    if str(header.get("typ", "")).lower() == PROOF_TYP:
+        return KIND_DPOP_PROOF
     if any(marker in claims for marker in ID_TOKEN_MARKERS):
         return KIND_ID_TOKEN
     return KIND_JWT
@@ -54,6 +59,42 @@ _HEADER_TEXT: Mapping[str, str] = MappingProxyType(
         ),
         "x5c": "An X.509 certificate chain for the signing key.",
         "crit": "Header fields the verifier must understand, or refuse the token.",
+        "jwk": (
+            "The public key that signed this DPoP proof, carried in the proof "
+            "itself (RFC 9449 4.2): the server verifies the signature with it, "
+            "and its SHA-256 thumbprint (RFC 7638) is the jkt a DPoP-bound token "
+            "names in cnf. It must never hold the private key."
+        ),
+    }
+)
+
+# What the claims of a DPoP proof mean (RFC 9449 4.2); a proof's jti, iat and
+# nonce mean something else than the same names in other JWTs.
+_PROOF_CLAIM_TEXT: Mapping[str, str] = MappingProxyType(
+    {
+        "htm": (
+            "HTTP method of the one request this proof goes with (RFC 9449 4.2); "
+            "a server refuses the proof with any other method."
+        ),
+        "htu": (
+            "HTTP target URI of that request, without query and fragment (RFC "
+            "9449 4.2): the proof is good at this URL only."
+        ),
+        "ath": (
+            "Hash of the access token sent with the proof: base64url SHA-256 of "
+            "the token (RFC 9449 4.2). It ties the proof to that token, so a "
+            "proof made for another token does not fit."
+        ),
+        "nonce": (
+            "A value the server handed out in its DPoP-Nonce header (RFC 9449 8, "
+            "9): proves the proof was made after the server asked, so proofs "
+            "cannot be made ahead of time."
+        ),
+        "jti": (
+            "Unique id of this proof (RFC 9449 4.2): the server remembers the "
+            "ones it accepted and refuses one it has seen, so a copied proof "
+            "cannot be sent again (11.1)."
+        ),
     }
 )
 
@@ -93,12 +134,23 @@ _CLAIM_TEXT: Mapping[str, str] = MappingProxyType(
 )
 
 
-def explain_header(name: str, value: Any) -> ClaimExplanation:
-    if name == "alg":
+def explain_header(name: str, value: Any, kind: str = KIND_JWT) -> ClaimExplanation:
+    if name == "alg" and kind == KIND_DPOP_PROOF and isinstance(value, str):
+        text = (
+            f"{value}: signed with the client's DPoP private key; the server "
+            "verifies it with the public key in jwk (RFC 9449 4.3 steps 5 and 6: "
+            "an asymmetric algorithm, never none or an HMAC)."
+        )
+    elif name == "alg":
         text = _explain_alg(value)
     elif name == "typ":
         if str(value).lower() in ACCESS_TOKEN_TYPES:
             text = "Type at+jwt: an OAuth access token in JWT form (RFC 9068)."
+        elif str(value).lower() == PROOF_TYP:
+            text = (
+                "Type dpop+jwt: a DPoP proof (RFC 9449 4.2), made by the client "
+                "for one HTTP request and signed with the client's own key."
+            )
         elif str(value).upper() == "JWT":
             text = "Type JWT: a general JSON Web Token (an ID token is typed so)."
         else:
@@ -128,6 +180,10 @@ def _explain_alg(alg: Any) -> str:
 def explain_claim(
     name: str, value: Any, claims: Mapping[str, Any], kind: str, now: int
 ) -> ClaimExplanation:
+    if kind == KIND_DPOP_PROOF and name in _PROOF_CLAIM_TEXT:
+        return ClaimExplanation(name, value, _PROOF_CLAIM_TEXT[name])
+    if kind == KIND_DPOP_PROOF and name == "iat":
+        return ClaimExplanation(name, value, _explain_proof_iat(value, now))
     explain = _CLAIM_EXPLAINERS.get(name)
     if explain is not None:
         text = explain(value, claims, kind, now)
@@ -138,6 +194,25 @@ def explain_claim(
             "the issuer says it is.",
         )
     return ClaimExplanation(name, value, text)
+
+
+def _explain_proof_iat(value: Any, now: int) -> str:
+    made = _time_explainer("Made at")(value, {}, KIND_DPOP_PROOF, now)
+    return (
+        f"{made} A proof has no exp: the server accepts it only for a short "
+        "time after iat (RFC 9449 11.1; 60 s either side here)."
+    )
+
+
+def _explain_cnf(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
+    if isinstance(value, Mapping) and "jkt" in value:
+        return (
+            "Confirmation (RFC 7800): jkt is the SHA-256 thumbprint (RFC 7638) of "
+            "the client's DPoP key (RFC 9449 6.1). The token is bound to that "
+            "key: the API takes it only with 'Authorization: DPoP' and a proof "
+            "signed by that key, so a copy of the token alone is useless."
+        )
+    return "Confirmation key: the token is bound to a key its holder must prove."
 
 
 def _explain_iss(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
@@ -226,6 +301,7 @@ _CLAIM_EXPLAINERS: Mapping[str, Callable[[Any, Mapping[str, Any], str, int], str
     MappingProxyType(
         {
             "iss": _explain_iss,
+            "cnf": _explain_cnf,
             "sub": _explain_sub,
             "aud": _explain_aud,
             "exp": _explain_exp,

@@ -105,13 +105,27 @@ def tokens_in(
 ) -> list[FoundToken]:
     """JWTs issued in responses (JSON bodies, redirect URLs), and those a
     lesson showed with `run.show_jwt` in this step."""
-    hits = [hit for exchange in exchanges for hit in _jwts_in_response(exchange)]
+    hits = [
+        hit
+        for exchange in exchanges
+        for hit in (*_jwts_in_request(exchange), *_jwts_in_response(exchange))
+    ]
     hits += [(shown.label, shown.token) for shown in transcript.tokens_shown_in(step)]
     found: dict[str, FoundToken] = {}
     for where, token in hits:
         if token not in found:
             found[token] = FoundToken(where, token, verify_jwt(token, trust, at=at))
     return list(found.values())
+
+
+def _jwts_in_request(exchange: Exchange) -> list[tuple[str, str]]:
+    """DPoP proofs (RFC 9449 4.1): a client makes one for each request and
+    sends it in the DPoP header."""
+    label = f"{exchange.request.method} {urlsplit(exchange.request.url).path}"
+    proof = (exchange.request.header("DPoP") or "").strip()
+    if proof and JWT_PATTERN.fullmatch(proof):
+        return [(f"DPoP proof sent with {label}", proof)]
+    return []
 
 
 def _jwts_in_response(exchange: Exchange) -> list[tuple[str, str]]:

@@ -48,10 +48,19 @@ class Served:
     def key_file(self) -> Path:
         return Path(self._find(r"private_key_jwt key: (\S+)"))
 
+    def key_file_for(self, client_id: str) -> Path:
+        """The private_key_jwt key the banner names for this client."""
+        return Path(
+            self._find(rf"\* {re.escape(client_id)} .*private_key_jwt key: (\S+)")
+        )
+
 
 @contextmanager
 def served(
-    redirect_uris: tuple[tuple[str, str], ...] = (), clock: Clock | None = None
+    redirect_uris: tuple[tuple[str, str], ...] = (),
+    clock: Clock | None = None,
+    *,
+    dpop_nonces: bool = False,
 ) -> Iterator[Served]:
     """Serve both servers while the block runs; check they stopped cleanly.
 
@@ -70,6 +79,7 @@ def served(
                 "jwt",
                 redirect_uris=redirect_uris,
                 clock=clock,
+                dpop_nonces=dpop_nonces,
                 out=out,
                 err=err,
                 ready=ready,
