@@ -90,7 +90,7 @@ def build_deployment(
     events = EventLog()
     switches = Weaknesses(weaknesses)
     randomness = Randomness(seed)
-    store = Store()
+    store = Store(clock=clock)
     client_keys = client_keys or {PRIVATE_KEY_JWT_CLIENT: generate_signing_key()}
     populate(store, switches, client_keys)
     as_settings = AuthorizationServerSettings(

@@ -95,31 +95,45 @@ class AuthorizationCodeGrant(_SettingsMixin, grants.AuthorizationCodeGrant):
         if found.client_id != client.client_id:
             # RFC 6749 4.1.3: ensure the code was issued to this client.
             raise InvalidGrantError("The code was issued to another client.")
-        if found.used and "as.allow_code_reuse" not in self.settings.weaknesses:
-            # RFC 6749 4.1.2: a code used twice MUST be denied, and the AS
-            # SHOULD revoke all tokens previously issued based on it.
-            revoked = 0
-            for token_id in found.token_ids:
-                token = store.tokens.get(token_id)
-                if token:
-                    revoked += len(store.revoke_family(token.family_id))
-            self.record(
-                "authorization_code.reused",
-                client.client_id,
-                found.user_id,
-                f"{revoked} token(s) issued from this code revoked",
-            )
-            raise InvalidGrantError(
-                "The code was already used; the tokens issued from it are revoked."
-            )
+        if found.used and not self.code_reuse_allowed():
+            raise self.code_reused(found, client.client_id)
         if self.settings.clock.now() >= found.expires_at:
             self.record("authorization_code.expired", client.client_id, found.user_id)
             raise InvalidGrantError("The code has expired.")
         return found
 
+    def code_reuse_allowed(self) -> bool:
+        return "as.allow_code_reuse" in self.settings.weaknesses
+
+    def code_reused(self, code: AuthorizationCode, client_id: str) -> InvalidGrantError:
+        """RFC 6749 4.1.2: a code used twice MUST be denied, and the AS SHOULD
+        revoke all tokens previously issued based on it."""
+        store = self.settings.store
+        revoked = 0
+        for token_id in list(code.token_ids):
+            token = store.token(token_id)
+            if token:
+                revoked += len(store.revoke_family(token.family_id))
+        self.record(
+            "authorization_code.reused",
+            client_id,
+            code.user_id,
+            f"{revoked} token(s) issued from this code revoked",
+        )
+        return InvalidGrantError(
+            "The code was already used; the tokens issued from it are revoked."
+        )
+
     def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
-        # Kept, marked used, so a replay can be detected and answered.
-        authorization_code.used = True
+        # Kept, marked used, so a replay can be detected and answered. Two
+        # redemptions may have passed the check above at once (two threads of
+        # `serve`); marking is one step under the store's lock, and the one
+        # that finds the code used already is the replay: both token sets
+        # were saved against the code by now, and both are revoked.
+        if self.settings.store.use_code(authorization_code):
+            return
+        if not self.code_reuse_allowed():
+            raise self.code_reused(authorization_code, self.request.client.client_id)
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> User | None:
         return self.settings.store.user(authorization_code.user_id)
@@ -208,19 +222,7 @@ class RefreshTokenGrant(_SettingsMixin, grants.RefreshTokenGrant):
             # RFC 6749 10.4: the refresh token is bound to its client.
             raise InvalidGrantError("The refresh token was issued to another client.")
         if token.refresh_token_used:
-            # RFC 9700 4.14.2: a rotated refresh token presented again means one
-            # of two parties is an attacker; revoke the whole family.
-            family = store.revoke_family(token.family_id)
-            self.record(
-                "refresh_token.reused",
-                client.client_id,
-                token.user.id if token.user else None,
-                f"{len(family)} token(s) of this grant revoked",
-            )
-            raise InvalidGrantError(
-                "The refresh token was already used; every token of this grant "
-                "is now revoked."
-            )
+            raise self.refresh_token_reused(token)
         if token.refresh_token_revoked:
             raise InvalidGrantError("The refresh token has been revoked.")
         expiry = token.refresh_token_expiry()
@@ -234,6 +236,21 @@ class RefreshTokenGrant(_SettingsMixin, grants.RefreshTokenGrant):
             )
             raise InvalidGrantError(description)
         return token
+
+    def refresh_token_reused(self, token: Token) -> InvalidGrantError:
+        """RFC 9700 4.14.2: a rotated refresh token presented again means one
+        of two parties is an attacker; revoke the whole family."""
+        family = self.settings.store.revoke_family(token.family_id)
+        self.record(
+            "refresh_token.reused",
+            token.client.client_id,
+            token.user.id if token.user else None,
+            f"{len(family)} token(s) of this grant revoked",
+        )
+        return InvalidGrantError(
+            "The refresh token was already used; every token of this grant "
+            "is now revoked."
+        )
 
     def _expiry_description(self, expiry: RefreshTokenExpiry, client: Any) -> str:
         lifetimes = self.settings.lifetimes
@@ -256,7 +273,11 @@ class RefreshTokenGrant(_SettingsMixin, grants.RefreshTokenGrant):
 
     def revoke_old_credential(self, refresh_token: Token) -> None:
         if self.INCLUDE_NEW_REFRESH_TOKEN:
-            refresh_token.refresh_token_used = True
+            # Two refreshes with one token may both have passed the checks
+            # above (two threads of `serve`): the second to mark it used is
+            # its replay, and the new token saved in the family is revoked too.
+            if not self.settings.store.use_refresh_token(refresh_token):
+                raise self.refresh_token_reused(refresh_token)
             return
         # Not rotated: the same refresh token stays in use, and its idle
         # lifetime counts from this use (RFC 9700 4.14.2: "has not been used
