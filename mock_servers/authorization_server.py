@@ -21,13 +21,12 @@ from authlib.oauth2.rfc6749 import (
     InvalidRequestError,
     UnsupportedResponseTypeError,
 )
-from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, Response, jsonify, request
 
 from . import authorization_endpoint, cors
 from .bearer import BearerProtector, StoredTokenValidator
-from .client_auth import ClientAuthentication, PrivateKeyJWT
+from .client_auth import ClientAuthentication, PrivateKeyJWT, basic_credentials
 from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
 from .demo import SCOPES
 from .endpoints import IntrospectionEndpoint, RevocationEndpoint
@@ -226,8 +225,8 @@ class SessionCookies(ClockedSessionInterface):
 
 
 def _basic_username(request: Any) -> str | None:
-    client_id, _ = extract_basic_authorization(request.headers)
-    return client_id
+    credentials = basic_credentials(request.headers.get("Authorization"))
+    return credentials.client_id if credentials else None
 
 
 def _jti(access_token: str) -> str | None:
