@@ -30,6 +30,7 @@ from .client_auth import ClientAuthentication, PrivateKeyJWT, basic_credentials
 from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
 from .demo import SCOPES
 from .endpoints import IntrospectionEndpoint, RevocationEndpoint
+from .error_text import quoted
 from .events import Event
 from .grants import (
     AuthorizationCodeGrant,
@@ -38,6 +39,7 @@ from .grants import (
     PasswordGrant,
     RefreshTokenGrant,
 )
+from .http_limits import MAX_BODY_BYTES, RequestLimits
 from .interaction import AuthenticationRequest, refuse_request_objects
 from .metadata import authorization_server_metadata, openid_configuration
 from .models import Client, Token
@@ -159,6 +161,14 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
         return super().create_oauth2_request(request)
 
     def get_authorization_grant(self, request: Any) -> Any:
+        response_type = request.payload.response_type or ""
+        if quoted(response_type) != response_type:
+            # No response type has such characters; Authlib's refusal quotes
+            # the value as sent, and RFC 6749 5.2's charset made it a 500.
+            raise UnsupportedResponseTypeError(
+                quoted(response_type),
+                redirect_uri=self._verified_redirect_uri(request),
+            )
         try:
             grant = super().get_authorization_grant(request)
         except UnsupportedResponseTypeError as error:
@@ -172,6 +182,17 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
             ) from None
         self.check_openid_parameters(request, grant)
         return grant
+
+    def _verified_redirect_uri(self, request: Any) -> str | None:
+        """Where an error may go: RFC 6749 4.1.2.1, a known client's
+        registered redirect URI, else nowhere (the error page)."""
+        client = self.query_client(request.payload.client_id)
+        if client is None:
+            return None
+        requested = request.payload.redirect_uri
+        if requested:
+            return requested if client.check_redirect_uri(requested) else None
+        return client.get_default_redirect_uri()
 
     def check_openid_parameters(self, request: Any, grant: Any) -> None:
         """Request objects, prompt and max_age, checked before anything else
@@ -276,7 +297,10 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
         SESSION_COOKIE_NAME="as_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SECURE=settings.issuer.startswith("https://"),
+        # A chunked body has no Content-Length for RequestLimits to read.
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
+    app.wsgi_app = RequestLimits(app.wsgi_app)  # type: ignore[method-assign]
     app.session_interface = SessionCookies(settings)
     server = PlaygroundAuthorizationServer(app, settings)
     code_challenge = CodeChallenge(settings)

@@ -124,8 +124,10 @@ class ClientAuthentication(_ClientAuthentication):
 
     def authenticate(self, request: Any, methods: Sequence[str], endpoint: str) -> Any:
         credentials = basic_credentials(request.headers.get("Authorization"))
-        if credentials is not None and credentials.problem and "," in (
-            request.headers.get("Authorization") or ""
+        if (
+            credentials is not None
+            and credentials.problem
+            and "," in (request.headers.get("Authorization") or "")
         ):
             # RFC 6749 5.2: invalid_request, "utilizes more than one mechanism
             # for authenticating the client" (here, two Authorization lines).

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from authlib.oauth2.rfc6749 import InvalidGrantError, UnauthorizedClientError, grants
+from authlib.oauth2.rfc6749 import (
+    InvalidGrantError,
+    InvalidRequestError,
+    UnauthorizedClientError,
+    grants,
+)
+from authlib.oauth2.rfc6749.grants.base import AuthorizationEndpointMixin
 
 from .client_auth import PRIVATE_KEY_JWT
+from .error_text import quoted
 from .events import Event
 from .models import (
     AuthorizationCode,
@@ -55,7 +62,27 @@ class _SettingsMixin:
         )
 
 
-class AuthorizationCodeGrant(_SettingsMixin, grants.AuthorizationCodeGrant):
+class _RedirectUriCheck:
+    """Authlib's redirect URI check, with the refused URI quoted safely."""
+
+    @staticmethod
+    def validate_authorization_redirect_uri(request: Any, client: Any) -> str:
+        requested = request.payload.redirect_uri
+        if requested and not client.check_redirect_uri(requested):
+            # RFC 6749 4.1.2.1: never redirect to an unverified URI; Authlib's
+            # own message quotes the URI as sent, and a quote, backslash or
+            # CR/LF in it made the error itself fail (a 500).
+            raise InvalidRequestError(
+                f"Redirect URI {quoted(requested)} is not supported by client."
+            )
+        return AuthorizationEndpointMixin.validate_authorization_redirect_uri(
+            request, client
+        )
+
+
+class AuthorizationCodeGrant(
+    _RedirectUriCheck, _SettingsMixin, grants.AuthorizationCodeGrant
+):
     TOKEN_ENDPOINT_AUTH_METHODS = ALL_AUTH_METHODS
 
     def generate_authorization_code(self) -> str:
@@ -139,7 +166,7 @@ class AuthorizationCodeGrant(_SettingsMixin, grants.AuthorizationCodeGrant):
         return self.settings.store.user(authorization_code.user_id)
 
 
-class ImplicitGrant(_SettingsMixin, grants.ImplicitGrant):
+class ImplicitGrant(_RedirectUriCheck, _SettingsMixin, grants.ImplicitGrant):
     """Deprecated by RFC 9700 2.1.2; kept to show why (token in the fragment)."""
 
     def validate_authorization_request(self) -> str:
