@@ -26,7 +26,7 @@ MAX_HEADER_BYTES = 16 * 1024
 # RFC 9110 7.2: Host = uri-host [ ":" port ]; RFC 3986 3.2.2: uri-host is an
 # IP-literal in brackets, an IPv4 address or a reg-name.
 _HOST = re.compile(
-    r"(?:\[(?P<literal>[0-9A-Fa-f:.]+)\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?"
+    r"(?:\[(?P<literal>[0-9A-Fa-f:.]+)\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::(?P<port>[0-9]*))?"
 )
 
 WSGIApp = Callable[..., Iterable[bytes]]
@@ -49,7 +49,15 @@ def host_problem(environ: dict[str, Any]) -> str | None:
         return "The request has no Host header (RFC 9112 3.2)."
     match = _HOST.fullmatch(host)
     literal = match and match.group("literal")
-    if match is None or (literal and not _is_ipv6(literal)):
+    port = match and match.group("port")
+    # An empty Host is for a target URI without an authority; an http(s)
+    # URI always has one (RFC 9110 4.2.1).
+    if (
+        not host
+        or match is None
+        or (literal and not _is_ipv6(literal))
+        or (port and int(port) > 65535)  # a TCP port is 16 bits
+    ):
         # RFC 9112 3.2: ... "or a Host header field with an invalid field value"
         return "The Host header is not a host name or address (RFC 9112 3.2)."
     return None
