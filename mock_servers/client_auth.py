@@ -183,6 +183,25 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         # at every endpoint that authenticates clients, but nothing else.
         return [self.settings.issuer, self.settings.token_url]
 
+    def process_assertion_claims(self, assertion: str, resolve_key: Any) -> Any:
+        header, _ = self.extract_assertion(assertion)
+        if "crit" in header:
+            # RFC 7515 4.1.11: a JWS whose crit lists an extension the
+            # recipient does not understand is invalid; this server
+            # understands none. (joserfc failed with a TypeError on a crit
+            # that is not a list of strings: a 500.)
+            raise InvalidClientError(
+                description="The client assertion's crit header names extensions "
+                "this server does not support (RFC 7515 4.1.11)."
+            )
+        try:
+            return super().process_assertion_claims(assertion, resolve_key)
+        except (TypeError, ValueError, KeyError) as error:
+            # A header or claim of a type the JOSE library did not expect.
+            raise InvalidClientError(
+                description="The client assertion is malformed."
+            ) from error
+
     def verify_claims(self, claims: jwt.Claims) -> None:
         """Authlib's checks, judged by the world's clock (a lesson's clock is
         frozen or advanced; Authlib's own registry reads the machine's)."""
