@@ -167,6 +167,7 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
             # the value as sent, and RFC 6749 5.2's charset made it a 500.
             raise UnsupportedResponseTypeError(
                 quoted(response_type),
+                f"response_type={quoted(response_type)} is not supported",
                 redirect_uri=self._verified_redirect_uri(request),
             )
         try:
