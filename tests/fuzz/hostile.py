@@ -86,6 +86,10 @@ def problems(answer: Answer) -> list[str]:
 def environ_for(request: RawRequest, server_name: str) -> dict[str, Any]:
     """PEP 3333's environ for `request`: the path percent-decoded into a
     latin-1 string, repeated header lines joined with ", " (RFC 9110 5.3)."""
+    chunked = any(
+        name.lower() == "transfer-encoding" and value.lower() == "chunked"
+        for name, value in request.headers
+    )
     path, _, query = request.target.partition("?")
     raw_path = _percent_decode(path.encode("utf-8", "surrogateescape"))
     environ: dict[str, Any] = {
@@ -99,7 +103,7 @@ def environ_for(request: RawRequest, server_name: str) -> dict[str, Any]:
         "REMOTE_ADDR": "127.0.0.1",
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": "https",
-        "wsgi.input": io.BytesIO(request.body),
+        "wsgi.input": io.BytesIO(_dechunk(request.body) if chunked else request.body),
         "wsgi.errors": io.StringIO(),
         "wsgi.multithread": True,
         "wsgi.multiprocess": False,
@@ -110,6 +114,10 @@ def environ_for(request: RawRequest, server_name: str) -> dict[str, Any]:
         key = key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"
         text = value.encode("utf-8", "surrogateescape").decode("latin-1")
         environ[key] = f"{environ[key]}, {text}" if key in environ else text
+    if chunked:
+        # As a server that reads chunked bodies says so (WSGI's extension).
+        environ.pop("CONTENT_LENGTH", None)
+        environ["wsgi.input_terminated"] = True
     return environ
 
 
@@ -153,7 +161,7 @@ def _header_lines(request: RawRequest, host: str) -> list[tuple[str, str]]:
     names = {name.lower() for name, _ in lines}
     if request.host is not None and "host" not in names:
         lines.insert(0, ("Host", host if request.host == "DEFAULT" else request.host))
-    if request.body and "content-length" not in names:
+    if request.body and not names & {"content-length", "transfer-encoding"}:
         lines.append(("Content-Length", str(len(request.body))))
     return lines
 
@@ -211,11 +219,20 @@ def parse_answer(data: bytes) -> Answer:
     return answer
 
 
+def chunked(body: bytes, size: int = 4096) -> bytes:
+    """`body` in the chunked transfer coding (RFC 9112 7.1)."""
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
+
+
 def _dechunk(body: bytes) -> bytes:
     out = b""
     while body:
         size_line, _, rest = body.partition(b"\r\n")
-        size = int(size_line.split(b";")[0] or b"0", 16)
+        try:
+            size = int(size_line.split(b";")[0] or b"0", 16)
+        except ValueError:
+            break
         if size == 0:
             break
         out += rest[:size]
@@ -862,6 +879,9 @@ def requests(
         body, content_type = draw(bodies(material))
         if content_type is not None:
             headers.append(("Content-Type", content_type))
+        if draw(st.integers(0, 7)) == 0:
+            headers.append(("Transfer-Encoding", "chunked"))
+            body = chunked(body + draw(st.sampled_from([b"", b"x" * 70_000])))
     host = draw(
         st.sampled_from(
             ["DEFAULT"] * 6
