@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import re
 import shutil
 import signal
 import socket
@@ -198,6 +199,10 @@ def _addresses(host: str) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+# RFC 9112 7: transfer-coding = token *( OWS ";" OWS transfer-parameter )
+_TRANSFER_CODING = re.compile(rb"\s*[!#$%&'*+\-.^_`|~0-9A-Za-z]+\s*(;.*)?")
+
+
 class _HeaderReader(cheroot_server.HeaderReader):
     """Cheroot's header reader, with two rules of RFC 9110 and RFC 9112.
 
@@ -216,7 +221,7 @@ class _HeaderReader(cheroot_server.HeaderReader):
             if not line:
                 raise ValueError("Illegal end of headers.")
             if line == b"\r\n":
-                return hdict
+                break
             if not line.endswith(b"\r\n"):
                 raise ValueError("HTTP requires CRLF terminators")
             if line[:1] in (b" ", b"\t"):
@@ -229,6 +234,24 @@ class _HeaderReader(cheroot_server.HeaderReader):
             if key in hdict:
                 value = hdict[key] + b", " + value
             hdict[key] = value
+        return self._framing_checked(hdict)
+
+    @staticmethod
+    def _framing_checked(hdict: dict[bytes, bytes]) -> dict[bytes, bytes]:
+        """RFC 9112 6: the fields that say where the body ends, read strictly
+        (a lenient reading is how request smuggling starts)."""
+        length = hdict.get(b"Content-Length")
+        if length is not None and not length.isdigit():
+            # 8.6: Content-Length = 1*DIGIT (Python's int() also takes "+1").
+            raise ValueError("Malformed Content-Length Header.")
+        codings = hdict.get(b"Transfer-Encoding")
+        if codings is not None:
+            if length is not None:
+                # 6.3: a server MAY reject a request with both.
+                raise ValueError("Content-Length and Transfer-Encoding together.")
+            if not all(_TRANSFER_CODING.fullmatch(c) for c in codings.split(b",")):
+                raise ValueError("Malformed Transfer-Encoding.")
+        return hdict
 
 
 class _Request(cheroot_server.HTTPRequest):

@@ -33,7 +33,10 @@ def attack(send: Send, strategy: st.SearchStrategy[RawRequest], examples: int) -
 
     def check(request: RawRequest) -> None:
         answer = send(request)
-        assert not problems(answer), (request.describe(), problems(answer))
+        assert not problems(answer, request), (
+            request.describe(),
+            problems(answer, request),
+        )
         seen[(request.target.partition("?")[0], answer.status)] += 1
 
     fuzz_settings(examples)(given(strategy)(check))()

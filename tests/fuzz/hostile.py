@@ -65,10 +65,16 @@ class Answer:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
 
 
-def problems(answer: Answer) -> list[str]:
-    """What no answer to any request may show."""
+def problems(answer: Answer, request: RawRequest | None = None) -> list[str]:
+    """What no answer to any request may show.
+
+    One 5xx is the RFC's own answer: 501 to a transfer coding the server
+    does not implement (RFC 9112 6.1: it "SHOULD respond with 501").
+    """
     found = []
-    if answer.status >= 500:
+    if answer.status >= 500 and not (
+        answer.status == 501 and request is not None and _unknown_coding(request)
+    ):
         found.append(f"status {answer.status}")
     if b"Traceback (most recent call last)" in answer.body:
         found.append("a Python traceback in the body")
@@ -78,6 +84,16 @@ def problems(answer: Answer) -> list[str]:
         if "\r" in name + value or "\n" in name + value:
             found.append(f"CR/LF in the header {name!r}: {value!r}")
     return found
+
+
+def _unknown_coding(request: RawRequest) -> bool:
+    codings = [
+        coding.split(";")[0].strip().lower()
+        for name, value in request.headers
+        if name.lower() == "transfer-encoding"
+        for coding in value.split(",")
+    ]
+    return any(coding not in ("chunked", "") for coding in codings)
 
 
 # --- in process: a WSGI environ as a server would make it --------------------

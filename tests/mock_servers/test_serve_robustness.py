@@ -281,3 +281,26 @@ def test_idle_connections_never_keep_a_new_client_waiting(
     finally:
         for s in idle:
             s.close()
+
+
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        ((("Transfer-Encoding", '"'),), b""),  # not a token
+        ((("Content-Length", "+5"),), b"a=b&c"),  # int() would take it
+        ((("Content-Length", "5"), ("Transfer-Encoding", "chunked")), chunked(b"a=b")),
+    ],
+)
+def test_body_framing_is_read_strictly(running: Served, headers, body: bytes) -> None:
+    """RFC 9112 6: a Content-Length that is not digits, a Transfer-Encoding
+    that is not a list of codings, or both at once: 400."""
+    answer = to_as(running, RawRequest("POST", "/token", headers, body))
+    assert answer.status == 400
+
+
+def test_an_unknown_transfer_coding_is_501(running: Served) -> None:
+    # RFC 9112 6.1: "SHOULD respond with 501 (Not Implemented)".
+    answer = to_as(
+        running, RawRequest("POST", "/token", (("Transfer-Encoding", "gzip"),), b"x")
+    )
+    assert answer.status == 501
