@@ -8,6 +8,7 @@ and adds the authorization endpoint with the pages a resource owner sees
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -124,12 +125,14 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
             id=token_id,
             client=client,
             user=request.user,
-            scope=token.get("scope", ""),
+            # Interned: the same few scopes and grant types, tens of
+            # thousands of tokens (serve under load keeps one copy each).
+            scope=sys.intern(token.get("scope", "")),
             access_token=token["access_token"],
             issued_at=now,
             expires_in=int(token.get("expires_in", lifetimes.access_token)),
             family_id=previous.family_id if previous else token_id,
-            grant_type=request.payload.grant_type or "implicit",
+            grant_type=sys.intern(request.payload.grant_type or "implicit"),
             refresh_token=token.get("refresh_token"),
             access_token_jti=_jti(token["access_token"]),
             clock=settings.clock,

@@ -223,7 +223,8 @@ class AuthorizationCode(AuthorizationCodeMixin):
         return None
 
 
-@dataclass
+# Slots: `serve` may hold tens of thousands of these (see store.StoreLimits).
+@dataclass(slots=True)
 class Token(TokenMixin):
     """An issued access token and, if any, its refresh token.
 

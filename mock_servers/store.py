@@ -146,7 +146,9 @@ class Store:
         self._by_access_token: dict[str, Token] = {}
         self._by_refresh_token: dict[str, Token] = {}
         self._by_jti: dict[str, Token] = {}
-        self._families: dict[str, dict[str, Token]] = {}
+        # family id -> the tokens issued after its first (rotations); the
+        # first token's id is the family id, and most families hold only it.
+        self._descendants: dict[str, list[Token]] = {}
         self._code_nonces: dict[tuple[str, str], str] = {}
 
     # The records themselves, for lessons and tests that look (read only).
@@ -268,7 +270,8 @@ class Store:
                 self._by_refresh_token[token.refresh_token] = token
             if token.access_token_jti:
                 self._by_jti[token.access_token_jti] = token
-            self._families.setdefault(token.family_id, {})[token.id] = token
+            if token.family_id != token.id:
+                self._descendants.setdefault(token.family_id, []).append(token)
             self._forget_tokens(forgotten)
             # Codes and requests left waiting are swept as time goes by too.
             now = self.clock.now()
@@ -288,11 +291,11 @@ class Store:
                 token
             ):
                 del self._by_jti[token.access_token_jti]
-            family = self._families.get(token.family_id)
+            family = self._descendants.get(token.family_id)
             if family is not None:
-                family.pop(token.id, None)
+                family[:] = [member for member in family if member is not token]
                 if not family:
-                    del self._families[token.family_id]
+                    del self._descendants[token.family_id]
 
     def token(self, token_id: str) -> Token | None:
         with self._lock:
@@ -331,7 +334,12 @@ class Store:
 
     def tokens_in_family(self, family_id: str) -> list[Token]:
         with self._lock:
-            return list(self._families.get(family_id, {}).values())
+            return self._family(family_id)
+
+    def _family(self, family_id: str) -> list[Token]:
+        first = self._tokens.items.get(family_id)
+        descendants = self._descendants.get(family_id, [])
+        return ([first] if first is not None else []) + descendants
 
     def revoke_access_token(self, token: Token) -> None:
         with self._lock:
@@ -340,7 +348,7 @@ class Store:
     def revoke_family(self, family_id: str) -> list[Token]:
         """Revoke every access and refresh token descended from one grant."""
         with self._lock:
-            family = list(self._families.get(family_id, {}).values())
+            family = self._family(family_id)
             for token in family:
                 token.access_token_revoked = True
                 if token.refresh_token:

@@ -19,6 +19,7 @@ import base64
 import io
 import json
 import socket
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,8 +52,15 @@ class RawRequest:
 
     def describe(self) -> str:
         return (
-            f"{self.method} {self.target[:200]!r} {self.headers!r} {self.body[:200]!r}"
+            f"{self.method} {self.target[:200]!r} {self.version} host={self.host!r} "
+            f"{self.headers!r}"[:2000]
+            + f" body[{len(self.body)}]={self.body[:200]!r}"
         )
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # How Hypothesis prints a failing example: briefly (a 70 kB body
+        # printed in full is a HypothesisWarning, an error under -W error).
+        printer.text(self.describe())
 
 
 @dataclass(frozen=True)
@@ -202,18 +210,35 @@ def send_raw(port: int, request: RawRequest) -> Answer:
         lines.append("Connection: close")
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape")
     with socket.create_connection(("127.0.0.1", port), timeout=SOCKET_TIMEOUT) as s:
-        try:
-            s.sendall(head + request.body)
-            s.shutdown(socket.SHUT_WR)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server answered and closed before reading everything
+        # Send from another thread while this one reads: a server that
+        # refuses a large body answers and closes while it is still coming,
+        # and the reset that follows would discard an answer left unread.
+        sender = threading.Thread(target=_send_all, args=(s, head + request.body))
+        sender.start()
         data = b""
         try:
             while chunk := s.recv(65536):
                 data += chunk
         except ConnectionResetError:
             pass
+        sender.join()
+    if not data and len(request.body) > REFUSED_BODY_BYTES:
+        # Closed on a body past the server's limit before any answer: a
+        # refusal, not a failure.
+        return Answer(413, (), b"")
     return parse_answer(data)
+
+
+# A body this large may be refused by closing the connection.
+REFUSED_BODY_BYTES = 64 * 1024
+
+
+def _send_all(s: socket.socket, data: bytes) -> None:
+    try:
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass  # the server answered and closed before reading everything
 
 
 def parse_answer(data: bytes) -> Answer:

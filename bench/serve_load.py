@@ -1,0 +1,375 @@
+"""`oauth-playground serve` under load: throughput, latency, errors and memory.
+
+Starts `serve` in its own process on free loopback ports (so its memory is
+its own), once with JWT access tokens and once with opaque ones, and for each:
+
+1. issues access tokens until 1,000 exist, then times introspection alone;
+2. issues more until 25,000 exist, then times introspection again (a lookup
+   that scans grows with the tokens; an index does not);
+3. runs 12 workers for 60 s (`--seconds`), each mixing token requests,
+   calls to the photos API and introspection, and reports throughput,
+   p50/p95/p99 per kind, errors (anything but the expected status, or no
+   answer) and the server's RSS sampled every second.
+
+Run: `.venv/bin/python bench/serve_load.py [--seconds 60] [--workers 12]
+[--fill 25000] [--formats jwt opaque]`. `--source DIR` runs the same bench
+against another checkout (e.g. `git archive` of an older commit), for a
+before/after comparison. Loopback only; every loop is bounded in count and
+time and stops by itself. Measured here, never asserted in a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICE = ("print-shop-service", "print-shop-secret")
+API = ("photos-api", "photos-api-secret")
+START_TIMEOUT = 60.0
+REQUEST_TIMEOUT = 30.0
+# Mixed phase: what a worker does next, and the weight of each.
+MIX = (("token", 2), ("api", 6), ("introspect", 2))
+
+
+def basic(client: tuple[str, str]) -> str:
+    return "Basic " + base64.b64encode(f"{client[0]}:{client[1]}".encode()).decode()
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    as_port: int
+    rs_port: int
+
+    def rss_mb(self) -> float:
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        match = re.search(r"VmRSS:\s+(\d+) kB", status)
+        return int(match.group(1)) / 1024 if match else float("nan")
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_server(token_format: str, source: Path) -> Server:
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from playground.cli import main; sys.exit(main())",
+            "serve",
+            "--as-port",
+            "0",
+            "--rs-port",
+            "0",
+            "--token-format",
+            token_format,
+        ],
+        cwd=source,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + START_TIMEOUT
+    banner = ""
+    while "Press Ctrl-C" not in banner:
+        line = process.stdout.readline()
+        if not line or time.monotonic() > deadline:
+            process.kill()
+            raise SystemExit(f"serve did not start:\n{banner}")
+        banner += line
+    # Keep reading stdout so the server never blocks on a full pipe.
+    threading.Thread(target=process.stdout.read, daemon=True).start()
+    issuer = re.search(r"^Authorization server\s+(\S+)$", banner, re.MULTILINE)
+    api = re.search(r"^Resource server\s+(\S+)$", banner, re.MULTILINE)
+    assert issuer and api, banner
+    return Server(
+        process,
+        urlsplit(issuer.group(1)).port or 0,
+        urlsplit(api.group(1)).port or 0,
+    )
+
+
+class Client:
+    """One worker's keep-alive connections to both servers."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.connections: dict[int, http.client.HTTPConnection] = {}
+
+    def request(
+        self, port: int, method: str, path: str, body: str | None, headers: dict
+    ) -> tuple[int, bytes]:
+        for attempt in range(2):
+            connection = self.connections.get(port)
+            if connection is None:
+                connection = http.client.HTTPConnection(
+                    "127.0.0.1", port, timeout=REQUEST_TIMEOUT
+                )
+                self.connections[port] = connection
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                data = response.read()
+                if response.getheader("Connection", "").lower() == "close":
+                    connection.close()
+                    del self.connections[port]
+                return response.status, data
+            except (http.client.HTTPException, OSError):
+                connection.close()
+                self.connections.pop(port, None)
+                if attempt == 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def token(self) -> tuple[int, str | None]:
+        status, data = self.request(
+            self.server.as_port,
+            "POST",
+            "/token",
+            urlencode({"grant_type": "client_credentials", "scope": "photos.read"}),
+            {
+                "Authorization": basic(SERVICE),
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+        return status, json.loads(data)["access_token"] if status == 200 else None
+
+    def introspect(self, token: str) -> tuple[int, bool]:
+        status, data = self.request(
+            self.server.as_port,
+            "POST",
+            "/introspect",
+            urlencode({"token": token}),
+            {
+                "Authorization": basic(API),
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+        return status, status == 200 and json.loads(data).get("active") is True
+
+    def api(self, token: str) -> int:
+        status, _ = self.request(
+            self.server.rs_port,
+            "GET",
+            "/api/photos",
+            None,
+            {"Authorization": f"Bearer {token}"},
+        )
+        return status
+
+    def close(self) -> None:
+        for connection in self.connections.values():
+            connection.close()
+
+
+@dataclass
+class Results:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, kind: str, seconds: float, ok: bool) -> None:
+        with self.lock:
+            self.latencies[kind].append(seconds)
+            if not ok:
+                self.errors[kind] += 1
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+def issue(server: Server, count: int, workers: int) -> tuple[list[str], int]:
+    """Issue `count` tokens with `workers` threads; (some tokens, errors)."""
+    tokens: list[str] = []
+    errors = [0]
+    lock = threading.Lock()
+    remaining = [count]
+
+    def work() -> None:
+        client = Client(server)
+        while True:
+            with lock:
+                if remaining[0] <= 0:
+                    break
+                remaining[0] -= 1
+            try:
+                status, token = client.token()
+            except OSError:
+                status, token = 0, None
+            with lock:
+                if status != 200 or token is None:
+                    errors[0] += 1
+                elif len(tokens) < 2000:
+                    tokens.append(token)
+        client.close()
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return tokens, errors[0]
+
+
+def time_introspection(server: Server, tokens: list[str], count: int) -> list[float]:
+    """One client, one request at a time: the lookup's own latency."""
+    client = Client(server)
+    times = []
+    for i in range(count):
+        started = time.perf_counter()
+        status, active = client.introspect(tokens[i % len(tokens)])
+        times.append(time.perf_counter() - started)
+        assert status == 200 and active, (status, active)
+    client.close()
+    return times
+
+
+def mixed(
+    server: Server, tokens: list[str], seconds: float, workers: int, seed: int
+) -> tuple[Results, list[tuple[float, float]], float]:
+    results = Results()
+    stop = threading.Event()
+    kinds = [kind for kind, weight in MIX for _ in range(weight)]
+
+    def work(worker: int) -> None:
+        rng = random.Random(seed + worker)
+        client = Client(server)
+        mine = list(tokens[worker::workers]) or list(tokens)
+        while not stop.is_set():
+            kind = rng.choice(kinds)
+            started = time.perf_counter()
+            try:
+                if kind == "token":
+                    status, token = client.token()
+                    ok = status == 200
+                    if token:
+                        mine[rng.randrange(len(mine))] = token
+                elif kind == "api":
+                    ok = client.api(rng.choice(mine)) == 200
+                else:
+                    status, active = client.introspect(rng.choice(mine))
+                    ok = status == 200 and active
+            except OSError:
+                ok = False
+            results.add(kind, time.perf_counter() - started, ok)
+        client.close()
+
+    rss: list[tuple[float, float]] = []
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(workers)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    while (elapsed := time.perf_counter() - started) < seconds:
+        rss.append((elapsed, server.rss_mb()))
+        time.sleep(1.0)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    return results, rss, time.perf_counter() - started
+
+
+def bench(token_format: str, args: argparse.Namespace) -> None:
+    print(f"\n== {token_format} access tokens ==", flush=True)
+    server = start_server(token_format, args.source)
+    try:
+        rss_start = server.rss_mb()
+        tokens, errors = issue(server, 1000, args.workers)
+        at_1k = time_introspection(server, tokens, args.introspections)
+        print(
+            f"introspection at  1k tokens: p50 {percentile(at_1k, 50):.2f} ms  "
+            f"p95 {percentile(at_1k, 95):.2f} ms  (RSS {server.rss_mb():.0f} MB)",
+            flush=True,
+        )
+        started = time.perf_counter()
+        more, more_errors = issue(server, args.fill - 1000, args.workers)
+        errors += more_errors
+        fill_time = time.perf_counter() - started
+        tokens = more[-1000:] + tokens[:1000]
+        at_fill = time_introspection(server, tokens, args.introspections)
+        print(
+            f"introspection at {args.fill // 1000}k tokens: "
+            f"p50 {percentile(at_fill, 50):.2f} ms  "
+            f"p95 {percentile(at_fill, 95):.2f} ms  (RSS {server.rss_mb():.0f} MB; "
+            f"filled at {(args.fill - 1000) / fill_time:.0f} tokens/s, "
+            f"{errors} errors)",
+            flush=True,
+        )
+        results, rss, elapsed = mixed(
+            server, tokens, args.seconds, args.workers, args.seed
+        )
+        total = sum(len(v) for v in results.latencies.values())
+        print(
+            f"mixed, {args.workers} workers, {elapsed:.0f} s: "
+            f"{total / elapsed:.0f} requests/s, "
+            f"{sum(results.errors.values())} errors",
+            flush=True,
+        )
+        for kind, _ in MIX:
+            values = results.latencies[kind]
+            if values:
+                print(
+                    f"  {kind:<11} {len(values):>7} requests  "
+                    f"p50 {percentile(values, 50):6.2f} ms  "
+                    f"p95 {percentile(values, 95):6.2f} ms  "
+                    f"p99 {percentile(values, 99):6.2f} ms  "
+                    f"errors {results.errors[kind]}"
+                )
+        warm = [mb for t, mb in rss if t >= args.warmup]
+        print(
+            f"RSS: {rss_start:.0f} MB at start, {rss[0][1]:.0f} MB when the mix "
+            f"began, {warm[0]:.0f} -> {warm[-1]:.0f} MB after {args.warmup:.0f} s "
+            f"of warm-up ({(warm[-1] / warm[0] - 1) * 100:+.1f}%), max {max(warm):.0f}"
+        )
+        every = max(1, len(rss) // 12)
+        print(
+            "RSS over time (s: MB): "
+            + ", ".join(f"{t:.0f}: {mb:.0f}" for t, mb in rss[::every])
+        )
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=12)
+    parser.add_argument("--fill", type=int, default=25_000)
+    parser.add_argument("--introspections", type=int, default=2000)
+    parser.add_argument("--warmup", type=float, default=10.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--formats", nargs="+", default=["jwt", "opaque"])
+    parser.add_argument("--source", type=Path, default=ROOT)
+    args = parser.parse_args()
+    for token_format in args.formats:
+        bench(token_format, args)
+
+
+if __name__ == "__main__":
+    main()
