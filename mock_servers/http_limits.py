@@ -27,7 +27,9 @@ MAX_HEADER_BYTES = 16 * 1024
 # RFC 9110 7.2: Host = uri-host [ ":" port ]; RFC 3986 3.2.2: uri-host is an
 # IP-literal in brackets, an IPv4 address or a reg-name.
 _HOST = re.compile(
-    r"(?:\[(?P<literal>[0-9A-Fa-f:.]+)\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::(?P<port>[0-9]*))?"
+    r"(?:\[(?P<literal>[0-9A-Fa-f:.]+)\]"  # IP-literal (IPv6)
+    r"|[A-Za-z0-9\-._~!$&'()*+,;=%]+)"  # IPv4address or reg-name
+    r"(?::(?P<port>[0-9]*))?"
 )
 
 WSGIApp = Callable[..., Iterable[bytes]]

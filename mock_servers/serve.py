@@ -53,8 +53,11 @@ from .settings import TokenFormat
 from .weaknesses import BY_NAME, UnknownWeaknessError
 
 # Worker threads per server. A connection holds one only while a request is
-# read, answered or awaited; idle connections wait in Cheroot's selector.
-THREADS = 32
+# read, answered or awaited; idle connections wait in Cheroot's selector. One
+# that stalls in the middle of a request holds its worker for up to
+# CONNECTION_TIMEOUT: with 128 (an idle thread costs ~30 kB), 99 such
+# connections leave others served at once (bench/serve_load.py measures it).
+THREADS = 128
 # How long shutdown waits for each server's worker threads.
 SHUTDOWN_TIMEOUT = 5.0
 # How often a server's loop wakes to expire idle connections; also how long
@@ -204,7 +207,7 @@ _TRANSFER_CODING = re.compile(rb"\s*[!#$%&'*+\-.^_`|~0-9A-Za-z]+\s*(;.*)?")
 
 
 class _HeaderReader(cheroot_server.HeaderReader):
-    """Cheroot's header reader, with two rules of RFC 9110 and RFC 9112.
+    """Cheroot's header reader, stricter where RFC 9110 and RFC 9112 say so.
 
     A header sent on two lines is combined into one value with a comma (RFC
     9110 5.3), as WSGI servers and Werkzeug's test client do: Cheroot kept the
@@ -212,6 +215,8 @@ class _HeaderReader(cheroot_server.HeaderReader):
     app, which now sees both and refuses the request (invalid_request). A
     line folded onto the previous one (obs-fold) is refused: RFC 9112 5.2
     lets a server reject it with 400, and Cheroot replaced the value instead.
+    CR or NUL in a value, and a body's framing read two ways, are refused too.
+    Each refusal is Cheroot's 400 with the reason.
     """
 
     def __call__(self, rfile: Any, hdict: dict[bytes, bytes] | None = None) -> Any:
@@ -231,6 +236,10 @@ class _HeaderReader(cheroot_server.HeaderReader):
                 raise ValueError("Illegal header line.")
             key = self._transform_key(name)
             value = value.strip()
+            if b"\r" in value or b"\x00" in value:
+                # RFC 9110 5.5: "a recipient of CR, LF, or NUL within a field
+                # value MUST either reject the message or replace" them.
+                raise ValueError("A header value holds CR or NUL.")
             if key in hdict:
                 value = hdict[key] + b", " + value
             hdict[key] = value

@@ -304,3 +304,10 @@ def test_an_unknown_transfer_coding_is_501(running: Served) -> None:
         running, RawRequest("POST", "/token", (("Transfer-Encoding", "gzip"),), b"x")
     )
     assert answer.status == 501
+
+
+@pytest.mark.parametrize("value", ["a\rb", "a\x00b"])
+def test_cr_or_nul_in_a_header_value_is_400(running: Served, value: str) -> None:
+    answer = to_as(running, RawRequest("GET", "/", (("Origin", value),)))
+    assert answer.status == 400
+    assert answer.body == b"A header value holds CR or NUL."
