@@ -1,8 +1,12 @@
 """`oauth-playground serve` under load: throughput, latency, errors and memory.
 
-Starts `serve` in its own process on free loopback ports (so its memory is
-its own), once with JWT access tokens and once with opaque ones, and for each:
+First times the lookup introspection and revocation make (`Store.find_token`)
+in process, at 1,000 and 25,000 tokens. Then starts `serve` in its own
+process on free loopback ports (so its memory is its own), once with JWT
+access tokens and once with opaque ones, and for each:
 
+0. times a new client's request while 99 connections are held open, silent
+   or stalled in the middle of a request line (`--hold`);
 1. issues access tokens until 1,000 exist, then times introspection alone;
 2. issues more until 25,000 exist, then times introspection again (a lookup
    that scans grows with the tokens; an index does not);
@@ -12,10 +16,12 @@ its own), once with JWT access tokens and once with opaque ones, and for each:
    answer) and the server's RSS sampled every second.
 
 Run: `.venv/bin/python bench/serve_load.py [--seconds 60] [--workers 12]
-[--fill 25000] [--formats jwt opaque]`. `--source DIR` runs the same bench
-against another checkout (e.g. `git archive` of an older commit), for a
-before/after comparison. Loopback only; every loop is bounded in count and
-time and stops by itself. Measured here, never asserted in a test.
+[--fill 25000] [--formats jwt opaque] [--mix 2 6 2]` (`--formats` alone:
+the store's lookup only; `--mix 0 8 2`: no new tokens in the mixed phase).
+`--source DIR` runs the same bench against another checkout (e.g. `git
+archive` of an older commit), for a before/after comparison. Loopback
+only; every loop is bounded in count and time and stops by itself. Measured
+here, never asserted in a test.
 """
 
 from __future__ import annotations
@@ -423,6 +429,55 @@ def bench(token_format: str, args: argparse.Namespace) -> None:
         server.stop()
 
 
+def store_lookups(counts: tuple[int, ...], lookups: int = 20_000) -> None:
+    """The lookup introspection and revocation make, alone and in process:
+    `Store.find_token` with the newest token and an unknown one."""
+    sys.path.insert(0, str(ROOT))
+    from mock_servers.clock import Clock
+    from mock_servers.models import Client as Registered
+    from mock_servers.models import Token
+    from mock_servers.store import Store
+
+    clock = Clock()
+    client = Registered("c", "C", "confidential", (), (), (), "", ())
+    store = Store(clock=clock)
+    issued = 0
+    for count in counts:
+        while issued < count:
+            token_id = f"t{issued}"
+            store.save_token(
+                Token(
+                    id=token_id,
+                    client=client,
+                    user=None,
+                    scope="photos.read",
+                    access_token=f"access-{issued:08d}-" + "x" * 30,
+                    issued_at=clock.now(),
+                    expires_in=3600,
+                    family_id=token_id,
+                    grant_type="client_credentials",
+                    refresh_token=f"refresh-{issued:08d}",
+                    clock=clock,
+                )
+            )
+            issued += 1
+        figures = []
+        for label, wanted in (
+            ("newest", f"access-{issued - 1:08d}-" + "x" * 30),
+            ("unknown", "no-such-token"),
+        ):
+            times = []
+            for _ in range(lookups):
+                started = time.perf_counter()
+                store.find_token(wanted)
+                times.append(time.perf_counter() - started)
+            figures.append(
+                f"{label} p50 {percentile(times, 50) * 1000:.2f} us "
+                f"p95 {percentile(times, 95) * 1000:.2f} us"
+            )
+        print(f"store lookup at {count // 1000:>3}k tokens: " + "; ".join(figures))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -435,7 +490,7 @@ def main() -> None:
     )
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--formats", nargs="+", default=["jwt", "opaque"])
+    parser.add_argument("--formats", nargs="*", default=["jwt", "opaque"])
     parser.add_argument(
         "--hold", type=int, default=99, help="connections held open at the start"
     )
@@ -449,6 +504,8 @@ def main() -> None:
     )
     parser.add_argument("--source", type=Path, default=ROOT)
     args = parser.parse_args()
+    if args.source == ROOT:
+        store_lookups((1000, args.fill))
     for token_format in args.formats:
         bench(token_format, args)
 
