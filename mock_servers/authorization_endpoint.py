@@ -106,7 +106,11 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
     def csrf_ok() -> bool:
         sent = request.form.get("csrf_token", "")
         expected = session.get("csrf_token", "")
-        return bool(expected) and hmac.compare_digest(sent, expected)
+        # Compared as bytes: compare_digest refuses str with non-ASCII
+        # characters (TypeError, a 500 for any hostile form).
+        return bool(expected) and hmac.compare_digest(
+            sent.encode(), str(expected).encode()
+        )
 
     def pending_of_this_browser(pending_id: str) -> PendingAuthorization | None:
         if pending_id not in session.get("interactions", []):

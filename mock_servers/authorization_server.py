@@ -8,6 +8,7 @@ and adds the authorization endpoint with the pages a resource owner sees
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -21,7 +22,6 @@ from authlib.oauth2.rfc6749 import (
     InvalidRequestError,
     UnsupportedResponseTypeError,
 )
-from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, Response, jsonify, request
 
@@ -34,11 +34,12 @@ from . import (
     par,
 )
 from .bearer import BearerProtector, StoredTokenValidator
-from .client_auth import ClientAuthentication, PrivateKeyJWT
+from .client_auth import ClientAuthentication, PrivateKeyJWT, basic_credentials
 from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
 from .demo import SCOPES
 from .device_grant import DeviceAuthorizationEndpoint, DeviceCodeGrant
 from .endpoints import IntrospectionEndpoint, RevocationEndpoint
+from .error_text import quoted
 from .events import Event
 from .grants import (
     AuthorizationCodeGrant,
@@ -47,6 +48,7 @@ from .grants import (
     PasswordGrant,
     RefreshTokenGrant,
 )
+from .http_limits import MAX_BODY_BYTES, RequestLimits
 from .interaction import AuthenticationRequest, refuse_request_objects
 from .metadata import authorization_server_metadata, openid_configuration
 from .models import Client, Token
@@ -167,12 +169,14 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
             id=token_id,
             client=client,
             user=request.user,
-            scope=token.get("scope", ""),
+            # Interned: the same few scopes and grant types, tens of
+            # thousands of tokens (serve under load keeps one copy each).
+            scope=sys.intern(token.get("scope", "")),
             access_token=token["access_token"],
             issued_at=now,
             expires_in=int(token.get("expires_in", lifetimes.access_token)),
             family_id=previous.family_id if previous else token_id,
-            grant_type=request.payload.grant_type or "implicit",
+            grant_type=sys.intern(request.payload.grant_type or "implicit"),
             refresh_token=token.get("refresh_token"),
             access_token_jti=_jti(token["access_token"]),
             clock=settings.clock,
@@ -216,6 +220,15 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
         return super().create_oauth2_request(request)
 
     def get_authorization_grant(self, request: Any) -> Any:
+        response_type = request.payload.response_type or ""
+        if quoted(response_type) != response_type:
+            # No response type has such characters; Authlib's refusal quotes
+            # the value as sent, and RFC 6749 5.2's charset made it a 500.
+            raise UnsupportedResponseTypeError(
+                quoted(response_type),
+                f"response_type={quoted(response_type)} is not supported",
+                redirect_uri=self._verified_redirect_uri(request),
+            )
         try:
             grant = super().get_authorization_grant(request)
         except UnsupportedResponseTypeError as error:
@@ -229,6 +242,17 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
             ) from None
         self.check_openid_parameters(request, grant)
         return grant
+
+    def _verified_redirect_uri(self, request: Any) -> str | None:
+        """Where an error may go: RFC 6749 4.1.2.1, a known client's
+        registered redirect URI, else nowhere (the error page)."""
+        client = self.query_client(request.payload.client_id)
+        if client is None:
+            return None
+        requested = request.payload.redirect_uri
+        if requested:
+            return requested if client.check_redirect_uri(requested) else None
+        return client.get_default_redirect_uri()
 
     def check_openid_parameters(self, request: Any, grant: Any) -> None:
         """Request objects, prompt and max_age, checked before anything else
@@ -311,8 +335,8 @@ class SessionCookies(ClockedSessionInterface):
 
 
 def _basic_username(request: Any) -> str | None:
-    client_id, _ = extract_basic_authorization(request.headers)
-    return client_id
+    credentials = basic_credentials(request.headers.get("Authorization"))
+    return credentials.client_id if credentials else None
 
 
 def _jti(access_token: str) -> str | None:
@@ -363,7 +387,10 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
         SESSION_COOKIE_NAME="as_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SECURE=settings.issuer.startswith("https://"),
+        # A chunked body has no Content-Length for RequestLimits to read.
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
+    app.wsgi_app = RequestLimits(app.wsgi_app)  # type: ignore[method-assign]
     app.session_interface = SessionCookies(settings)
     server = PlaygroundAuthorizationServer(app, settings)
     code_challenge = CodeChallenge(settings)

@@ -101,7 +101,7 @@ def build_deployment(
     events = EventLog()
     switches = Weaknesses(weaknesses)
     randomness = Randomness(seed)
-    store = Store()
+    store = Store(clock=clock)
     client_keys = client_keys or generate_client_keys()
     populate(store, switches, client_keys)
     as_settings = AuthorizationServerSettings(

@@ -56,7 +56,7 @@ class RevocationEndpoint(_TokenLookup, _RevocationEndpoint):
             revoked = self.settings.store.revoke_family(token.token.family_id)
             detail = f"refresh token and {len(revoked)} token(s) of its grant"
         else:
-            token.token.access_token_revoked = True
+            self.settings.store.revoke_access_token(token.token)
             detail = "access token"
         self.settings.events.record(
             Event(

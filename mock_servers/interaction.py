@@ -24,6 +24,7 @@ from authlib.oidc.core.errors import (
     RequestURINotSupportedError,
 )
 
+from .error_text import quoted
 from .models import SignedInUser
 from .par import is_pushed_request_uri
 
@@ -62,7 +63,7 @@ class AuthenticationRequest:
             # does not have (prompt=create, say) is told so, as the discovery
             # document's prompt_values_supported announces.
             raise InvalidRequestError(
-                f"Unsupported prompt value {' '.join(unknown)}; this server "
+                f"Unsupported prompt value {quoted(' '.join(unknown))}; this server "
                 f"supports {', '.join(PROMPT_VALUES)}."
             )
         max_age = params.get("max_age")

@@ -17,9 +17,15 @@ from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oidc.core import AuthorizationCodeMixin
 
 from .clock import Clock
+from .error_text import quoted
 from .weaknesses import Weaknesses
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "[::1]", "::1"})
+# RFC 3986 2.2 and 2.3 (reserved, unreserved) and "%" of a pct-encoded octet.
+URI_CHARACTERS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    "-._~:/?#[]@!$&'()*+,;=%"
+)
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,8 @@ class Client(ClientMixin):
         refused = [s for s in scope_to_list(scope) if s not in allowed]
         if refused:
             raise InvalidScopeError(
-                f"The client {self.client_id} may not ask for: {' '.join(refused)}"
+                f"The client {self.client_id} may not ask for: "
+                + quoted(" ".join(refused))
             )
         return " ".join(scope_to_list(scope))
 
@@ -128,6 +135,10 @@ class Client(ClientMixin):
         RFC 9700 4.1.3: compare with simple string comparison (exact match).
         RFC 8252 7.3: for a loopback redirect URI, allow any port.
         """
+        if not is_uri(redirect_uri):
+            # Not a URI at all (RFC 3986 2): never redirect to it. A CR or LF
+            # in it would end the Location header line (response splitting).
+            return False
         if redirect_uri in self.redirect_uris:
             return True
         if any(_same_loopback_uri(redirect_uri, uri) for uri in self.redirect_uris):
@@ -155,10 +166,20 @@ class Client(ClientMixin):
         return self.client_type == "public"
 
 
+def is_uri(text: str) -> bool:
+    """Only the characters RFC 3986 2 allows in a URI (ASCII, no space, no
+    control character, none of `"<>\\^`{|}`)."""
+    return all(ch in URI_CHARACTERS for ch in text)
+
+
 def _same_loopback_uri(requested: str, registered: str) -> bool:
     """RFC 8252 7.3: the AS MUST allow any port for loopback IP redirect URIs."""
-    req, reg = urlsplit(requested), urlsplit(registered)
-    if reg.scheme != "http" or reg.hostname not in LOOPBACK_HOSTS or reg.port:
+    try:
+        req, reg = urlsplit(requested), urlsplit(registered)
+        if reg.scheme != "http" or reg.hostname not in LOOPBACK_HOSTS or reg.port:
+            return False
+        req.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:  # "[::1" or a port out of range: not a URI we issued
         return False
     return (
         req.scheme == reg.scheme
@@ -211,7 +232,8 @@ class AuthorizationCode(AuthorizationCodeMixin):
         return None
 
 
-@dataclass
+# Slots: `serve` may hold tens of thousands of these (see store.StoreLimits).
+@dataclass(slots=True)
 class Token(TokenMixin):
     """An issued access token and, if any, its refresh token.
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from authlib.oauth2 import OAuth2Error
 
 from .demo import API_SCOPES
+from .error_text import quoted
 
 if TYPE_CHECKING:
     from .models import Client
@@ -73,25 +74,19 @@ def _comparable(uri: str) -> tuple[str, str, str, str]:
     )
 
 
-def _shown(value: str) -> str:
-    """A client's value quoted in an error_description, which RFC 6749 5.2
-    limits to printable ASCII without '"' or '\\'."""
-    cleaned = "".join(
-        ch if 0x20 <= ord(ch) <= 0x7E and ch not in '"\\' else "?" for ch in value
-    )
-    return cleaned if len(cleaned) <= 100 else cleaned[:99] + "?"
-
-
 def parse_resource(value: str) -> str:
     """RFC 8707 2: the value "MUST be an absolute URI" and "MUST NOT include a
     fragment component"."""
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. "http://[::1": an unclosed IPv6 literal
+        parts = urlsplit("")
     if not parts.scheme or not parts.netloc:
         raise InvalidTargetError(
-            f"The resource '{_shown(value)}' is not an absolute URI."
+            f"The resource '{quoted(value)}' is not an absolute URI."
         )
     if "#" in value:
-        raise InvalidTargetError(f"The resource '{_shown(value)}' has a fragment.")
+        raise InvalidTargetError(f"The resource '{quoted(value)}' has a fragment.")
     return value
 
 
@@ -107,7 +102,7 @@ def resolve(
         resource = by_form.get(_comparable(parse_resource(value)))
         if resource is None:
             raise InvalidTargetError(
-                f"The resource {_shown(value)} is unknown to this authorization server."
+                f"The resource {quoted(value)} is unknown to this authorization server."
             )
         if not resource.allows(client.client_id):
             raise InvalidTargetError(

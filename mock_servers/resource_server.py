@@ -16,9 +16,12 @@ from authlib.oauth2.rfc6750 import InsufficientScopeError, InvalidTokenError
 from flask import Flask, Response, jsonify, request
 
 from . import cors, dpop_resource
+from .bearer import bearer_token
 from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
 from .demo import USERS
+from .error_text import quoted
 from .events import Event
+from .http_limits import MAX_BODY_BYTES, RequestLimits
 from .protected_resource import (
     WELL_KNOWN_PATH,
     challenge_parameter,
@@ -51,6 +54,9 @@ def _error_response(error: OAuth2Error, headers: list[tuple[str, str]]) -> Respo
 def create_app(settings: ResourceServerSettings) -> Flask:
     """A new photos API; it shares nothing with any other."""
     app = Flask("resource_server")
+    # A chunked body has no Content-Length for RequestLimits to read.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.wsgi_app = RequestLimits(app.wsgi_app)  # type: ignore[method-assign]
     users = {user.id: user for user in USERS}
     # A single-page app calls the API from its own origin (Fetch, CORS).
     api_policy = CorsPolicy(
@@ -105,19 +111,22 @@ def create_app(settings: ResourceServerSettings) -> Flask:
                     return _invalid_request(
                         "Send the access token in the Authorization header."
                     )
-                scheme, _, token_string = (authorization or "").partition(" ")
-                if scheme.lower() not in TOKEN_SCHEMES or not token_string.strip():
+                scheme = (authorization or "").partition(" ")[0]
+                token_string = bearer_token(authorization or "", TOKEN_SCHEMES)
+                if token_string is None:
+                    # RFC 6750 3.1: "uses more than one method for including
+                    # an access token, or is otherwise malformed".
                     return _invalid_request(
                         "The Authorization header must be 'Bearer <access token>'."
                     )
                 try:
                     # Read per request: a lesson may switch the API from local
                     # JWT validation to introspection mid-story.
-                    token = validator_for(settings).validate(token_string.strip())
+                    token = validator_for(settings).validate(token_string)
                 except TokenRejected as rejected:
                     record("access_token.rejected", None, rejected.reason)
                     error = InvalidTokenError(
-                        description=_ascii(rejected.reason), realm=REALM
+                        description=quoted(rejected.reason), realm=REALM
                     )
                     headers = error.get_headers()
                     if scheme.lower() == "dpop" and settings.dpop is not None:
@@ -129,7 +138,7 @@ def create_app(settings: ResourceServerSettings) -> Flask:
                                     REALM,
                                     settings.dpop.algorithms,
                                     "invalid_token",
-                                    _ascii(rejected.reason),
+                                    quoted(rejected.reason),
                                 ),
                             )
                         ]
@@ -215,9 +224,3 @@ def _invalid_request(description: str) -> Response:
         f'error_description="{description}"'
     )
     return _error_response(error, [("WWW-Authenticate", challenge)])
-
-
-def _ascii(text: str) -> str:
-    """RFC 6749 5.2: error_description is printable ASCII without quote or backslash."""
-    cleaned = text.replace('"', "'").replace("\\", "/")
-    return "".join(ch if 0x20 <= ord(ch) <= 0x7E else "?" for ch in cleaned)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import re
 import shutil
 import signal
 import socket
@@ -34,17 +35,31 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 import httpx
+from cheroot import errors as cheroot_errors
+from cheroot import server as cheroot_server
 from cheroot import wsgi
 
 from .clock import Clock
 from .demo import CLIENTS, USERS
 from .deployment import PRIVATE_KEY_JWT_CLIENT, Deployment, build_deployment
+from .http_limits import (
+    MAX_BODY_BYTES,
+    MAX_HEADER_BYTES,
+    MAX_TARGET_BYTES,
+    refusal,
+    refuse,
+)
 from .metadata import authorization_server_metadata
 from .protected_resource import metadata_url
 from .settings import TokenFormat
 from .weaknesses import BY_NAME, UnknownWeaknessError
 
-THREADS = 4
+# Worker threads per server. A connection holds one only while a request is
+# read, answered or awaited; idle connections wait in Cheroot's selector. One
+# that stalls in the middle of a request holds its worker for up to
+# CONNECTION_TIMEOUT: with 128 (an idle thread costs ~30 kB), 99 such
+# connections leave others served at once (bench/serve_load.py measures it).
+THREADS = 128
 # How long shutdown waits for each server's worker threads.
 SHUTDOWN_TIMEOUT = 5.0
 # How often a server's loop wakes to expire idle connections; also how long
@@ -52,6 +67,13 @@ SHUTDOWN_TIMEOUT = 5.0
 LOOP_INTERVAL = 0.05
 # Connections a server keeps queued before accepting them: a browser opens six.
 BACKLOG = 64
+# Seconds a connection may stay silent: idle between requests, or in the
+# middle of sending one (each read waits this long at most). On loopback a
+# request arrives at once; Cheroot's default is 10 s.
+CONNECTION_TIMEOUT = 5.0
+# Idle keep-alive connections kept open (Cheroot's default is 10); past that,
+# answers say `Connection: close`. Twelve busy clients fit.
+KEEP_ALIVE_CONNECTIONS = 64
 
 WSGIApp = Callable[..., Iterable[bytes]]
 
@@ -141,14 +163,26 @@ class _LoopbackOnly:
     Authlib builds the request URI from the Host header and would fail with
     `insecure_transport` (a 500) on any other name; and a web page that
     rebinds its DNS name to 127.0.0.1 sends its own name (DNS rebinding).
+    A missing or malformed Host is the app's `RequestLimits` refusal (400),
+    checked first here so that it is never taken for another host.
     """
 
     def __init__(self) -> None:
         # Set before serving starts: the app is built once the port is known.
         self.app: WSGIApp | None = None
+        # host:port this listener serves, for an HTTP/1.0 request without Host.
+        self.own_host = ""
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        host = urlsplit(f"//{environ.get('HTTP_HOST', '')}").hostname or ""
+        answer = refusal(environ)
+        if answer is not None:
+            return refuse(answer, start_response)
+        if "HTTP_HOST" not in environ:
+            # HTTP/1.0 may omit Host (RequestLimits let it through): the
+            # request is for the address it reached, which the apps need
+            # to build their URLs from.
+            environ["HTTP_HOST"] = self.own_host
+        host = urlsplit(f"//{environ['HTTP_HOST']}").hostname or ""
         if loopback_problem(host) is None and self.app is not None:
             return self.app(environ, start_response)
         body = (
@@ -170,16 +204,125 @@ def _addresses(host: str) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-class _Server(wsgi.Server):
-    """Cheroot's WSGI server, keeping the OS's reason when a bind fails.
+# RFC 9112 7: transfer-coding = token *( OWS ";" OWS transfer-parameter )
+_TRANSFER_CODING = re.compile(rb"\s*[!#$%&'*+\-.^_`|~0-9A-Za-z]+\s*(;.*)?")
 
-    Cheroot's `prepare` folds that reason into a message string and drops the
-    socket whose bind failed without closing it (a ResourceWarning, an error
-    under our warnings-as-errors); its `bind_socket` hook is where both are
-    fixed.
+
+class _HeaderReader(cheroot_server.HeaderReader):
+    """Cheroot's header reader, stricter where RFC 9110 and RFC 9112 say so.
+
+    A header sent on two lines is combined into one value with a comma (RFC
+    9110 5.3), as WSGI servers and Werkzeug's test client do: Cheroot kept the
+    last line only, so `Authorization` sent twice hid one credential from the
+    app, which now sees both and refuses the request (invalid_request). A
+    line folded onto the previous one (obs-fold) is refused: RFC 9112 5.2
+    lets a server reject it with 400, and Cheroot replaced the value instead.
+    CR or NUL in a value, and a body's framing read two ways, are refused too.
+    Each refusal is Cheroot's 400 with the reason.
     """
 
+    def __call__(self, rfile: Any, hdict: dict[bytes, bytes] | None = None) -> Any:
+        hdict = {} if hdict is None else hdict
+        while True:
+            line = rfile.readline()
+            if not line:
+                raise ValueError("Illegal end of headers.")
+            if line == b"\r\n":
+                break
+            if not line.endswith(b"\r\n"):
+                raise ValueError("HTTP requires CRLF terminators")
+            if line[:1] in (b" ", b"\t"):
+                raise ValueError("Folded header lines (obs-fold) are not accepted.")
+            name, colon, value = line.partition(b":")
+            if not colon:
+                raise ValueError("Illegal header line.")
+            key = self._transform_key(name)
+            value = value.strip()
+            if b"\r" in value or b"\x00" in value:
+                # RFC 9110 5.5: "a recipient of CR, LF, or NUL within a field
+                # value MUST either reject the message or replace" them.
+                raise ValueError("A header value holds CR or NUL.")
+            if key in hdict:
+                value = hdict[key] + b", " + value
+            hdict[key] = value
+        return self._framing_checked(hdict)
+
+    @staticmethod
+    def _framing_checked(hdict: dict[bytes, bytes]) -> dict[bytes, bytes]:
+        """RFC 9112 6: the fields that say where the body ends, read strictly
+        (a lenient reading is how request smuggling starts)."""
+        length = hdict.get(b"Content-Length")
+        if length is not None and not length.isdigit():
+            # 8.6: Content-Length = 1*DIGIT (Python's int() also takes "+1").
+            raise ValueError("Malformed Content-Length Header.")
+        codings = hdict.get(b"Transfer-Encoding")
+        if codings is not None:
+            if length is not None:
+                # 6.3: a server MAY reject a request with both.
+                raise ValueError("Content-Length and Transfer-Encoding together.")
+            if not all(_TRANSFER_CODING.fullmatch(c) for c in codings.split(b",")):
+                raise ValueError("Malformed Transfer-Encoding.")
+        return hdict
+
+
+class _Request(cheroot_server.HTTPRequest):
+    """Cheroot's request, reading headers with `_HeaderReader`, and saying
+    431 (RFC 6585 5) rather than 413 when they are too large."""
+
+    header_reader = _HeaderReader()
+
+    def read_request_headers(self) -> bool:
+        try:
+            return bool(super().read_request_headers())
+        except cheroot_errors.MaxSizeExceeded:
+            self.simple_response(
+                "431 Request Header Fields Too Large",
+                f"The request line and header fields add up to more than "
+                f"{REQUEST_HEAD_BYTES} bytes.",
+            )
+            return False
+
+
+class _Connection(cheroot_server.HTTPConnection):
+    RequestHandlerClass = _Request
+
+
+# Cheroot reads the request line and headers against one limit.
+REQUEST_HEAD_BYTES = MAX_TARGET_BYTES + MAX_HEADER_BYTES + 1024
+
+
+class _Server(wsgi.Server):
+    """Cheroot's WSGI server, with limits, and every thread kept for requests.
+
+    Cheroot hands a newly accepted connection straight to a worker thread,
+    which then waits (up to `timeout`) for a request that may never come: a
+    few idle connections stopped every other client. Here a new connection
+    waits in Cheroot's selector, like an idle keep-alive one, until it has
+    something to read (`process_conn`).
+
+    Cheroot's `prepare` folds a bind failure's reason into a message string
+    and drops the socket whose bind failed without closing it (a
+    ResourceWarning, an error under our warnings-as-errors); its
+    `bind_socket` hook is where both are fixed.
+    """
+
+    ConnectionClass = _Connection
     bind_error: OSError | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_request_header_size = REQUEST_HEAD_BYTES
+        self.max_request_body_size = MAX_BODY_BYTES
+        self.keep_alive_conn_limit = KEEP_ALIVE_CONNECTIONS
+
+    def process_conn(self, conn: Any) -> None:
+        # A connection Cheroot's selector has never held (`last_used` unset)
+        # is new: let the selector hold it until it is readable; it is
+        # closed, as an idle one, after `timeout` of silence.
+        if conn.last_used is None and self.ready:
+            self.put_conn(conn)
+            return
+        super().process_conn(conn)
 
     def bind_socket(self, socket_: socket.socket, bind_addr: Any) -> socket.socket:
         try:
@@ -218,6 +361,7 @@ class _Listener:
                     listener.gate,
                     numthreads=THREADS,
                     request_queue_size=BACKLOG,
+                    timeout=CONNECTION_TIMEOUT,
                     shutdown_timeout=SHUTDOWN_TIMEOUT,
                 )
                 # Cheroot sets TCP_NODELAY (`nodelay`, on by default) on the
@@ -227,6 +371,7 @@ class _Listener:
                 server.prepare()
                 listener.servers.append(server)
                 listener.port = server.bind_addr[1]
+                listener.gate.own_host = base_url(host, listener.port)[len("http://") :]
         except OSError as error:
             listener.close()
             cause = (server and server.bind_error) or error

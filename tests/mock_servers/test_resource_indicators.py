@@ -296,7 +296,8 @@ def test_without_a_resource_the_token_is_for_the_photos_api(servers):
 
 
 def test_invalid_target_description_stays_printable_ascii(servers):
-    """RFC 6749 5.2: error_description is printable ASCII, no '"' or '\\'."""
+    """RFC 6749 5.2: error_description is printable ASCII, no '"' or '\\'
+    (quoted as the other errors quote what a client sent: ' and /)."""
     response = servers.token(
         {
             "grant_type": "client_credentials",
@@ -308,6 +309,6 @@ def test_invalid_target_description_stays_printable_ascii(servers):
     assert error_of(response) == (
         400,
         "invalid_target",
-        "The resource https://?vil.example/??x is unknown to this authorization "
+        "The resource https://?vil.example/'/x is unknown to this authorization "
         "server.",
     )
