@@ -71,9 +71,10 @@ def not_the_password(run):
 @lesson.step("PhotoPrint sends Alice to the photo service: the front channel")
 def front_channel(run):
     """
-    Alice clicks **Sign in** on PhotoPrint. PhotoPrint answers with a redirect
-    (**302**) to the authorization server, and her browser follows it. Read
-    the second request's address: `client_id=photoprint` (who asks),
+    Alice opens PhotoPrint's home page and clicks **Sign in** (`GET /login`).
+    PhotoPrint answers with a redirect (**302**) to the authorization server,
+    and her browser follows it. Read the address of that request to the
+    authorization server: `client_id=photoprint` (who asks),
     `scope=basic photos.read` (for what), `redirect_uri` (where the answer
     must go), `state` and a PKCE `code_challenge` (which tie the answer to
     this very browser; lessons 02 and 03 explain them).
@@ -84,7 +85,8 @@ def front_channel(run):
     authorization server shows its own sign-in page: Alice types her
     password **there**, on the photo service's site, never on PhotoPrint's.
     """
-    run.browser.open(f"{run.client_url}/login")
+    run.browser.open(f"{run.client_url}/")
+    run.browser.click_link("sign-in")
     run.browser.follow_redirect()
     params = run.browser.query_params
     run.check(

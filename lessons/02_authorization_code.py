@@ -20,11 +20,15 @@ lesson = Lesson(
 @lesson.step("Alice clicks Sign in on PhotoPrint")
 def open_photoprint(run):
     """
-    Alice's browser opens `https://photoprint.test/login`, a page on
-    **PhotoPrint's own server**. PhotoPrint does not ask for her password.
-    Instead it answers **302 Found**: a redirect to the authorization
-    server's `/authorize` endpoint, the **authorization request** of
-    RFC 6749 4.1.1.
+    Alice is on PhotoPrint's home page, `https://photoprint.test/`, and
+    clicks **Sign in**: her browser asks **PhotoPrint's own server** for
+    `/login`. The request says how it came about: `Sec-Fetch-Site:
+    same-origin` and `Referer: https://photoprint.test/` (a link on one of
+    PhotoPrint's own pages), `Sec-Fetch-User: ?1` (a person clicked).
+
+    PhotoPrint does not ask for her password. Instead it answers **302
+    Found**: a redirect to the authorization server's `/authorize` endpoint,
+    the **authorization request** of RFC 6749 4.1.1.
 
     Read the `Location` header: `response_type=code`, `client_id=photoprint`,
     the `redirect_uri` where the answer must come back, the `scope`, a random
@@ -33,8 +37,17 @@ def open_photoprint(run):
     `state` and the code verifier on its server, in the session that
     `Set-Cookie: photoprint_session` points to, to recognise the answer later.
     """
-    run.browser.open(f"{run.client_url}/login")
+    run.browser.open(f"{run.client_url}/")
+    run.browser.click_link("sign-in")
+    clicked = run.last_request
     location = run.browser.redirect_location or ""
+    run.check(
+        "a person's click on PhotoPrint's page (Sec-Fetch-Site: same-origin, "
+        "Sec-Fetch-User: ?1)",
+        clicked.url == f"{run.client_url}/login"
+        and clicked.header("Sec-Fetch-Site") == "same-origin"
+        and clicked.header("Sec-Fetch-User") == "?1",
+    )
     run.check("PhotoPrint answers 302", run.browser.status == 302)
     run.check(
         "the Location header points at the authorization server's /authorize",
@@ -49,7 +62,11 @@ def go_to_authorization_server(run):
     """
     Browsers follow a 302 by themselves; here we do it one step at a time.
     This is the **front channel**: the request travels through Alice's
-    browser, so anything in it can be seen (and changed) there.
+    browser, so anything in it can be seen (and changed) there. The browser
+    tells the authorization server only where the click came from:
+    `Sec-Fetch-Site: cross-site` and `Referer: https://photoprint.test/`, the
+    origin alone (the default referrer policy,
+    `strict-origin-when-cross-origin`).
 
     The authorization server does not know Alice yet, so it shows its own
     sign-in page. The `state` in the address bar travels on to the

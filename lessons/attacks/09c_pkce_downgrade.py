@@ -89,7 +89,8 @@ def alice_starts(run):
     """
     run.world.deployment.as_settings.require_pkce_for_all_clients = False
     run.web_client.configure(csrf="pkce")
-    run.browser.open(f"{run.client_url}/login")
+    run.browser.open(f"{run.client_url}/")
+    run.browser.click_link("sign-in")
     params = run.browser.redirect_params
     run.check(
         "PhotoPrint's authorization request carries an S256 code challenge",
@@ -121,7 +122,8 @@ def mallory_strips_the_challenge(run):
     challenge** (step 3). Mallory keeps that URL and does not follow it.
     """
     mallory = run.attacker.browser
-    mallory.open(f"{run.client_url}/login")
+    mallory.open(f"{run.client_url}/")
+    mallory.click_link("sign-in")
     requested = mallory.redirect_location or ""
     stripped = without_pkce(requested)
     run.check(
