@@ -106,7 +106,8 @@ def authorization_request(run):
         run.check(
             "the error_description names the missing code_challenge",
             params.get("error_description")
-            == "Missing 'code_challenge': this client must use PKCE (RFC 9700 2.1.1).",
+            == "Missing 'code_challenge': public clients must use PKCE "
+            "(RFC 9700 2.1.1).",
         )
 
 

@@ -98,7 +98,7 @@ def test_authorization_request_without_code_challenge_is_refused(keys):
     assert params == {
         "error": "invalid_request",
         "error_description": (
-            "Missing 'code_challenge': this client must use PKCE (RFC 9700 2.1.1)."
+            "Missing 'code_challenge': public clients must use PKCE (RFC 9700 2.1.1)."
         ),
         "state": params["state"],
         "iss": result.world.issuer,

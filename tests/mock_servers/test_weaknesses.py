@@ -221,7 +221,7 @@ def test_public_client_without_code_challenge_is_refused(servers):
     assert params == {
         "error": "invalid_request",
         "error_description": (
-            "Missing 'code_challenge': this client must use PKCE (RFC 9700 2.1.1)."
+            "Missing 'code_challenge': public clients must use PKCE (RFC 9700 2.1.1)."
         ),
         "state": "xyz-state",
         "iss": ISSUER,
@@ -273,11 +273,13 @@ def test_allow_plain_pkce_accepts_and_verifies_plain_challenge(make):
     [
         (
             {"code_challenge": VERIFIER, "code_challenge_method": "plain"},
-            "Unsupported 'code_challenge_method': use S256 (RFC 9700 2.1.1).",
+            "Unsupported 'code_challenge_method': this server accepts only "
+            "S256 (RFC 7636 4.4.1; RFC 9700 2.1.1 asks clients to use S256).",
         ),
         (
             {"code_challenge": VERIFIER},
-            "Unsupported 'code_challenge_method': use S256 (RFC 9700 2.1.1).",
+            "Unsupported 'code_challenge_method': this server accepts only "
+            "S256 (RFC 7636 4.4.1; RFC 9700 2.1.1 asks clients to use S256).",
         ),
     ],
     ids=["explicit-plain", "method-missing-means-plain"],
