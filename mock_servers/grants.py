@@ -18,6 +18,7 @@ from .models import (
     SignedInUser,
     Token,
     User,
+    count_tokens,
 )
 
 if TYPE_CHECKING:
@@ -98,16 +99,16 @@ class AuthorizationCodeGrant(_SettingsMixin, grants.AuthorizationCodeGrant):
         if found.used and "as.allow_code_reuse" not in self.settings.weaknesses:
             # RFC 6749 4.1.2: a code used twice MUST be denied, and the AS
             # SHOULD revoke all tokens previously issued based on it.
-            revoked = 0
+            revoked: list[Token] = []
             for token_id in found.token_ids:
                 token = store.tokens.get(token_id)
                 if token:
-                    revoked += len(store.revoke_family(token.family_id))
+                    revoked.extend(store.revoke_family(token.family_id))
             self.record(
                 "authorization_code.reused",
                 client.client_id,
                 found.user_id,
-                f"{revoked} token(s) issued from this code revoked",
+                f"{count_tokens(revoked)} issued from this code revoked",
             )
             raise InvalidGrantError(
                 "The code was already used; the tokens issued from it are revoked."
@@ -215,7 +216,7 @@ class RefreshTokenGrant(_SettingsMixin, grants.RefreshTokenGrant):
                 "refresh_token.reused",
                 client.client_id,
                 token.user.id if token.user else None,
-                f"{len(family)} token(s) of this grant revoked",
+                f"{count_tokens(family)} of this grant revoked",
             )
             raise InvalidGrantError(
                 "The refresh token was already used; every token of this grant "

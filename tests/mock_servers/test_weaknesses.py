@@ -159,7 +159,9 @@ def test_reused_code_revokes_issued_tokens(servers):
         "error_description": "The refresh token has been revoked.",
     }
     (reused,) = servers.deployment.events.named("authorization_code.reused")
-    assert reused.detail == "1 token(s) issued from this code revoked"
+    assert reused.detail == (
+        "1 access token and 1 refresh token issued from this code revoked"
+    )
 
 
 # -- as.pkce_optional (RFC 7636 4.6, RFC 9700 2.1.1) ------------------------------
@@ -340,7 +342,9 @@ def test_reused_refresh_token_revokes_the_whole_family(servers):
         ),
     }
     (reused,) = servers.deployment.events.named("refresh_token.reused")
-    assert reused.detail == "2 token(s) of this grant revoked"
+    assert reused.detail == (
+        "2 access tokens and 2 refresh tokens of this grant revoked"
+    )
     assert reused.client_id == "photoprint" and reused.user == "u-1001"
 
     # The newest tokens, possibly the legitimate client's, are revoked too.
