@@ -197,7 +197,8 @@ def which_grant(run):
       03b, RFC 8252);
     - a service calling an API for itself, no user: **client credentials**
       (lesson 01);
-    - staying signed in: **refresh tokens** (lesson 04);
+    - keeping access after the access token expires, or while the user is
+      away: **refresh tokens** (lesson 04);
     - never for new apps: the **implicit** and **password** grants (lessons
       05 and 06 show why; RFC 9700 2.1.2 and 2.4).
 

@@ -11,7 +11,8 @@ lesson = Lesson(
         "client, one that can keep a secret (RFC 6749 2.1). Alice lets it read "
         "her photos: her browser carries only a short-lived authorization code, "
         "and PhotoPrint's server trades it for tokens over the back channel, "
-        "proving who it is with its secret and with PKCE (RFC 6749 4.1, "
+        "proving who it is with its secret, and with PKCE that this code "
+        "belongs to the sign-in this session started (RFC 6749 4.1, "
         "RFC 9700 2.1.1)."
     ),
 )
@@ -98,7 +99,13 @@ def sign_in(run):
     and city) and `photos.read` (her photos).
     """
     run.browser.sign_in("alice", "wonderland")
-    run.check("sign-in answers 302 back to /authorize", run.browser.status == 302)
+    run.check(
+        "sign-in answers 302 to /authorize/resume",
+        run.browser.status == 302
+        and (run.browser.redirect_location or "").startswith(
+            f"{run.issuer}/authorize/resume?"
+        ),
+    )
     run.browser.follow_redirect()
     page = run.browser.page.text
     run.check("the consent page names PhotoPrint", "PhotoPrint" in page)
@@ -157,7 +164,9 @@ def callback(run):
 
     The browser's `GET /callback` is listed first, but its answer (the page
     greeting Alice) went out last: it waited for the back-channel messages
-    listed after it (the sequence diagram shows them nested). In the decoded
+    listed after it (the sequence diagram shows them nested). The photos
+    API's `GET /jwks.json` is nested the same way inside `GET /api/user`: it
+    fetched the keys to check the token before answering. In the decoded
     access token, `sub` is Alice (`u-1001`) and `client_id` is `photoprint`.
     """
     run.browser.follow_redirect()

@@ -276,7 +276,7 @@ GRANT_CHECKS = {
             "the request carries a state",
         ],
         3: [
-            "sign-in answers 302 back to /authorize",
+            "sign-in answers 302 to /authorize/resume",
             "the consent page names PhotoPrint",
             "it lists the scopes basic and photos.read",
         ],
@@ -336,7 +336,7 @@ GRANT_CHECKS = {
             "the authorization server shows its sign-in page",
         ],
         2: [
-            "sign-in answers 302 back to /authorize",
+            "sign-in answers 302 to /authorize/resume",
             "the consent page names Legacy Gallery",
         ],
         3: [
