@@ -29,7 +29,8 @@ def secret_basic(run):
 
     The way every authorization server must support is `client_secret_basic`
     (RFC 6749 2.3.1): client id and secret in an `Authorization: Basic`
-    header, base64 of `id:secret`.
+    header, base64 of `id:secret`, each form-urlencoded first (Appendix B;
+    these have nothing to escape).
     Base64 is an encoding, not encryption: decode the header below and you
     read `print-shop-service:print-shop-secret`. Only TLS protects it.
     """
@@ -50,9 +51,9 @@ def secret_post(run):
     """
     The same request with `client_secret_post`: `client_id` and
     `client_secret` as form fields in the body, and no `Authorization`
-    header. RFC 6749 2.3.1 allows it but calls it NOT RECOMMENDED, for
-    clients that cannot send a Basic header: bodies end up in logs more
-    often than headers do.
+    header. RFC 6749 2.3.1 allows it but calls it NOT RECOMMENDED: it
+    "SHOULD be limited to clients unable to directly utilize the HTTP Basic
+    authentication scheme".
 
     Either way the secret is **shared**: the authorization server stores it
     too, and anyone who copies it can be Print Shop.

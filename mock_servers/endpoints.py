@@ -10,7 +10,7 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoi
 
 from .client_auth import PRIVATE_KEY_JWT
 from .events import Event
-from .models import PresentedToken
+from .models import PresentedToken, count_tokens
 
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
@@ -54,7 +54,7 @@ class RevocationEndpoint(_TokenLookup, _RevocationEndpoint):
             # RFC 7009 2.1: revoking a refresh token SHOULD also invalidate the
             # access tokens based on the same authorization grant.
             revoked = self.settings.store.revoke_family(token.token.family_id)
-            detail = f"refresh token and {len(revoked)} token(s) of its grant"
+            detail = f"refresh token; with it, its grant's {count_tokens(revoked)}"
         else:
             self.settings.store.revoke_access_token(token.token)
             detail = "access token"

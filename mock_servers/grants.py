@@ -26,6 +26,7 @@ from .models import (
     SignedInUser,
     Token,
     User,
+    count_tokens,
 )
 from .resource_indicators import requested, resolve, token_audience
 
@@ -189,16 +190,16 @@ class AuthorizationCodeGrant(
         """RFC 6749 4.1.2: a code used twice MUST be denied, and the AS SHOULD
         revoke all tokens previously issued based on it."""
         store = self.settings.store
-        revoked = 0
+        revoked: list[Token] = []
         for token_id in list(code.token_ids):
             token = store.token(token_id)
             if token:
-                revoked += len(store.revoke_family(token.family_id))
+                revoked.extend(store.revoke_family(token.family_id))
         self.record(
             "authorization_code.reused",
             client_id,
             code.user_id,
-            f"{revoked} token(s) issued from this code revoked",
+            f"{count_tokens(revoked)} issued from this code revoked",
         )
         return InvalidGrantError(
             "The code was already used; the tokens issued from it are revoked."
@@ -326,7 +327,7 @@ class RefreshTokenGrant(_SettingsMixin, grants.RefreshTokenGrant):
             "refresh_token.reused",
             token.client.client_id,
             token.user.id if token.user else None,
-            f"{len(family)} token(s) of this grant revoked",
+            f"{count_tokens(family)} of this grant revoked",
         )
         return InvalidGrantError(
             "The refresh token was already used; every token of this grant "

@@ -314,6 +314,21 @@ class Token(TokenMixin):
         return self.client
 
 
+def count_tokens(records: list[Token]) -> str:
+    """The access and refresh tokens of some grant records, counted in words
+    ("1 access token and 1 refresh token"): a record holds one of each at most,
+    so counting records would undercount what a revocation reaches."""
+    access = len(records)
+    refresh = sum(1 for record in records if record.refresh_token)
+    return f"{_count(access, 'access token')} and {_count(refresh, 'refresh token')}"
+
+
+def _count(number: int, noun: str) -> str:
+    if number == 0:
+        return f"no {noun}"
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 @dataclass(frozen=True)
 class RefreshTokenExpiry:
     """The refresh token lifetime that ran out ("idle" or "absolute"), and when."""

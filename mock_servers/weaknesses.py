@@ -179,7 +179,7 @@ REGISTRY: tuple[Weakness, ...] = (
         "client.unsafe_referrer_policy",
         "PhotoPrint's pages send Referrer-Policy: no-referrer-when-downgrade, so "
         "a third-party image on a callback page gets the page's full address, "
-        "authorization code included, in Referer.",
+        "authorization code or token included, in Referer.",
         "playground.actors.web_client.WebClient (Referrer-Policy)",
         "RFC 9700 4.2, W3C Referrer Policy",
     ),

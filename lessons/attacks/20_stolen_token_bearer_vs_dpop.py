@@ -98,7 +98,7 @@ def call_and_log(run):
         "request": f"{call.request.method} {call.request.url}",
     }
     upload = client.http.post(LOG_SERVICE, data=logged)
-    run.check("the log upload went through", upload.status_code == 200)
+    run.check("the log upload went through (204)", upload.status_code == 204)
     run.stolen_token = run.attacker.loot("authorization")[-1].removeprefix("DPoP ")
     run.stolen_proof = run.attacker.loot("dpop")[-1]
     run.check(

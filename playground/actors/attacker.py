@@ -89,6 +89,31 @@ _SIGNED_IN = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <h1>Thank you</h1><p>Your account is confirmed. You can close this tab.</p>
 </body></html>"""
 
+# What the free-prints form answers once it has the password.
+_PRINTS_ON_THE_WAY = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Free prints! - totally legit</title></head><body>
+<h1>Thank you!</h1><p>Your 100 free prints are being prepared.</p>
+</body></html>"""
+
+# What the prize button answers when it is pressed on its own.
+_PRIZE_ENTERED = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Win 100 free prints! - totally legit</title></head><body>
+<h1>You are in the draw!</h1><p>We will write to you if you win.</p>
+</body></html>"""
+
+# A malicious app that took a native app's loopback port (RFC 8252 8.1)
+# answers with a copy of that app's own page (world.loopback_listener), code
+# or no code: nothing in the browser looks wrong.
+_LOOPBACK_COPY = (
+    "<!doctype html><title>Photo Uploader</title>"
+    "<p>Photo Uploader received the answer. You can close this tab.</p>"
+)
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+# QuickQuote, Mallory's price API at quotes.attacker.test: a price, as any
+# client expects (and a log of every Authorization header it is sent).
+PRINT_PRICE_CENTS = 30
+
 
 @dataclass(frozen=True)
 class Loot:
@@ -138,8 +163,11 @@ class AttackerSite:
 
         @app.route("/callback", methods=["GET", "POST"])
         def callback() -> str:
-            """PhotoPrintz's redirect URI (a registered client of Mallory's)."""
+            """PhotoPrintz's redirect URI (a registered client of Mallory's),
+            or, on a loopback address Mallory's app took, a native app's."""
             self._keep()
+            if urlsplit(f"//{request.host}").hostname in _LOOPBACK_HOSTS:
+                return _LOOPBACK_COPY
             if "error" in request.args:
                 return render_template_string(
                     _LOOK_ALIKE_SIGN_IN, issuer=self.honest_issuer
@@ -151,6 +179,40 @@ class AttackerSite:
             """Where the look-alike sign-in form posts: the password is loot."""
             self._keep()
             return _SIGNED_IN
+
+        @app.post("/photoprintz/sign-in")
+        def free_prints_sign_in() -> str:
+            """Where the free-prints page's form posts: the password is loot."""
+            self._keep()
+            return _PRINTS_ON_THE_WAY
+
+        @app.post("/win")
+        def win() -> str:
+            """The prize button, pressed on its own (no frame over it)."""
+            self._keep()
+            return _PRIZE_ENTERED
+
+        @app.post("/report")
+        @app.post("/collect")
+        @app.post("/steal")
+        @app.post("/upload")
+        def collect() -> tuple[str, int]:
+            """Where scripts, an extension, an SDK and a log uploader send
+            what they read: kept, and answered with nothing."""
+            self._keep()
+            return "", 204
+
+        @app.get("/api/quote")
+        def quote() -> Any:
+            """QuickQuote's price API."""
+            self._keep()
+            prints = request.args.get("prints", "1")
+            count = int(prints) if prints.isdigit() else 1
+            return jsonify(
+                prints=count,
+                price=f"{count * PRINT_PRICE_CENTS / 100:.2f}",
+                currency="EUR",
+            )
 
         @app.route("/", defaults={"path": ""}, methods=["GET", "POST"])
         @app.route("/<path:path>", methods=["GET", "POST"])

@@ -90,9 +90,14 @@ class Page:
     forms: tuple[Form, ...]
     frames: tuple[str, ...] = ()  # each <iframe>'s src, as written
     referrer_policy: str = ""  # <meta name="referrer" content="...">
+    links: tuple[tuple[str, str], ...] = ()  # each <a id=... href=...>: (id, href)
 
     def form(self, form_id: str) -> Form | None:
         return next((form for form in self.forms if form.id == form_id), None)
+
+    def link(self, link_id: str) -> str | None:
+        """The `href` of the link `<a id="link_id">`, as written."""
+        return next((href for id_, href in self.links if id_ == link_id), None)
 
 
 class _PageParser(HTMLParser):
@@ -100,6 +105,7 @@ class _PageParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.forms: list[Form] = []
         self.frames: list[str] = []
+        self.links: list[tuple[str, str]] = []
         self.referrer_policy = ""
         self.title = ""
         self.parts: list[str] = []
@@ -125,6 +131,8 @@ class _PageParser(HTMLParser):
             self._form.buttons.append((attr["name"], attr.get("value", "")))
         elif tag == "iframe" and attr.get("src"):
             self.frames.append(attr["src"])
+        elif tag == "a" and attr.get("id") and "href" in attr:
+            self.links.append((attr["id"], attr["href"]))
         elif tag == "meta" and attr.get("name", "").lower() == "referrer":
             self.referrer_policy = attr.get("content", "")
 
@@ -163,4 +171,5 @@ def parse_page(html: str) -> Page:
         tuple(parser.forms),
         tuple(parser.frames),
         parser.referrer_policy,
+        tuple(parser.links),
     )

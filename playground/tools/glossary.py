@@ -110,7 +110,8 @@ TERMS: tuple[Term, ...] = (
         "PKCE",
         "Proof Key for Code Exchange: the client sends the hash of a random "
         "code verifier with the authorization request and the verifier itself "
-        "with the code, so a stolen code is useless to anyone else.",
+        "with the code, so a stolen code is useless to anyone who does not "
+        "also hold the verifier.",
         "RFC 7636",
         "03_authorization_code_pkce.py",
     ),

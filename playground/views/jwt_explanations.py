@@ -124,7 +124,11 @@ _CLAIM_TEXT: Mapping[str, str] = MappingProxyType(
         "azp": "Authorized party: the client this ID token was issued to.",
         "name": "The resource owner's full name (OpenID Connect, profile scope).",
         "email": "The resource owner's email address (OpenID Connect, email scope).",
-        "email_verified": "Whether the authorization server has checked that email.",
+        "email_verified": (
+            "The issuer's statement that it verified this email (OIDC Core 5.1); "
+            "worth only as much as that issuer is trusted for the address "
+            "(attack 15c)."
+        ),
         "preferred_username": "The name the resource owner likes to be called.",
         "sid": "Session ID at the authorization server, used for logout.",
         "acr": "How strongly the resource owner was authenticated.",
@@ -152,7 +156,10 @@ def explain_header(name: str, value: Any, kind: str = KIND_JWT) -> ClaimExplanat
                 "for one HTTP request and signed with the client's own key."
             )
         elif str(value).upper() == "JWT":
-            text = "Type JWT: a general JSON Web Token (an ID token is typed so)."
+            text = (
+                "Type JWT: a general JSON Web Token (this issuer types its ID "
+                "tokens so)."
+            )
         else:
             text = "Type: tells the receiver what kind of JWT this is."
     else:

@@ -56,6 +56,7 @@ GRANT_EXCHANGES = {
     WHY_OAUTH: [
         (CLIENT, RS, BACK, "GET", "/api/photos", 401),
         (CLIENT, RS, BACK, "GET", "/api/photos", 401),
+        (BROWSER, CLIENT, FRONT, "GET", "/", 200),
         (BROWSER, CLIENT, FRONT, "GET", "/login", 302),
         *SIGN_IN_AND_APPROVE,
         (BROWSER, CLIENT, FRONT, "GET", "/callback", 200),
@@ -79,6 +80,7 @@ GRANT_EXCHANGES = {
         (CLIENT, AS, BACK, "POST", "/token", 400),
     ],
     AUTHORIZATION_CODE: [
+        (BROWSER, CLIENT, FRONT, "GET", "/", 200),
         (BROWSER, CLIENT, FRONT, "GET", "/login", 302),
         *SIGN_IN_AND_APPROVE,
         (BROWSER, CLIENT, FRONT, "GET", "/callback", 200),
@@ -261,6 +263,8 @@ GRANT_CHECKS = {
     },
     AUTHORIZATION_CODE: {
         1: [
+            "a person's click on PhotoPrint's page (Sec-Fetch-Site: same-origin, "
+            "Sec-Fetch-User: ?1)",
             "PhotoPrint answers 302",
             "the Location header points at the authorization server's /authorize",
             "the request asks for a code",
@@ -272,7 +276,7 @@ GRANT_CHECKS = {
             "the request carries a state",
         ],
         3: [
-            "sign-in answers 302 back to /authorize",
+            "sign-in answers 302 to /authorize/resume",
             "the consent page names PhotoPrint",
             "it lists the scopes basic and photos.read",
         ],
@@ -283,8 +287,8 @@ GRANT_CHECKS = {
         ],
         5: [
             'the page says "Hello Alice Liddell from Oxford!"',
-            "POST /token went from the Client to the Authorization Server "
-            "on the back channel",
+            "POST /token went from the Client to the Authorization Server on the "
+            "back channel",
             "it carried the code verifier",
             "PhotoPrint authenticated with Authorization: Basic (client_secret_basic)",
         ],
@@ -332,7 +336,7 @@ GRANT_CHECKS = {
             "the authorization server shows its sign-in page",
         ],
         2: [
-            "sign-in answers 302 back to /authorize",
+            "sign-in answers 302 to /authorize/resume",
             "the consent page names Legacy Gallery",
         ],
         3: [

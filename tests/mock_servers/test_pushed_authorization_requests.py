@@ -209,7 +209,9 @@ def test_public_client_pushes_with_its_client_id(servers):
             {"code_challenge": None, "code_challenge_method": None},
             400,
             "invalid_request",
-            "Missing 'code_challenge': this client must use PKCE (RFC 9700 2.1.1).",
+            "Missing 'code_challenge': this server requires PKCE of every client "
+            "(RFC 9700 2.1.1 requires it of public clients and recommends it for "
+            "confidential ones).",
         ),
         (
             {"scope": "basic admin"},

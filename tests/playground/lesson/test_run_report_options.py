@@ -57,7 +57,7 @@ def test_brief_shows_the_oauth_messages_and_no_pages(capsys) -> None:
     assert "User-Agent:" not in out and "Sec-Fetch-Mode:" not in out
     assert "(text/html, " in out
     assert "[PASS] it carried the code verifier" in out
-    assert out.rstrip().endswith("6/6 steps run, 21/21 checks passed")
+    assert out.rstrip().endswith("6/6 steps run, 22/22 checks passed")
 
 
 def test_brief_prints_each_jwt_on_one_line_with_its_claims(capsys) -> None:
