@@ -25,7 +25,7 @@ from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, Response, jsonify, request
 
-from . import authorization_endpoint, cors, pages
+from . import account, authorization_endpoint, cors, pages
 from .bearer import BearerProtector, StoredTokenValidator
 from .client_auth import ClientAuthentication, PrivateKeyJWT
 from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
@@ -47,6 +47,7 @@ from .pkce import CodeChallenge
 from .registration import RegistrationEndpoint
 from .sessions import ClockedSessionInterface
 from .settings import AuthorizationServerSettings
+from .token_exchange import TokenExchangeGrant
 from .token_generators import AccessTokenGenerator
 
 SERVER_NAME = "authorization server"
@@ -315,6 +316,7 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
     server.register_grant(ClientCredentialsGrant)
     server.register_grant(PasswordGrant)
     server.register_grant(RefreshTokenGrant)
+    server.register_grant(TokenExchangeGrant)  # RFC 8693
     server.register_client_auth_method(
         PrivateKeyJWT.CLIENT_AUTH_METHOD, PrivateKeyJWT(settings)
     )
@@ -354,6 +356,8 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
         )
 
     authorization_endpoint.register(app, server, settings)
+    # The resource owner's own page: personal access tokens, approved apps.
+    account.register(app, server, settings)
 
     @app.post("/token")
     def token() -> Response:

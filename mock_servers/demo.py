@@ -14,6 +14,7 @@ from typing import Any
 from .keys import SigningKey
 from .models import Client, User
 from .store import Store
+from .token_exchange import TOKEN_EXCHANGE
 from .weaknesses import Weaknesses
 
 SCOPES: MappingProxyType[str, str] = MappingProxyType(
@@ -21,6 +22,7 @@ SCOPES: MappingProxyType[str, str] = MappingProxyType(
         "basic": "See your name and city",
         "email": "See your email address",
         "photos.read": "View your photos",
+        "prints.order": "Order prints of your photos",
         "openid": "Sign you in with your account (OpenID Connect)",
         "profile": "See your profile (name)",
         "offline_access": "Keep access while you are away (refresh token)",
@@ -28,6 +30,8 @@ SCOPES: MappingProxyType[str, str] = MappingProxyType(
 )
 
 CLIENT_HOST = "https://photoprint.test"
+# The photo service's own web app, on the photo service's own site.
+PHOTOS_WEB_HOST = "https://photos.test"
 
 USERS: tuple[User, ...] = (
     User(
@@ -158,13 +162,30 @@ CLIENTS: tuple[DemoClient, ...] = (
         verified=False,
     ),
     DemoClient(
+        client_id="photos-web",
+        client_name="Photos (the photo service's own web app)",
+        client_type="confidential",
+        description="First-party web app of the photo service itself: the "
+        "authorization server asks no consent of its users, as Google does not "
+        "for its own apps.",
+        redirect_uris=(f"{PHOTOS_WEB_HOST}/callback",),
+        grant_types=("authorization_code", "refresh_token"),
+        response_types=("code",),
+        scope=ALL_SCOPES,
+        token_endpoint_auth_methods=("client_secret_basic", "client_secret_post"),
+        client_secret="photos-web-secret",
+        first_party=True,
+    ),
+    DemoClient(
         client_id="photos-api",
         client_name="Photos API (resource server)",
         client_type="confidential",
-        description="The resource server's own credentials, for token "
-        "introspection (RFC 7662).",
+        description="The resource server's own credentials: token "
+        "introspection (RFC 7662), and token exchange (RFC 8693) to call the "
+        "print lab for a user.",
         redirect_uris=(),
-        grant_types=(),
+        # RFC 8693: to call the print lab for a user.
+        grant_types=(TOKEN_EXCHANGE,),
         response_types=(),
         scope="",
         default_scope="",

@@ -15,6 +15,7 @@ from authlib.oidc.discovery import OpenIDProviderMetadata
 from .client_auth import PRIVATE_KEY_JWT
 from .demo import SCOPES
 from .interaction import PROMPT_VALUES
+from .token_exchange import TOKEN_EXCHANGE
 
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
@@ -55,6 +56,7 @@ def authorization_server_metadata(
                 "password",
                 "client_credentials",
                 "refresh_token",
+                TOKEN_EXCHANGE,  # RFC 8693
             ],
             "token_endpoint_auth_methods_supported": auth_methods,
             "token_endpoint_auth_signing_alg_values_supported": signing_algs,

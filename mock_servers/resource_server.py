@@ -15,7 +15,7 @@ from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc6750 import InsufficientScopeError, InvalidTokenError
 from flask import Flask, Response, jsonify, request
 
-from . import cors
+from . import cors, print_orders
 from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
 from .demo import USERS
 from .events import Event
@@ -97,7 +97,8 @@ def create_app(settings: ResourceServerSettings) -> Flask:
                 try:
                     # Read per request: a lesson may switch the API from local
                     # JWT validation to introspection mid-story.
-                    token = validator_for(settings).validate(token_string.strip())
+                    token_string = token_string.strip()
+                    token = validator_for(settings, token_string).validate(token_string)
                 except TokenRejected as rejected:
                     record("access_token.rejected", None, rejected.reason)
                     error = InvalidTokenError(
@@ -130,6 +131,7 @@ def create_app(settings: ResourceServerSettings) -> Flask:
                 "resources": {
                     "/api/user": "basic (+ email)",
                     "/api/photos": "photos.read",
+                    "/api/prints": "prints.order (POST: order a print)",
                 },
             }
         )
@@ -157,6 +159,8 @@ def create_app(settings: ResourceServerSettings) -> Flask:
         ]
         return jsonify({"owner": token.subject, "photos": photos})
 
+    # POST /api/prints: the photos API calls the print lab (token exchange).
+    print_orders.register(app, settings, protected, PHOTOS, users)
     return app
 
 

@@ -16,8 +16,10 @@ from .clock import Clock
 from .events import EventLog
 from .keys import SigningKey
 from .models import Client
+from .personal_access_tokens import LIFETIME_CHOICES_DAYS, PersonalAccessTokens
 from .randomness import Randomness
 from .store import Store
+from .token_exchange import ExchangedTokens, TokenExchangePolicy
 from .weaknesses import Weaknesses
 
 TokenFormat = Literal["jwt", "opaque"]
@@ -68,6 +70,14 @@ class TokenLifetimes:
     # after a day unused and a week in all; then the user signs in again.
     public_refresh_token_idle: int = DAY
     public_refresh_token_absolute: int = 7 * DAY
+    # RFC 8693 2.2.1 / RFC 9700 2.3: a token made by token exchange for one
+    # call to another API needs minutes, not an hour; it never outlives the
+    # token it came from either.
+    exchanged_access_token: int = 5 * MINUTE
+    # A personal access token lives as long as its owner chose, at most a
+    # year (GitHub's fine-grained tokens: 366 days unless an organisation
+    # allows more); there is no "never".
+    personal_access_token_max: int = max(LIFETIME_CHOICES_DAYS) * DAY
 
     def refresh_token_idle_for(self, client: Client) -> int:
         if client.is_public:
@@ -118,6 +128,21 @@ class TokenLifetimes:
                 "public clients",
                 "RFC 9700 4.14.2, OAuth for Browser-Based Apps",
             ),
+            Lifetime(
+                "access token from a token exchange (at most; never past the "
+                "subject token's exp)",
+                self.exchanged_access_token,
+                "the photos API calling the print lab",
+                "RFC 8693 2.2.1, RFC 9700 2.3",
+            ),
+            Lifetime(
+                "personal access token (at most; the user picks "
+                + ", ".join(str(days) for days in LIFETIME_CHOICES_DAYS)
+                + " days)",
+                self.personal_access_token_max,
+                "tokens made on the account page",
+                "GitHub and Laravel Sanctum practice",
+            ),
         )
 
 
@@ -144,6 +169,14 @@ class AuthorizationServerSettings:
     # confidential ones; this AS requires it (with S256) of every client, as
     # OAuth 2.1 and FAPI 2.0 do, unless the as.pkce_optional weakness is on.
     require_pkce_for_all_clients: bool = True
+    # The account page's personal access tokens (only their hashes).
+    personal_access_tokens: PersonalAccessTokens = field(
+        default_factory=PersonalAccessTokens
+    )
+    # RFC 8693: who may exchange which tokens for which audience, and what
+    # the server remembers of the tokens it issued that way.
+    token_exchange: TokenExchangePolicy = field(default_factory=TokenExchangePolicy)
+    exchanged_tokens: ExchangedTokens = field(default_factory=ExchangedTokens)
 
     @property
     def token_url(self) -> str:
@@ -167,3 +200,7 @@ class ResourceServerSettings:
     jwks_cache: dict[str, dict] = field(default_factory=dict)
     # The origins whose pages may call the API (CORS), asked per request.
     browser_origins: Callable[[], Collection[str]] = frozenset
+    # The print lab's API, which the photos API calls to print an order
+    # (with a token from a token exchange, RFC 8693), and its URL (its `aud`).
+    print_lab: httpx.Client | None = None
+    print_lab_url: str = ""
