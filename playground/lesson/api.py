@@ -22,11 +22,15 @@ import httpx
 from mock_servers.clock import Clock
 from mock_servers.demo import USERS
 from mock_servers.events import Event
+from mock_servers.personal_access_tokens import PersonalAccessTokens
+from mock_servers.print_orders import TokenExchangeClient
 from mock_servers.store import Store
 from mock_servers.weaknesses import lookup
 from playground.actors.attacker import Attacker
 from playground.actors.browser import Browser
 from playground.actors.oauth_client import OAuthClient
+from playground.actors.print_lab import PrintLab
+from playground.actors.script import ApiScript
 from playground.actors.web_client import WebClient
 from playground.views.jwt_decoder import DecodedJwt, verify_jwt
 from playground.views.pkce import PkceExplanation, explain
@@ -173,6 +177,27 @@ class LessonRun:
         return self.world.legacy_app
 
     @property
+    def photos_web(self) -> OAuthClient:
+        """Photos, the photo service's own (first-party) web app."""
+        return self.world.photos_web
+
+    @property
+    def script(self) -> ApiScript:
+        """Alice's own script: calls the API with a token she pasted into it."""
+        return self.world.script
+
+    @property
+    def photos_api(self) -> TokenExchangeClient:
+        """The photos API as a client of the authorization server (`photos-api`,
+        its own credentials): `exchange(subject_token, resource=..., ...)`."""
+        return self.world.photos_api
+
+    @property
+    def print_lab(self) -> PrintLab:
+        """The print lab: its jobs, and an HTTP client of its own."""
+        return self.world.print_lab
+
+    @property
     def attacker(self) -> Attacker:
         return self.world.attacker
 
@@ -228,6 +253,11 @@ class LessonRun:
         return self.world.client_url
 
     @property
+    def print_lab_url(self) -> str:
+        """The print lab's API (a second resource server)."""
+        return self.world.print_lab_url
+
+    @property
     def attacker_url(self) -> str:
         """Mallory's site."""
         return self.world.attacker_url
@@ -246,6 +276,12 @@ class LessonRun:
         """The authorization server's records (codes, tokens, consents), to look
         at: a real server's database, which no client could read."""
         return self.world.store
+
+    @property
+    def personal_access_tokens(self) -> PersonalAccessTokens:
+        """The authorization server's records of personal access tokens (their
+        hashes, never the tokens), for teaching."""
+        return self.world.deployment.as_settings.personal_access_tokens
 
     def events_named(self, name: str) -> list[Event]:
         """The servers' events of this name so far, oldest first."""
