@@ -172,11 +172,21 @@ class OAuthClient:
 
     # the protected resources
     def call_api(
-        self, path: str = "/api/user", access_token: str | None = None
+        self,
+        path: str = "/api/user",
+        access_token: str | None = None,
+        *,
+        method: str = "GET",
+        json: dict[str, Any] | None = None,
     ) -> httpx.Response:
+        """A request to the photos API with the token (RFC 6750 2.1); a POST
+        sends `json` as its body (`POST /api/prints`)."""
         token = access_token or self.tokens.get("access_token", "")
-        return self.http.get(
-            f"{self.api_url}{path}", headers={"Authorization": f"Bearer {token}"}
+        return self.http.request(
+            method,
+            f"{self.api_url}{path}",
+            headers={"Authorization": f"Bearer {token}"},
+            json=json,
         )
 
     def userinfo(self, access_token: str | None = None) -> httpx.Response:

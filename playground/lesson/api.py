@@ -230,7 +230,10 @@ class LessonRun:
         browser.open(app.authorization_url(scope, pkce_method="S256"))
         if browser.page.form("login-form") is not None:
             browser.sign_in(username, password)
-            browser.follow_redirect()
+            # Back to the authorization request, unless the server answered
+            # the app at once (consent on record, or a first-party app).
+            if (browser.redirect_location or "").startswith(self.issuer):
+                browser.follow_redirect()
         if browser.page.form("consent-form") is not None:
             browser.approve()
         browser.follow_redirect()
