@@ -334,7 +334,9 @@ class LessonRun:
 
     def decode(self, token: str) -> DecodedJwt:
         """Decode and verify a JWT against this world's AS keys and clock; an
-        access token must also be for the photos API (as the JWT panel says)."""
+        access token must also be for the API it names (the photos API or the
+        print lab; any other audience is judged as the photos API would), as
+        the JWT panel says."""
         _require_text("run.decode", "token", token, "a JWT, e.g. app.tokens[...]")
         return verify_jwt(token, self.world.token_trust(), at=self.world.clock.now())
 
