@@ -168,19 +168,22 @@ def list_tokens(run):
 def leaked(run):
     """
     Alice pastes her script, token and all, into a public gist. Mallory
-    finds it and calls the API from her own machine: **200**, Alice's
-    photos. The API cannot tell her from Alice's script.
+    finds it (that happens off this network: she simply has the token) and
+    calls the API from her own machine: **200**, Alice's photos. The API
+    cannot tell her from Alice's script.
 
     Compare a stolen OAuth access token:
 
     - **No client binding.** An OAuth token belongs to one client, which the
-      user approved and can remove; refresh tokens need that client's
-      credentials. A personal token is the user herself: any holder is her.
+      user approved and can remove; a confidential client's refresh token is
+      useless without the client's secret. A personal token is the user
+      herself: any holder is her.
     - **Long-lived.** This one lives 30 days (up to a year); an access token
       here lives an hour, and refresh token rotation exposes a thief
       (RFC 9700 4.14.2).
-    - **Nobody consented.** Alice made it herself, so no consent screen
-      named an app and its scopes; nothing in the apps list shows it.
+    - **Who consents.** With OAuth, Alice approves a named app's request on
+      the consent page and can take it back from her list of apps. Here she
+      grants the token to whoever holds it: "which app?" has no answer.
 
     What limits the damage: **fine-grained scopes** (no `email` here), an
     **expiry**, the **prefix** that lets secret scanning catch the leak

@@ -62,7 +62,9 @@ def remembered(run):
     session at the authorization server, and her approval is on record,
     so `/authorize` answers **at once**: a redirect straight back to
     PhotoPrint with a code, no sign-in and no consent page (the request is
-    the same as before: same app, same scopes).
+    the same as before: same app, same scopes). PhotoPrint is a confidential
+    client: the code is useless without its secret, which is what lets the
+    server answer without asking again (RFC 6749 10.2, step 3).
     """
     photoprint_sign_in(run)
     run.check(

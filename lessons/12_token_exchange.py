@@ -125,9 +125,10 @@ def compare(run):
     *her*. `act` (RFC 8693 4.1) says **delegation** happened: the photos
     API acts on her behalf, and the lab can log, limit or refuse by actor.
     (This server's policy makes the authenticated client the actor; RFC 8693
-    also lets a client prove the actor with an `actor_token`.) No refresh
-    token: RFC 8693 2.2.1 expects none for one temporary credential traded
-    for another.
+    also lets a client present the actor's own token as `actor_token`, and
+    its appendix A.1 shows a server that, without one, issues no `act`.) No
+    refresh token: RFC 8693 2.2.1, one "will typically not be issued" when
+    one temporary credential is traded for another.
     """
     alice = run.show_jwt(run.alice_token, "Alice's token (the subject_token)")
     lab = run.show_jwt(run.lab_token, "the print lab's token (from the exchange)")

@@ -332,8 +332,7 @@ class TokenExchangeGrant(_SettingsMixin, grants.BaseGrant, grants.TokenEndpointM
         `audience` (a name; here the services' URLs are their names)."""
         resources = form.getlist("resource")
         for resource in resources:
-            parts = urlsplit(resource)
-            if not parts.scheme or not parts.netloc or "#" in resource:
+            if not urlsplit(resource).scheme or "#" in resource:
                 # RFC 8707 2 and RFC 8693 2.1: the value "MUST be an absolute
                 # URI ... and MUST NOT include a fragment component".
                 raise InvalidTargetError(
@@ -399,7 +398,13 @@ class TokenExchangeGrant(_SettingsMixin, grants.BaseGrant, grants.TokenEndpointM
         expires_in and scope; no refresh token (2.2.1: "A refresh token will
         typically not be issued when the exchange is of one temporary
         credential (the subject_token) for a different temporary credential
-        (the issued token) for use in some other context.")."""
+        (the issued token) for use in some other context.").
+
+        The token is a JWT access token (RFC 9068) whatever format the server
+        issues elsewhere: the print lab validates JWTs itself, and RFC 8693
+        2.1 lets the issued type "be dictated by knowledge of the requirements
+        of the service or resource indicated by the resource or audience
+        parameter". To the client it is an access token all the same."""
         exchange = self.exchange
         assert exchange is not None  # validate_token_request ran first
         settings = self.settings

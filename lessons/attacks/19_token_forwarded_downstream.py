@@ -76,7 +76,8 @@ def order(run):
     - **Weaknesses on**: there is no call to the token endpoint. The photos
       API sends **Alice's own token** (`rs.forward_user_token`), and the
       print lab, which skips the audience check (`rs.print_lab_any_audience`),
-      accepts a token whose `aud` is the photos API: **201**, the job is
+      accepts a token whose `aud` is the photos API (an audience mix-up: the
+      lab acts on a token minted for another service): **201**, the job is
       queued. It "works", which is why teams ship it.
     - **Defended**: the photos API first exchanges Alice's token at the
       token endpoint (RFC 8693) and sends the print lab **a token of its
@@ -166,8 +167,9 @@ def an_hour_later(run):
     - **Defended**: the print lab's token lived five minutes and was for the
       print lab only. The photos API still refuses it for its audience, and
       even at the print lab, the only place it ever worked, it has expired:
-      **401** `invalid_token`. While it lived, it could do one thing: order
-      prints of Alice's photos, shipped to Alice.
+      **401** `invalid_token`. While it lived, it could do what
+      `prints.order` allows at the lab: order prints of Alice's photos,
+      shipped to Alice, and list her print jobs.
     """
     run.clock.advance(50 * 60)
     run.present_to_api(run.stolen, "/api/photos", refused_because=AUDIENCE_CHECK)

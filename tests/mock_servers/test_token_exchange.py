@@ -503,6 +503,31 @@ def test_repeated_subject_token_is_invalid_request(servers):
     assert_error(response, "invalid_request", "Multiple 'subject_token' in request.")
 
 
+def test_an_unknown_urn_resource_is_invalid_target_not_malformed(servers):
+    subject = alice_token(servers)["access_token"]
+    assert_error(
+        exchange(servers, subject_token=subject, resource="urn:example:api"),
+        "invalid_target",
+        "The client photos-api may not ask for a token for urn:example:api (it may "
+        f"ask for: {PRINT_LAB_URL}).",
+    )
+
+
+def test_opaque_subject_tokens_are_exchanged_for_a_jwt_the_print_lab_reads(make):
+    servers = make(token_format="opaque")
+    subject = alice_token(servers)["access_token"]
+    assert subject.count(".") == 0  # an opaque token
+    body = exchange(servers, subject_token=subject).json()
+    assert body["issued_token_type"] == ACCESS_TOKEN_TYPE
+    assert claims(body["access_token"])["aud"] == PRINT_LAB_URL
+    order = servers.api.post(
+        "/api/prints",
+        json={"photo_id": "p-1"},
+        headers={"Authorization": f"Bearer {subject}"},
+    )
+    assert order.status_code == 201, order.text
+
+
 def test_metadata_advertises_the_token_exchange_grant(servers):
     metadata = servers.auth.get("/.well-known/oauth-authorization-server").json()
     assert TOKEN_EXCHANGE in metadata["grant_types_supported"]
