@@ -26,6 +26,7 @@ from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, Response, jsonify, request
 
 from . import (
+    account,
     authorization_endpoint,
     cors,
     device_verification,
@@ -58,6 +59,7 @@ from .registration import RegistrationEndpoint
 from .resource_indicators import ResourceIndicators
 from .sessions import ClockedSessionInterface
 from .settings import AuthorizationServerSettings
+from .token_exchange import TokenExchangeGrant
 from .token_generators import AccessTokenGenerator
 
 SERVER_NAME = "authorization server"
@@ -404,6 +406,7 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
     server.register_grant(ClientCredentialsGrant)
     server.register_grant(PasswordGrant)
     server.register_grant(RefreshTokenGrant)
+    server.register_grant(TokenExchangeGrant)  # RFC 8693
     server.register_client_auth_method(
         PrivateKeyJWT.CLIENT_AUTH_METHOD, PrivateKeyJWT(settings)
     )
@@ -445,6 +448,8 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
 
     authorization_endpoint.register(app, server, settings)
     device_verification.register(app, server, settings)
+    # The resource owner's own page: personal access tokens, approved apps.
+    account.register(app, server, settings)
 
     @app.post("/token")
     def token() -> Response:

@@ -13,6 +13,7 @@ from typing import Any
 
 from authlib.oauth2.rfc8628 import DEVICE_CODE_GRANT_TYPE
 
+from .grant_types import TOKEN_EXCHANGE
 from .keys import SigningKey
 from .models import Client, User
 from .store import Store
@@ -23,6 +24,7 @@ SCOPES: MappingProxyType[str, str] = MappingProxyType(
         "basic": "See your name and city",
         "email": "See your email address",
         "photos.read": "View your photos",
+        "prints.order": "Order prints of your photos",
         "openid": "Sign you in with your account (OpenID Connect)",
         "profile": "See your profile (name)",
         "offline_access": "Keep access while you are away (refresh token)",
@@ -33,6 +35,8 @@ SCOPES: MappingProxyType[str, str] = MappingProxyType(
 API_SCOPES = ("basic", "email", "photos.read")
 
 CLIENT_HOST = "https://photoprint.test"
+# The photo service's own web app, on the photo service's own site.
+PHOTOS_WEB_HOST = "https://photos.test"
 
 USERS: tuple[User, ...] = (
     User(
@@ -197,13 +201,30 @@ CLIENTS: tuple[DemoClient, ...] = (
         },
     ),
     DemoClient(
+        client_id="photos-web",
+        client_name="Photos (the photo service's own web app)",
+        client_type="confidential",
+        description="First-party web app of the photo service itself: the "
+        "authorization server asks no consent of its users, as Google does not "
+        "for its own apps.",
+        redirect_uris=(f"{PHOTOS_WEB_HOST}/callback",),
+        grant_types=("authorization_code", "refresh_token"),
+        response_types=("code",),
+        scope=ALL_SCOPES,
+        token_endpoint_auth_methods=("client_secret_basic", "client_secret_post"),
+        client_secret="photos-web-secret",
+        first_party=True,
+    ),
+    DemoClient(
         client_id="photos-api",
         client_name="Photos API (resource server)",
         client_type="confidential",
-        description="The resource server's own credentials, for token "
-        "introspection (RFC 7662).",
+        description="The resource server's own credentials: token "
+        "introspection (RFC 7662), and token exchange (RFC 8693) to call the "
+        "print lab for a user.",
         redirect_uris=(),
-        grant_types=(),
+        # RFC 8693: to call the print lab for a user.
+        grant_types=(TOKEN_EXCHANGE,),
         response_types=(),
         scope="",
         default_scope="",

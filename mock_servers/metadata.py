@@ -18,6 +18,7 @@ from .demo import SCOPES
 from .dpop import SIGNING_ALGORITHMS as DPOP_SIGNING_ALGORITHMS
 from .interaction import PROMPT_VALUES
 from .resource_indicators import known_resources
+from .token_exchange import TOKEN_EXCHANGE
 
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
@@ -59,6 +60,7 @@ def authorization_server_metadata(
                 "client_credentials",
                 "refresh_token",
                 DEVICE_CODE_GRANT_TYPE,
+                TOKEN_EXCHANGE,  # RFC 8693
             ],
             "token_endpoint_auth_methods_supported": auth_methods,
             "token_endpoint_auth_signing_alg_values_supported": signing_algs,

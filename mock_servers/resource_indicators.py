@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 class InvalidTargetError(OAuth2Error):
     """RFC 8707 2: "The requested resource is invalid, missing, unknown, or
-    malformed." A 400 at the token endpoint (RFC 6749 5.2's format)."""
+    malformed." A 400 at the token endpoint (RFC 6749 5.2's format); RFC 8693
+    2.2.2 uses it for a token exchange target the server "is unwilling or
+    unable to issue a token for"."""
 
     error = "invalid_target"
     status_code = 400

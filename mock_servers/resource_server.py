@@ -15,7 +15,7 @@ from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc6750 import InsufficientScopeError, InvalidTokenError
 from flask import Flask, Response, jsonify, request
 
-from . import cors, dpop_resource
+from . import cors, dpop_resource, print_orders
 from .bearer import bearer_token
 from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
 from .demo import USERS
@@ -122,7 +122,7 @@ def create_app(settings: ResourceServerSettings) -> Flask:
                 try:
                     # Read per request: a lesson may switch the API from local
                     # JWT validation to introspection mid-story.
-                    token = validator_for(settings).validate(token_string)
+                    token = validator_for(settings, token_string).validate(token_string)
                 except TokenRejected as rejected:
                     record("access_token.rejected", None, rejected.reason)
                     error = InvalidTokenError(
@@ -182,6 +182,7 @@ def create_app(settings: ResourceServerSettings) -> Flask:
                 "resources": {
                     "/api/user": "basic (+ email)",
                     "/api/photos": "photos.read",
+                    "/api/prints": "prints.order (POST: order a print)",
                 },
             }
         )
@@ -214,6 +215,8 @@ def create_app(settings: ResourceServerSettings) -> Flask:
         ]
         return jsonify({"owner": token.subject, "photos": photos})
 
+    # POST /api/prints: the photos API calls the print lab (token exchange).
+    print_orders.register(app, settings, protected, PHOTOS, users)
     return app
 
 

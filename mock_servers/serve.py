@@ -1,5 +1,10 @@
 """Serve one deployment on loopback ports, for curl, a browser or an OAuth library.
 
+Three ports, one per origin of the in-process world: the authorization server
+(with the account page), the photos API, and the print lab's API, which the
+photos API calls with tokens from a token exchange (RFC 8693). The print lab
+is another company's API, so it has an origin (and an `aud`) of its own.
+
 The same Flask apps that lessons call in process are put on real sockets with
 Cheroot, CherryPy's production WSGI server. Only loopback is allowed: the
 servers hold demo passwords and secrets, can be switched into weakened modes,
@@ -460,15 +465,27 @@ def banner(
         "  DPoP proofs (RFC 9449) at the token and PAR endpoints and the API: "
         + " ".join(metadata["dpop_signing_alg_values_supported"])
         + (", server nonces required" if as_settings.dpop.nonce_required else ""),
+        f"  account page         {issuer}/account  (personal access tokens, "
+        "approved apps)",
         f"Resource server       {api}",
         f"  metadata (RFC 9728)  {metadata_url(api)}",
     ]
-    api_paths = sorted(
-        rule.rule
-        for rule in deployment.resource_server.url_map.iter_rules()
+    lines += [
+        f"  {_methods(rule) + ' ' + rule.rule:<22}{api}{rule.rule}"
+        for rule in sorted(
+            deployment.resource_server.url_map.iter_rules(), key=lambda r: r.rule
+        )
         if rule.rule.startswith("/api/")
-    )
-    lines += [f"  GET {path:<17}{api}{path}" for path in api_paths]
+    ]
+    lab = deployment.print_lab_settings.url
+    lines += [f"Print lab API         {lab}  (tokens from a token exchange only)"]
+    lines += [
+        f"  {_methods(rule) + ' ' + rule.rule:<22}{lab}{rule.rule}"
+        for rule in sorted(
+            deployment.print_lab.url_map.iter_rules(), key=lambda r: r.rule
+        )
+        if rule.rule.startswith("/api/")
+    ]
     validated = (
         "checked by introspection (RFC 7662)"
         if rs_settings.validation == "introspection"
@@ -526,6 +543,11 @@ def banner(
     return "\n".join(lines) + "\n"
 
 
+def _methods(rule: Any) -> str:
+    """GET, POST or both, as the banner lists an endpoint."""
+    return "/".join(m for m in ("GET", "POST") if m in (rule.methods or ()))
+
+
 def serve(
     host: str,
     as_port: int,
@@ -533,6 +555,7 @@ def serve(
     weaknesses: Iterable[str],
     token_format: TokenFormat,
     *,
+    lab_port: int = 0,
     redirect_uris: Iterable[tuple[str, str]] = (),
     dpop_nonces: bool = False,
     out: TextIO | None = None,
@@ -541,13 +564,14 @@ def serve(
     stop: threading.Event | None = None,
     clock: Clock | None = None,
 ) -> int:
-    """Serve both servers until Ctrl-C or `stop`; 0 when stopped, 2 on bad input.
+    """Serve the servers until Ctrl-C or `stop`; 0 when stopped, 2 on bad input.
 
-    Both ports are bound before anything is served, so a busy port is a
-    one-line error, not a half-started pair. A port of 0 picks a free one; the
-    banner shows the real ports. `redirect_uris` ((client id, URI) pairs, the
-    `--redirect-uri` option) are registered in addition to the demo ones, e.g.
-    for a single-page app served from its own loopback origin. `clock` is the
+    Every port (authorization server, photos API, print lab) is bound before
+    anything is served, so a busy port is a one-line error, not a half-started
+    set. A port of 0 picks a free one; the banner shows the real ports.
+    `redirect_uris` ((client id, URI) pairs, the `--redirect-uri` option) are
+    registered in addition to the demo ones, e.g. for a single-page app served
+    from its own loopback origin. `clock` is the
     real time unless a test passes one it can advance (a device's polling).
     """
     out = out or sys.stdout  # looked up per call, so redirection is honoured
@@ -572,12 +596,13 @@ def serve(
         listeners.append(
             _Listener.listen("resource server", host, rs_port, "--rs-port")
         )
+        listeners.append(_Listener.listen("print lab", host, lab_port, "--lab-port"))
     except ServeError as error:
         for listener in listeners:
             listener.close()
         print(f"error: {error}", file=err)
         return 2
-    as_listener, rs_listener = listeners
+    as_listener, rs_listener, lab_listener = listeners
     stop = stop or threading.Event()
     restore_sigterm = _stop_on_sigterm(stop)
     key_folder = Path(tempfile.mkdtemp(prefix="oauth-playground-"))
@@ -586,13 +611,15 @@ def serve(
         deployment = build_deployment(
             issuer=base_url(host, as_listener.port),
             api_url=base_url(host, rs_listener.port),
+            print_lab_url=base_url(host, lab_listener.port),
             weaknesses=weaknesses,
             token_format=token_format,
             clock=clock,
-            # The RS reaches the AS over the real socket (JWKS, introspection).
-            authorization_server_client=lambda app, issuer: httpx.Client(
-                base_url=issuer, timeout=5
-            ),
+            # Every server reaches the others over the real sockets (JWKS,
+            # introspection, token exchange, the print lab's API).
+            authorization_server_client=_socket_client,
+            print_lab_to_authorization_server=_socket_client,
+            resource_server_to_print_lab=_socket_client,
         )
         register_redirect_uris(deployment, redirect_uris)
         if dpop_nonces:
@@ -603,6 +630,7 @@ def serve(
         key_files = _write_key_files(deployment, key_folder)
         as_listener.serve(deployment.authorization_server)
         rs_listener.serve(deployment.resource_server)
+        lab_listener.serve(deployment.print_lab)
         out.write(banner(deployment, key_files=key_files))
         out.flush()
         if ready is not None:
@@ -616,11 +644,19 @@ def serve(
             listener.close()
         if deployment is not None:
             deployment.rs_settings.authorization_server.close()
+            if deployment.rs_settings.print_lab is not None:
+                deployment.rs_settings.print_lab.close()
+            deployment.print_lab_settings.authorization_server.close()
         shutil.rmtree(key_folder, ignore_errors=True)
         restore_sigterm()
-    print("Stopped both servers and removed the key file. Goodbye.", file=out)
+    print("Stopped the servers and removed the key file. Goodbye.", file=out)
     out.flush()
     return 0
+
+
+def _socket_client(app: Any, base: str) -> httpx.Client:
+    """One server's client for another's real socket (the app is not called)."""
+    return httpx.Client(base_url=base, timeout=5)
 
 
 def _stop_on_sigterm(stop: threading.Event) -> Callable[[], None]:

@@ -18,8 +18,10 @@ from .events import EventLog
 from .keys import SigningKey
 from .models import Client
 from .par import REQUEST_URI_LIFETIME, PushedRequests
+from .personal_access_tokens import LIFETIME_CHOICES_DAYS, PersonalAccessTokens
 from .randomness import Randomness
 from .store import Store
+from .token_exchange import ExchangedTokens, TokenExchangePolicy
 from .weaknesses import Weaknesses
 
 if TYPE_CHECKING:
@@ -77,6 +79,14 @@ class TokenLifetimes:
     # a second device and sign in, "but should be sufficiently short to limit
     # the usability of a code obtained for phishing".
     device_code: int = 10 * MINUTE
+    # RFC 8693 2.2.1 / RFC 9700 2.3: a token made by token exchange for one
+    # call to another API needs minutes, not an hour; it never outlives the
+    # token it came from either.
+    exchanged_access_token: int = 5 * MINUTE
+    # A personal access token lives as long as its owner chose, at most a
+    # year (GitHub's fine-grained tokens: 366 days unless an organisation
+    # allows more); there is no "never".
+    personal_access_token_max: int = max(LIFETIME_CHOICES_DAYS) * DAY
 
     def refresh_token_idle_for(self, client: Client) -> int:
         if client.is_public:
@@ -133,6 +143,21 @@ class TokenLifetimes:
                 "device clients",
                 "RFC 8628 3.2, 5.4",
             ),
+            Lifetime(
+                "access token from a token exchange (at most; never past the "
+                "subject token's exp)",
+                self.exchanged_access_token,
+                "the photos API calling the print lab",
+                "RFC 8693 2.2.1, RFC 9700 2.3",
+            ),
+            Lifetime(
+                "personal access token (at most; the user picks "
+                + ", ".join(str(days) for days in LIFETIME_CHOICES_DAYS)
+                + " days)",
+                self.personal_access_token_max,
+                "tokens made on the account page",
+                "GitHub and Laravel Sanctum practice",
+            ),
         )
 
 
@@ -172,6 +197,15 @@ class AuthorizationServerSettings:
     def __post_init__(self) -> None:
         self.dpop = DPoPChecker(self.clock, self.randomness)
 
+    # The account page's personal access tokens (only their hashes).
+    personal_access_tokens: PersonalAccessTokens = field(
+        default_factory=PersonalAccessTokens
+    )
+    # RFC 8693: who may exchange which tokens for which audience, and what
+    # the server remembers of the tokens it issued that way.
+    token_exchange: TokenExchangePolicy = field(default_factory=TokenExchangePolicy)
+    exchanged_tokens: ExchangedTokens = field(default_factory=ExchangedTokens)
+
     @property
     def token_url(self) -> str:
         return f"{self.issuer}/token"
@@ -196,3 +230,7 @@ class ResourceServerSettings:
     browser_origins: Callable[[], Collection[str]] = frozenset
     # RFC 9449 7: DPoP proofs with DPoP-bound access tokens (jti memory, nonces).
     dpop: DPoPChecker | None = None
+    # The print lab's API, which the photos API calls to print an order
+    # (with a token from a token exchange, RFC 8693), and its URL (its `aud`).
+    print_lab: httpx.Client | None = None
+    print_lab_url: str = ""

@@ -218,6 +218,24 @@ class Store:
         with self._lock:
             return all((user_id, client_id, s) in self.consents for s in scope.split())
 
+    def consents_of(self, user_id: str) -> dict[str, frozenset[str]]:
+        """Which clients this user approved, and for which scopes."""
+        approved: dict[str, set[str]] = {}
+        with self._lock:
+            for user, client_id, scope in self.consents:
+                if user == user_id:
+                    approved.setdefault(client_id, set()).add(scope)
+        return {client_id: frozenset(s) for client_id, s in approved.items()}
+
+    def forget_consent(self, user_id: str, client_id: str) -> frozenset[str]:
+        """Forget a user's approval of a client; the scopes it was for."""
+        with self._lock:
+            forgotten = {
+                c for c in self.consents if c[0] == user_id and c[1] == client_id
+            }
+            self.consents -= forgotten
+        return frozenset(scope for _, _, scope in forgotten)
+
     # authorization requests waiting for the resource owner
     def save_pending_authorization(self, pending: PendingAuthorization) -> None:
         with self._lock:

@@ -19,6 +19,7 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives import serialization
 
+from .personal_access_tokens import looks_like_personal_access_token
 from .settings import ResourceServerSettings
 from .token_generators import ACCESS_TOKEN_TYPES
 
@@ -242,9 +243,14 @@ def _check_claim_types(claims: dict[str, Any]) -> None:
 
 
 def validator_for(
-    settings: ResourceServerSettings,
+    settings: ResourceServerSettings, token: str = ""
 ) -> JWTValidator | IntrospectionValidator:
-    if settings.validation == "introspection":
+    """How to check this token. A personal access token is opaque, and its
+    prefix says so: only its issuer can tell whether it is good, so it is
+    always introspected (RFC 7662), whatever the API does with JWTs."""
+    if settings.validation == "introspection" or looks_like_personal_access_token(
+        token
+    ):
         return IntrospectionValidator(settings)
     return JWTValidator(settings)
 

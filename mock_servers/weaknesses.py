@@ -230,6 +230,22 @@ REGISTRY: tuple[Weakness, ...] = (
         "mock_servers.dpop_resource.check",
         "RFC 9449 7.2, FAPI 2.0 Security Profile 5.3.4",
     ),
+    Weakness(
+        "rs.forward_user_token",
+        "The photos API sends the user's own access token on to the print lab "
+        "instead of exchanging it for one made for the print lab, so the print "
+        "lab holds a token that also opens the photos API.",
+        "mock_servers.print_orders.register",
+        "RFC 9700 2.3 and 4.9.2, RFC 8693 2",
+    ),
+    Weakness(
+        "rs.print_lab_any_audience",
+        "The print lab's API accepts an access token of the authorization "
+        "server whatever its aud, so a token issued for the photos API works "
+        "there too (and forwarding one seems to work).",
+        "mock_servers.print_lab.PrintLabTokenValidator.validate",
+        "RFC 9068 4, RFC 9700 4.10.2",
+    ),
 )
 
 BY_NAME: MappingProxyType[str, Weakness] = MappingProxyType(

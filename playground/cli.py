@@ -78,10 +78,11 @@ def _add_weakness_option(parser: argparse.ArgumentParser) -> None:
 def _add_serve(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve",
-        help="serve the mock authorization and resource servers on loopback",
+        help="serve the mock authorization server and APIs on loopback",
         description=(
-            "Serve the mock authorization server and resource server on\n"
-            "loopback ports, for curl, a browser or a real OAuth client.\n"
+            "Serve the mock authorization server, the resource server and\n"
+            "the print lab's API on loopback ports, for curl, a browser or a\n"
+            "real OAuth client.\n"
             "They hold demo secrets: only loopback hosts are accepted."
         ),
         formatter_class=argparse.RawTextHelpFormatter,
@@ -102,6 +103,13 @@ def _add_serve(subparsers: argparse._SubParsersAction) -> None:
         type=_port,
         default=9001,
         help="resource server port, 0 for any free one (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--lab-port",
+        type=_port,
+        default=9002,
+        help="print lab API port (the API the resource server calls with a\n"
+        "token exchange), 0 for any free one (default: %(default)s)",
     )
     _add_weakness_option(parser)
     parser.add_argument(
@@ -139,6 +147,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         args.rs_port,
         args.weakness,
         args.token_format,
+        lab_port=args.lab_port,
         redirect_uris=args.redirect_uri,
         dpop_nonces=args.dpop_nonce,
     )

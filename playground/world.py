@@ -18,10 +18,12 @@ import httpx
 from flask import Flask
 
 from mock_servers.clock import Clock
+from mock_servers.demo import PHOTOS_WEB_HOST
 from mock_servers.deployment import (
     API_URL,
     FAPI_CLIENT,
     ISSUER,
+    PRINT_LAB_URL,
     build_deployment,
     generate_client_keys,
 )
@@ -31,6 +33,7 @@ from mock_servers.keys import (
     generate_ec_signing_key,
     generate_signing_key,
 )
+from mock_servers.print_orders import TokenExchangeClient, exchange_client
 from mock_servers.settings import TokenFormat, TokenValidation
 from mock_servers.store import Store
 from playground.actors.attacker import ATTACKER_AS_URL, ATTACKER_URL, Attacker
@@ -38,6 +41,8 @@ from playground.actors.browser import Browser, ScriptTransport
 from playground.actors.device_app import DeviceApp
 from playground.actors.discovering_client import DiscoveringClient
 from playground.actors.oauth_client import OAuthClient, registration
+from playground.actors.print_lab import PrintLab
+from playground.actors.script import ApiScript
 from playground.actors.sites import origin_of
 from playground.actors.web_client import WebClient
 from playground.wire.exchange import Party
@@ -70,6 +75,21 @@ def loopback_listener(app_name: str = "Photo Uploader") -> Flask:
         return (
             f"<!doctype html><title>{app_name}</title>"
             f"<p>{app_name} received the answer. You can close this tab.</p>"
+        )
+
+    return app
+
+
+def photos_web_app() -> Flask:
+    """The landing page of the photo service's own web app (`photos.test`):
+    the browser arrives there with the code, which the app's server redeems."""
+    app = Flask("photos_web")
+
+    @app.get("/callback")
+    def callback() -> str:
+        return (
+            "<!doctype html><title>Photos</title>"
+            "<p>Photos: signing you in. You can go on to your photos.</p>"
         )
 
     return app
@@ -111,6 +131,9 @@ class TokenTrust:
     # The public keys clients registered for private_key_jwt (RFC 7523), by
     # client_id: what their client assertions are verified with.
     client_jwks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Every resource server of the world: the photos API, then the print
+    # lab (whose tokens come from a token exchange).
+    api_audiences: tuple[str, ...] = ()
 
 
 class World:
@@ -142,6 +165,12 @@ class World:
             authorization_server_client=lambda _app, issuer: self.network.client(
                 Party.RESOURCE_SERVER, base_url=issuer
             ),
+            print_lab_to_authorization_server=lambda _app, issuer: self.network.client(
+                Party.PRINT_LAB, base_url=issuer
+            ),
+            resource_server_to_print_lab=lambda _app, url: self.network.client(
+                Party.RESOURCE_SERVER, base_url=url
+            ),
             signing_key=self.keys.authorization_server,
             client_keys=dict(self.keys.clients),
         )
@@ -150,6 +179,7 @@ class World:
         self.weaknesses = self.deployment.weaknesses
         self.issuer = ISSUER
         self.api_url = API_URL
+        self.print_lab_url = PRINT_LAB_URL
         self.client_url = CLIENT_URL
         self.attacker_url = ATTACKER_URL
         # The photo service's site: its authorization server and its API.
@@ -166,6 +196,18 @@ class World:
                 Party.RESOURCE_SERVER,
                 self.deployment.resource_server,
             )
+        )
+        # The print lab's site: its API, which the photos API calls.
+        self.network.add_host(
+            Host(
+                urlsplit(PRINT_LAB_URL).netloc,
+                Party.PRINT_LAB,
+                self.deployment.print_lab,
+            )
+        )
+        # The photo service's own web app (first-party), on its own site.
+        self.network.add_host(
+            Host(urlsplit(PHOTOS_WEB_HOST).netloc, Party.CLIENT, photos_web_app())
         )
         # PhotoPrint's site: the web app (and the pages of its other apps).
         self.web_client = self._make_web_client()
@@ -240,6 +282,23 @@ class World:
         # PKCE and DPoP; its server talks to the AS on the back channel.
         self.fapi_client = self.oauth_client(FAPI_CLIENT)
         self.fapi_client.dpop_key = self.keys.dpop.get(FAPI_CLIENT)
+        # The photo service's own web app: first-party, asked no consent.
+        self.photos_web = self.oauth_client("photos-web")
+        # Alice's own script, calling the API with a personal access token.
+        self.script = ApiScript(
+            self.network.client(Party.CLIENT, user_agent="curl/8.11.1"),
+            self.api_url,
+        )
+        # The print lab's side (its records, its own outgoing requests), and
+        # the photos API's own client at the authorization server.
+        self.print_lab = PrintLab(
+            self.network.client(Party.PRINT_LAB),
+            self.print_lab_url,
+            self.deployment.print_lab_settings.jobs,
+        )
+        self.photos_api: TokenExchangeClient = exchange_client(
+            self.deployment.rs_settings
+        )
 
     def _make_web_client(self) -> WebClient:
         oauth = self.oauth_client("photoprint", sender=Party.CLIENT)
@@ -325,6 +384,7 @@ class World:
                 for client in self.store.clients.values()
                 if client.jwks
             },
+            api_audiences=(self.api_url, self.print_lab_url),
         )
 
     def require_dpop_nonces(

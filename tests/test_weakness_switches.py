@@ -370,6 +370,41 @@ def dpop_bound_token_sent_as_bearer(world: World) -> bool:
     )
 
 
+def photos_web_token(world: World) -> str:
+    """Alice's token from Photos (first-party: the sign-in answers at once),
+    with the scope the print lab takes."""
+    app = world.photos_web
+    world.browser.open(
+        app.authorization_url("basic photos.read prints.order", pkce_method="S256")
+    )
+    world.browser.sign_in("alice", "wonderland")
+    app.exchange_code(world.browser.redirect_params["code"])
+    return app.tokens["access_token"]
+
+
+@probe("rs.forward_user_token")
+def user_token_sent_on_to_the_print_lab(world: World) -> bool:
+    token = photos_web_token(world)
+    world.photos_web.call_api("/api/prints", method="POST", json={"photo_id": "p-1"})
+    sent = [
+        e.request.header("Authorization")
+        for e in world.transcript.exchanges
+        if e.request.target == "/api/print-jobs"
+    ]
+    return sent == [f"Bearer {token}"]
+
+
+@probe("rs.print_lab_any_audience")
+def print_lab_takes_a_photos_api_token(world: World) -> bool:
+    token = photos_web_token(world)
+    response = world.photos_web.http.post(
+        f"{world.print_lab_url}/api/print-jobs",
+        json={"photo": {"id": "p-1"}, "ship_to": {"name": "A", "city": "O"}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    return response.status_code == 201
+
+
 # -- the test --------------------------------------------------------------------
 
 

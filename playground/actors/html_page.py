@@ -111,6 +111,9 @@ class _PageParser(HTMLParser):
         self.parts: list[str] = []
         self._open: list[str] = []
         self._form: Form | None = None
+        # The <select> being read, and whether an <option> chose its value.
+        self._select: str | None = None
+        self._select_chosen = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attr = {key: value or "" for key, value in attrs}
@@ -129,6 +132,16 @@ class _PageParser(HTMLParser):
             self._form.fields[attr["name"]] = attr.get("value", "")
         elif tag == "button" and self._form is not None and attr.get("name"):
             self._form.buttons.append((attr["name"], attr.get("value", "")))
+        elif tag == "select" and self._form is not None and attr.get("name"):
+            self._select = attr["name"]
+            self._select_chosen = False
+        elif tag == "option" and self._form is not None and self._select:
+            # HTML: a select's value is its selected option's, else its first's.
+            if "selected" in attr:
+                self._form.fields[self._select] = attr.get("value", "")
+                self._select_chosen = True
+            elif not self._select_chosen and self._select not in self._form.fields:
+                self._form.fields[self._select] = attr.get("value", "")
         elif tag == "iframe" and attr.get("src"):
             self.frames.append(attr["src"])
         elif tag == "a" and attr.get("id") and "href" in attr:
@@ -139,6 +152,10 @@ class _PageParser(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self._form = None
+        if tag == "select":
+            self._select = None
+        if tag in ("td", "th"):
+            self.parts.append(" ")  # table cells read apart, as on screen
         if tag in _BLOCKS:
             self.parts.append("\n")
         if tag in self._open:

@@ -259,20 +259,29 @@ class OAuthClient:
 
     # the protected resources
     def call_api(
-        self, path: str = "/api/user", access_token: str | None = None
+        self,
+        path: str = "/api/user",
+        access_token: str | None = None,
+        *,
+        method: str = "GET",
+        json: dict[str, Any] | None = None,
     ) -> httpx.Response:
+        """A request to the photos API with the token (RFC 6750 2.1); a POST
+        sends `json` as its body (`POST /api/prints`)."""
         token = access_token or self.tokens.get("access_token", "")
         url = f"{self.api_url}{path}"
         if self.tokens.get("token_type") == "DPoP" and self.dpop_key is not None:
             # RFC 9449 7.1: the DPoP scheme, and a proof with the token's hash.
             headers = {
                 "Authorization": f"DPoP {token}",
-                **self._dpop_headers("GET", url, token),
+                **self._dpop_headers(method, url, token),
             }
-            response = self.http.get(url, headers=headers)
+            response = self.http.request(method, url, headers=headers, json=json)
             self._remember_nonce(url, response)
             return response
-        return self.http.get(url, headers={"Authorization": f"Bearer {token}"})
+        return self.http.request(
+            method, url, headers={"Authorization": f"Bearer {token}"}, json=json
+        )
 
     def userinfo(self, access_token: str | None = None) -> httpx.Response:
         token = access_token or self.tokens.get("access_token", "")

@@ -89,6 +89,19 @@ def _step_text(view: StepView, total: int) -> list[str]:
         out.append("")
         out.append("PKCE (RFC 7636):")
         out.extend(f"    {label}: {value}" for label, value in explanation.steps())
+    for personal in view.personal_tokens:
+        out.append("")
+        out.append(f"Personal access token (not a JWT): {personal.where}")
+        for part, value, meaning in personal.rows():
+            out.append(f"    {part}: {value}")
+            out.append(f"        {meaning}")
+    for exchange in view.token_exchanges:
+        out.append("")
+        out.append(f"Token exchange (RFC 8693): {exchange.where} -> {exchange.status}")
+        for name, value, meaning in (*exchange.request, *exchange.response):
+            out.append(f"    {name}: {value}")
+            if meaning:
+                out.append(f"        {meaning}")
     if view.events:
         out.append("")
         out.append("Server events:")

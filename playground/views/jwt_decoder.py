@@ -149,6 +149,7 @@ class Trust(Protocol):
     issuer: str
     api_audience: str
     client_jwks: dict[str, dict[str, Any]]
+    api_audiences: tuple[str, ...]
 
 
 def verify_jwt(token: str, trust: Trust, *, at: int) -> DecodedJwt:
@@ -159,10 +160,13 @@ def verify_jwt(token: str, trust: Trust, *, at: int) -> DecodedJwt:
     `iss` against its issuer, as of `at` on the world's clock. `aud` is judged
     for access tokens only (typ at+jwt, RFC 9068 4): an ID token is for the
     client (OIDC Core 3.1.3.7) and a client assertion for the AS, so the API's
-    audience is not theirs to carry.
+    audience is not theirs to carry. An access token is judged as the API it
+    names would judge it (the print lab's, from a token exchange, by the
+    print lab); one naming no API of the world, as the photos API would.
     """
+    text = str(token).strip()
     try:
-        header = jwt.get_unverified_header(str(token).strip())
+        header = jwt.get_unverified_header(text)
     except jwt.PyJWTError:
         header = {}
     typ = header.get("typ")
@@ -181,12 +185,16 @@ def verify_jwt(token: str, trust: Trust, *, at: int) -> DecodedJwt:
             now=at,
             algorithms=("RS256", "ES256"),
         )
+    audience = None
+    if typ in ACCESS_TOKEN_TYPES:
+        audience = trust.api_audience
+        named = _unverified_audiences(text)
+        for api in trust.api_audiences:
+            if api in named:
+                audience = api
+                break
     return decode(
-        token,
-        jwks=trust.jwks,
-        issuer=trust.issuer,
-        audience=trust.api_audience if typ in ACCESS_TOKEN_TYPES else None,
-        now=at,
+        token, jwks=trust.jwks, issuer=trust.issuer, audience=audience, now=at
     )
 
 
@@ -229,6 +237,20 @@ def _verify_dpop_proof(token: str, header: dict[str, Any], at: int) -> DecodedJw
             "server's check: read its answer.",
         ),
     )
+
+
+def _unverified_audiences(token: str) -> list[str]:
+    """The aud values a token claims, read without trusting them: only to
+    choose which API's rule to judge it by (the verification checks them)."""
+    try:
+        aud = jwt.decode(token, options={"verify_signature": False}).get("aud")
+    except jwt.PyJWTError:
+        return []
+    if isinstance(aud, str):
+        return [aud]
+    if isinstance(aud, list):
+        return [value for value in aud if isinstance(value, str)]
+    return []
 
 
 def format_text(decoded: DecodedJwt) -> str:

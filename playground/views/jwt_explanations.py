@@ -109,7 +109,6 @@ _CLAIM_TEXT: Mapping[str, str] = MappingProxyType(
             "What the client may do with this token "
             "(space-separated scopes, RFC 6749 3.3)."
         ),
-        "client_id": "The client the token was issued to (RFC 9068 2.2).",
         "nonce": (
             "Binds the ID token to the login request: the client checks it equals "
             "the nonce it sent, so a stolen ID token cannot be replayed."
@@ -134,6 +133,11 @@ _CLAIM_TEXT: Mapping[str, str] = MappingProxyType(
         "acr": "How strongly the resource owner was authenticated.",
         "amr": "How the resource owner was authenticated (password, otp, ...).",
         "cnf": "Confirmation key: the token is bound to a key its holder must prove.",
+        "may_act": (
+            "Authorized actor (RFC 8693 4.4): the party allowed to become the "
+            "actor for this subject in a token exchange; the authorization "
+            "server checks the requester against it."
+        ),
     }
 )
 
@@ -253,6 +257,31 @@ def _explain_sub(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> 
     return "Subject: the resource owner (the user) this token is about."
 
 
+def _explain_act(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
+    actor = value.get("sub") if isinstance(value, Mapping) else None
+    prior = value.get("act") if isinstance(value, Mapping) else None
+    text = (
+        f"Actor (RFC 8693 4.1): delegation happened; {actor!r} acts for the "
+        f"subject {claims.get('sub')!r}, who stays the sub. A token exchange "
+        "put it here. Access decisions consider the top-level claims and this "
+        "current actor only"
+    )
+    if prior is not None:
+        text += "; the nested act is an earlier actor, kept as history"
+    return text + "."
+
+
+def _explain_client_id(
+    value: Any, claims: Mapping[str, Any], kind: str, now: int
+) -> str:
+    if "act" in claims:
+        return (
+            "The client that requested this token (RFC 8693 4.3): here the "
+            "party that exchanged the subject's token for it."
+        )
+    return "The client the token was issued to (RFC 9068 2.2)."
+
+
 def _explain_aud(value: Any, claims: Mapping[str, Any], kind: str, now: int) -> str:
     if kind == KIND_ID_TOKEN:
         return (
@@ -311,6 +340,8 @@ _CLAIM_EXPLAINERS: Mapping[str, Callable[[Any, Mapping[str, Any], str, int], str
             "cnf": _explain_cnf,
             "sub": _explain_sub,
             "aud": _explain_aud,
+            "act": _explain_act,
+            "client_id": _explain_client_id,
             "exp": _explain_exp,
             "iat": _time_explainer("Issued at"),
             "nbf": _time_explainer("Not valid before"),

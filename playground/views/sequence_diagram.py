@@ -26,12 +26,14 @@ from playground.wire.exchange import Channel, Exchange, Party
 
 __all__ = ["build", "has_graphviz_binary", "render_svg", "to_dot"]
 
-# The order of RFC 6749 1.2's figure, left to right, with the attacker outside it.
+# The order of RFC 6749 1.2's figure, left to right, then the API the
+# resource server calls (token exchange), with the attacker outside it all.
 CANONICAL_ORDER: tuple[Party, ...] = (
     Party.BROWSER,
     Party.CLIENT,
     Party.AUTHORIZATION_SERVER,
     Party.RESOURCE_SERVER,
+    Party.PRINT_LAB,
     Party.ATTACKER,
 )
 
@@ -74,6 +76,7 @@ HEADER_FILLS: MappingProxyType[Party, str] = MappingProxyType(
         Party.CLIENT: "#e6f2e6",
         Party.AUTHORIZATION_SERVER: "#fdf0d9",
         Party.RESOURCE_SERVER: "#efe6f7",
+        Party.PRINT_LAB: "#e4f1f6",
         Party.ATTACKER: "#fbdcdc",
     }
 )

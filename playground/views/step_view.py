@@ -15,7 +15,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from mock_servers.events import Event
 from playground.views.jwt_decoder import DecodedJwt, Trust, verify_jwt
+from playground.views.personal_access_token import (
+    PersonalTokenExplanation,
+    personal_tokens_in,
+)
 from playground.views.pkce import PkceExplanation, explain
+from playground.views.token_exchange import ExchangeExplanation, token_exchanges_in
 from playground.wire.exchange import Exchange
 from playground.wire.transcript import CheckResult, Transcript
 
@@ -50,6 +55,10 @@ class StepView:
     events: tuple[Event, ...]
     checks: tuple[CheckResult, ...]
     ran: bool
+    # Opaque personal access tokens (not JWTs) and token exchanges (RFC 8693)
+    # of this step, explained part by part.
+    personal_tokens: tuple[PersonalTokenExplanation, ...] = ()
+    token_exchanges: tuple[ExchangeExplanation, ...] = ()
 
 
 def step_views(
@@ -93,6 +102,8 @@ def step_view(
         events=tuple(transcript.events_for(step.number)),
         checks=tuple(transcript.checks_for(step.number)),
         ran=ran,
+        personal_tokens=tuple(personal_tokens_in(exchanges)),
+        token_exchanges=tuple(token_exchanges_in(exchanges)),
     )
 
 

@@ -32,6 +32,7 @@ USER_AGENTS = MappingProxyType(
         Party.BROWSER: "Mozilla/5.0 (OAuth Playground browser)",
         Party.CLIENT: "OAuth-Playground-Client/1.0",
         Party.RESOURCE_SERVER: "PhotosAPI/1.0 (OAuth Playground resource server)",
+        Party.PRINT_LAB: "PrintLab/1.0 (OAuth Playground print lab API)",
         Party.ATTACKER: "EvilBot/6.6 (OAuth Playground attacker)",
     }
 )

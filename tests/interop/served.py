@@ -45,6 +45,10 @@ class Served:
         return self._find(r"^Resource server\s+(http://\S+)$")
 
     @property
+    def print_lab(self) -> str:
+        return self._find(r"^Print lab API\s+(http://\S+)")
+
+    @property
     def key_file(self) -> Path:
         return Path(self._find(r"private_key_jwt key: (\S+)"))
 

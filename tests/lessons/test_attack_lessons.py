@@ -29,6 +29,7 @@ LEAKED_EITHER_WAY = {
     "17_307_redirect_forwards_password.py",  # the code Alice approved for PhotoPrintz
     "18_client_id_sub_collision.py",  # PhotoPrintz's token; her client's own token
     "20_stolen_token_bearer_vs_dpop.py",  # the token and proof in the leaked log
+    "21_token_forwarded_downstream.py",  # the print lab's log: whichever token it got
 }
 
 
@@ -80,6 +81,10 @@ SCENARIOS = {
         "20_stolen_token_bearer_vs_dpop.py"
     ),
     "clickjacking the consent page (4.16)": "12_clickjacking_consent.py",
+    "a token leaking from a compromised resource server, forwarded to it "
+    "instead of exchanged (4.9.2, 4.10.2; RFC 8693)": (
+        "21_token_forwarded_downstream.py"
+    ),
 }
 
 

@@ -102,7 +102,7 @@ def test_phishing_defended_run_is_access_denied(keys):
     assert not result.world.attacker_tv.tokens
 
 
-DISCOVERY = "11_discovering_an_api.py"
+DISCOVERY = "14_discovering_an_api.py"
 DISCOVERY_EXCHANGES = [
     (CLIENT, RS, BACK, "GET", "/api/photos", 401),
     (CLIENT, RS, BACK, "GET", "/.well-known/oauth-protected-resource", 200),

@@ -13,7 +13,7 @@ from playground.wire.exchange import Party
 from tests.lessons.attack_runs import run as run_attack
 
 LESSONS = Path(__file__).resolve().parents[2] / "lessons"
-FAPI = LESSONS / "12_fapi_2_security_profile.py"
+FAPI = LESSONS / "15_fapi_2_security_profile.py"
 ATTACK = "20_stolen_token_bearer_vs_dpop.py"
 
 

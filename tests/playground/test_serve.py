@@ -496,7 +496,7 @@ def _pump(stream: io.TextIOBase, lines: queue.Queue[str | None]) -> None:
 )
 def test_console_script_serves_until_ctrl_c_or_kill(stop_signal: int) -> None:
     command = [sys.executable, "-m", "playground", "serve"]
-    command += ["--as-port", "0", "--rs-port", "0"]
+    command += ["--as-port", "0", "--rs-port", "0", "--lab-port", "0"]
     with subprocess.Popen(
         command,
         cwd=ROOT,

@@ -37,7 +37,7 @@ def test_the_consent_page_names_the_tv_in_the_browser_panel():
 
 
 def test_the_discovery_lesson_runs_to_its_end_on_the_page():
-    at = open_at("11_discovering_an_api.py", 8)
+    at = open_at("14_discovering_an_api.py", 8)
     assert counter(at) == "Step 8 of 8"
     assert any('"error": "invalid_target"' in code for code in codes(at))
     assert "invalid_target" in texts(at)

@@ -7,7 +7,7 @@ from pathlib import Path
 from playground.tools import glossary
 
 LESSONS = Path(__file__).resolve().parents[3] / "lessons"
-# The lessons a glossary entry may point to (01-11, by these names).
+# The lessons a glossary entry may point to (01-15, by these names).
 LESSON_FILES = (
     "01_client_credentials.py",
     "02_authorization_code.py",
@@ -19,7 +19,10 @@ LESSON_FILES = (
     "08_openid_connect.py",
     "09_client_authentication.py",
     "10_device_authorization.py",
-    "11_discovering_an_api.py",
+    "14_discovering_an_api.py",
+    "12_personal_access_tokens.py",
+    "13_approved_apps.py",
+    "11_token_exchange.py",
 )
 REQUIRED_TERMS = (
     "access token",
