@@ -95,8 +95,14 @@ class KeysPem:
 
 
 def _signing_key(pem: bytes) -> SigningKey:
-    """The same key and `kid` (RFC 7638 thumbprint) `generate_signing_key` made."""
-    private_key = serialization.load_pem_private_key(pem, password=None)
+    """The same key and `kid` (RFC 7638 thumbprint) `generate_signing_key` made.
+
+    The RSA consistency check is skipped: it costs ~80 ms a key, at a new
+    session's first step, and these keys come from the UI's own generator
+    over the pool's pipe, never from a lesson or the network."""
+    private_key = serialization.load_pem_private_key(
+        pem, password=None, unsafe_skip_rsa_key_validation=True
+    )
     thumbprint = RSAKey.import_key(private_key).thumbprint()
     jwk = RSAKey.import_key(
         private_key, {"kid": thumbprint, "alg": SIGNING_ALGORITHM, "use": "sig"}

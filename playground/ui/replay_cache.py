@@ -33,7 +33,14 @@ from playground.world import WorldKeys
 
 MAX_REPLAYS = 8  # snapshots kept per session: enough for Back/Next to be instant
 
-__all__ = ["LessonMemo", "Replay", "fingerprint", "folder_fingerprint", "replay"]
+__all__ = [
+    "LessonMemo",
+    "Replay",
+    "fingerprint",
+    "folder_fingerprint",
+    "outline",
+    "replay",
+]
 
 
 def fingerprint(path: Path) -> str | None:
@@ -137,6 +144,15 @@ def _remember(cache: OrderedDict, key: object, value: object, limit: int) -> Non
     cache.move_to_end(key)
     while len(cache) > limit:
         cache.popitem(last=False)
+
+
+def outline(memo: LessonMemo, path: str | Path) -> LessonOutline | LessonError:
+    """What the file declares (title, steps, switches), without running a
+    step: executed once per content per process (`LessonCatalog`)."""
+    source = read_source(Path(path).resolve())
+    if isinstance(source, LessonError):
+        return source
+    return memo.catalog.outline(source)
 
 
 def replay(

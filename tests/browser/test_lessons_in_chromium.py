@@ -253,7 +253,7 @@ def test_pkce_lesson_in_chromium(
 
         expect(next_button).to_be_disabled()
         expect(page).to_have_url(re.compile(rf"[?&]step={STEPS}\b"))
-        diagram = page.get_by_test_id("stGraphVizChart").locator("svg").first
+        diagram = page.locator(".st-key-sequence_diagram svg").first
         expect(diagram).to_contain_text("Resource Server")
         expect(diagram).to_contain_text("OPTIONS /api/photos")
         expect(diagram).to_contain_text("GET /api/photos")
@@ -283,7 +283,7 @@ def see_the_token_step(page: Page) -> None:
     expect(token_type.first).to_be_visible()  # the JWT header's `typ`
     expect(page.get_by_text("Signature: valid", exact=False).first).to_be_visible()
 
-    diagram = page.get_by_test_id("stGraphVizChart").locator("svg").first
+    diagram = page.locator(".st-key-sequence_diagram svg").first
     expect(diagram).to_be_visible()
     expect(diagram).to_contain_text("Authorization Server")
     expect(diagram).to_contain_text("POST /token")
