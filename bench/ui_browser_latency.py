@@ -105,10 +105,13 @@ class Server:
 
 def measured(
     server: Server, clicks: dict[str, list[float]], cpu: dict[str, list[float]]
-) -> Callable[[str, Callable[[], float]], None]:
-    def run(kind: str, click: Callable[[], float]) -> None:
+) -> Callable[..., None]:
+    def run(kind: str, click: Callable[[], float], detail: str = "") -> None:
         before = server.sample()
-        clicks.setdefault(kind, []).append(click())
+        elapsed = click()
+        clicks.setdefault(kind, []).append(elapsed)
+        if detail:
+            clicks.setdefault(detail, []).append(elapsed)
         after = server.sample()
         cpu.setdefault(kind, []).append(after[0] - before[0])
         cpu.setdefault(f"{kind} (workers)", []).append(after[1] - before[1])
@@ -120,11 +123,13 @@ def button(page: Page, name: str) -> Locator:
     return page.get_by_role("button", name=name, exact=True)
 
 
-def playground_round(page: Page, run: Callable[[str, Callable[[], float]], None]):
+def playground_round(page: Page, run: Callable[..., None]) -> None:
     """Next to the end, Back to the start, then another lesson and back."""
     for step in range(1, PKCE_STEPS + 1):
         run(
-            "Next", lambda s=step: timed_click(page, button(page, "Next"), step_want(s))
+            "Next",
+            lambda s=step: timed_click(page, button(page, "Next"), step_want(s)),
+            f"Next to {step}",
         )
     for step in range(PKCE_STEPS - 1, -1, -1):
         run(
@@ -193,6 +198,11 @@ def main() -> None:
     for kind in ("One button", "Next", "Back", "Pick"):
         ratio = statistics.median(clicks[kind]) / base
         print(f"  {kind:<10} {summary(clicks[kind])}   ratio {ratio:4.2f}x")
+    steps = "  ".join(
+        f"{n}: {statistics.median(clicks[f'Next to {n}']):.0f}"
+        for n in range(1, PKCE_STEPS + 1)
+    )
+    print(f"  Next, median ms by step reached: {steps}")
     print("Server CPU per click (median, ms): Streamlit process / lesson workers")
     for kind in ("One button", "Next", "Back", "Pick"):
         own = statistics.median(cpu[kind]) * 1000
