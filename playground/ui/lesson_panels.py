@@ -8,6 +8,7 @@ the playground's views (`step_view`, `jwt_decoder`, `pkce`,
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,19 @@ from playground.views.step_view import FoundToken, StepView
 from playground.wire.exchange import Exchange
 from playground.wire.transcript import CheckResult
 
+# Titles in the picker read left to right like a table of contents. Panels
+# below the fold are laid out and painted only when scrolled to
+# (content-visibility): a click then costs the browser what is on screen.
+PAGE_CSS = """<style>
+.st-key-lesson_picker button, .st-key-lesson_picker button div {
+  justify-content: flex-start; text-align: left;
+}
+.st-key-sequence_diagram, .st-key-step_details, .st-key-step_source,
+.st-key-step_earlier {
+  content-visibility: auto; contain-intrinsic-size: auto 600px;
+}
+</style>"""
+
 
 def picker(
     groups: Sequence[tuple[str, list[LessonEntry]]],
@@ -48,10 +62,7 @@ def picker(
     """Lessons by kind, one button each (key `lesson:<file>`); broken files show
     ⚠ and why, and can still be opened to read the error in full."""
     # Titles read left to right like a table of contents, not centred.
-    st.html(
-        "<style>.st-key-lesson_picker button,.st-key-lesson_picker button div"
-        "{justify-content:flex-start;text-align:left}</style>"
-    )
+    st.html(PAGE_CSS)
     box = st.sidebar.container(key="lesson_picker")
     box.markdown("### :material/school: Lessons")
     if not groups:
@@ -313,11 +324,27 @@ def diagram(replay: Replay, renderer: DiagramRenderer) -> None:
     if svg is None:
         box.graphviz_chart(dot)
     else:
-        # st.html would strip SVG (its sanitizer keeps HTML only). The SVG is
-        # Graphviz's own: every label from a lesson is escaped XML text in it.
-        box.markdown(
-            f'<div class="sequence-diagram">\n{svg}\n</div>', unsafe_allow_html=True
-        )
+        box.html(svg_html(svg), unsafe_allow_javascript=True)
+
+
+# st.html's sanitizer keeps HTML only (an <svg> is dropped), and Markdown would
+# parse the SVG's thousands of nodes in JavaScript at every click. So the SVG
+# travels as base64 text and one line of script hands it to the browser's own
+# parser. It is Graphviz's output for our DOT: every label a lesson wrote is
+# escaped XML text in it, and `atob` output is set as markup, never run.
+_SVG_LOADER = (
+    '<div class="sequence-diagram" data-svg="{data}"></div>'
+    "<script>for (const box of document.querySelectorAll("
+    "'.sequence-diagram[data-svg]')) {{"
+    "box.innerHTML = new TextDecoder().decode("
+    "Uint8Array.from(atob(box.dataset.svg), c => c.charCodeAt(0)));"
+    "box.removeAttribute('data-svg');}}</script>"
+)
+
+
+def svg_html(svg: str) -> str:
+    """The SVG as st.html can carry it (see _SVG_LOADER)."""
+    return _SVG_LOADER.format(data=base64.b64encode(svg.encode()).decode())
 
 
 # Rows of source drawn per rerun: a generated lesson of 10,000 steps is a
@@ -394,15 +421,18 @@ def step(replay: Replay, renderer: DiagramRenderer, *, presenting: bool) -> None
         browser(replay.browser)
     if not presenting:
         diagram(replay, renderer)
-    left, right = st.columns(2, gap="large")
-    with left:
-        messages(current.exchanges)
-    with right:
-        findings(current)
+    with st.container(key="step_details"):
+        left, right = st.columns(2, gap="large")
+        with left:
+            messages(current.exchanges)
+        with right:
+            findings(current)
     if presenting:
         diagram(replay, renderer)
-    source(replay, folded=presenting)
-    earlier_steps(replay.earlier, replay.earlier_hidden)
+    with st.container(key="step_source"):
+        source(replay, folded=presenting)
+    with st.container(key="step_earlier"):
+        earlier_steps(replay.earlier, replay.earlier_hidden)
 
 
 # --- presenter mode and the class's links --------------------------------------

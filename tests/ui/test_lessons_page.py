@@ -88,9 +88,11 @@ def codes(at: AppTest) -> list[str]:
 
 def diagram(at: AppTest) -> str:
     """The sequence diagram's SVG, as the server laid it out ("" if none)."""
-    return next(
-        (html.value for html in at.get("html") if html.value.startswith("<svg")), ""
-    )
+    for html in at.get("html"):
+        found = re.search(r'class="sequence-diagram" data-svg="([^"]+)"', html.value)
+        if found:
+            return base64.b64decode(found.group(1)).decode()
+    return ""
 
 
 def open_switches(at: AppTest) -> AppTest:
