@@ -12,6 +12,7 @@ import base64
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -470,6 +471,8 @@ def presenter_style() -> None:
 def class_link(params: Mapping[str, str]) -> None:
     """The link that brings a class to the step on the screen."""
     base = st.context.url or ""
+    if base and not urlsplit(base).path:
+        base += "/"
     query = lesson_picker.link_query(dict(params))
     with st.expander("Send the class here", icon=":material/link:"):
         st.code(base + query, language=None, wrap_lines=True)
