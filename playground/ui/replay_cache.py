@@ -124,6 +124,12 @@ class LessonMemo:
         # The session's live run in its worker goes when the session goes.
         weakref.finalize(self, self.catalog.pool.forget, self.session)
 
+    def release(self) -> None:
+        """The session's tab is gone: drop its snapshots here and its live run
+        in the workers (a tab that comes back replays, as after Back)."""
+        self.replays.clear()
+        self.catalog.pool.forget(self.session)
+
     def entries(self, folder: Path) -> list[LessonEntry]:
         """The lessons in `folder`: shared by every session of the process,
         each file executed once per content."""

@@ -74,15 +74,29 @@ def diagram_renderer() -> DiagramRenderer:
 
 @st.cache_resource(show_spinner=False)
 def lesson_watcher() -> LessonWatcher:
-    """The process's one watcher of lesson folders (no poll per page)."""
-    return LessonWatcher(_rerun_sessions)
+    """The process's one watcher of lesson folders (no poll per page), which
+    also lets go of closed tabs' snapshots and runs."""
+    pool = lesson_catalog().pool
+    return LessonWatcher(
+        _rerun_sessions,
+        is_active=_is_active,
+        linger=float(st.get_option("server.disconnectedSessionTTL")),
+        # The workers drop forgotten runs with their next request: send one.
+        on_released=pool.stats,
+    )
 
 
 def watch_lessons(folder: str) -> None:
-    """Rerun this session when a file in `folder` changes."""
+    """Rerun this session when a file in `folder` changes; release its memo
+    once its tab has been gone a while."""
     ctx = get_script_run_ctx()
     if ctx is not None:
-        lesson_watcher().watch(ctx.session_id, folder)
+        lesson_watcher().watch(ctx.session_id, folder, st.session_state[LESSON_MEMO])
+
+
+def _is_active(session_id: str) -> bool:
+    """Whether a tab is connected to this session (AppTest: always)."""
+    return not Runtime.exists() or Runtime.instance().is_active_session(session_id)
 
 
 def _rerun_sessions(ids: Iterable[str]) -> list[str]:
