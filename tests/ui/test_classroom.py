@@ -263,3 +263,35 @@ def test_one_watcher_reruns_the_sessions_that_show_a_changed_folder(
         assert watcher.check() == []
     finally:
         watcher.close()
+
+
+def test_a_closed_tab_is_let_go_after_it_has_lingered(tmp_path: Path) -> None:
+    class Memo:
+        released = 0
+
+        def release(self) -> None:
+            self.released += 1
+
+    active = {"open": True, "closed": True}
+    flushed = []
+    watcher = LessonWatcher(
+        lambda ids: [],
+        period=3600,
+        is_active=lambda session_id: active[session_id],
+        linger=60,
+        on_released=lambda: flushed.append(True),
+    )
+    try:
+        kept, gone = Memo(), Memo()
+        watcher.watch("open", tmp_path, kept)
+        watcher.watch("closed", tmp_path, gone)
+        active["closed"] = False  # its websocket closed: it may still come back
+        assert watcher.sweep(now=1000) == []
+        assert watcher.sweep(now=1059) == [] and gone.released == 0
+        assert watcher.sweep(now=1060) == ["closed"]
+        assert (gone.released, kept.released) == (1, 0)
+        assert flushed == [True]  # the workers are told once per sweep
+        assert watcher.watching() == 1
+        assert watcher.sweep(now=2000) == [] and flushed == [True]
+    finally:
+        watcher.close()
