@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from streamlit_apps import (
@@ -71,6 +71,13 @@ CLICK_AND_WAIT = """async ([button, want, timeout]) => {
     await frame();
     await frame();
     return performance.now() - started;
+}"""
+
+
+SETTLED = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app !== null && app.dataset.testScriptState === 'notRunning'
+        && document.querySelector('[data-stale="true"]') === null;
 }"""
 
 
@@ -144,6 +151,22 @@ def playground_round(page: Page, run: Callable[..., None]) -> None:
     run("Pick", lambda: timed_click(page, pkce, want))
 
 
+def first_step(browser: Browser, url: str) -> float:
+    """A new tab (a new session: its keys, its world in a worker) opens the
+    lesson and presses Next: how long step 1 takes to show."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.goto(f"{url}?lesson={PKCE}&step=0")
+        page.get_by_text(f"Step 0 of {PKCE_STEPS}", exact=True).wait_for(
+            timeout=TIMEOUT_MS
+        )
+        page.wait_for_function(SETTLED, timeout=TIMEOUT_MS)
+        return timed_click(page, button(page, "Next"), step_want(1))
+    finally:
+        context.close()
+
+
 def summary(values: list[float]) -> str:
     p90 = statistics.quantiles(values, n=10)[-1] if len(values) > 1 else values[0]
     return f"median {statistics.median(values):7.1f} ms   p90 {p90:7.1f} ms"
@@ -191,6 +214,9 @@ def main() -> None:
                 )
             page.bring_to_front()
             playground_round(page, measured(lesson_server, clicks, cpu))
+            run = measured(lesson_server, clicks, cpu)
+            run("First Next", lambda: first_step(browser, lessons.url))
+            page.bring_to_front()
         browser.close()
 
     base = statistics.median(clicks["One button"])
@@ -203,8 +229,14 @@ def main() -> None:
         for n in range(1, PKCE_STEPS + 1)
     )
     print(f"  Next, median ms by step reached: {steps}")
+    first = statistics.median(clicks["First Next"])
+    later = statistics.median(clicks["Next to 1"])
+    print(
+        f"  First Next of a new session (to step 1): median {first:.1f} ms, "
+        f"{first / later:.2f}x a warm session's Next to step 1 ({later:.1f} ms)"
+    )
     print("Server CPU per click (median, ms): Streamlit process / lesson workers")
-    for kind in ("One button", "Next", "Back", "Pick"):
+    for kind in ("One button", "Next", "Back", "Pick", "First Next"):
         own = statistics.median(cpu[kind]) * 1000
         workers = statistics.median(cpu[f"{kind} (workers)"]) * 1000
         mean = statistics.fmean(cpu[kind]) * 1000

@@ -11,22 +11,32 @@ same second) a session makes its own keys, as before.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 
 from playground.world import WorldKeys
 
 READY = 4  # key sets kept ready per process
+# Seconds the pool waits after a set is taken before making another, so the
+# new session's first page and first clicks do not share the CPU with RSA
+# key generation (a class arriving at once takes the ready sets first).
+REFILL_DELAY = 2.0
 
 
 class KeyPool:
     """Fresh `WorldKeys`, each taken at most once."""
 
     def __init__(
-        self, ready: int = READY, make: Callable[[], WorldKeys] = WorldKeys.generate
+        self,
+        ready: int = READY,
+        make: Callable[[], WorldKeys] = WorldKeys.generate,
+        refill_delay: float = REFILL_DELAY,
     ) -> None:
         self.ready = ready
+        self.refill_delay = refill_delay
         self._make = make
+        self._taken_at = float("-inf")
         self._keys: deque[WorldKeys] = deque()
         self._wanted = threading.Condition()
         self._closed = False
@@ -38,6 +48,7 @@ class KeyPool:
         """A key set no one else has had or will have."""
         with self._wanted:
             keys = self._keys.popleft() if self._keys else None
+            self._taken_at = time.monotonic()
             self._wanted.notify()
         if keys is None:
             self.made_on_demand += 1
@@ -58,6 +69,13 @@ class KeyPool:
             with self._wanted:
                 while not self._closed and len(self._keys) >= self.ready:
                     self._wanted.wait()
+                # Let the session that just took a set have the CPU first.
+                while (
+                    not self._closed
+                    and (quiet := self._taken_at + self.refill_delay - time.monotonic())
+                    > 0
+                ):
+                    self._wanted.wait(quiet)
                 if self._closed:
                     return
             keys = self._make()  # outside the lock: takers never wait for it

@@ -196,7 +196,7 @@ def test_the_key_pool_hands_each_key_set_out_once() -> None:
         made.append(keys)
         return keys
 
-    pool = KeyPool(ready=2, make=make)
+    pool = KeyPool(ready=2, make=make, refill_delay=0)
     try:
         deadline = time.monotonic() + 30
         while pool.held() < 2 and time.monotonic() < deadline:
