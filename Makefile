@@ -51,6 +51,8 @@ bench: $(TEST_STAMP)
 	$(PY) bench/ui_next.py
 	$(PY) bench/ui_cold_start.py
 	$(PY) bench/long_lessons.py
+	$(PY) bench/ui_browser_latency.py
+	$(PY) bench/class_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache $(JS_DIR)/node_modules
