@@ -157,9 +157,8 @@ def lesson_error(error: LessonError) -> None:
 
 def message(exchange: Exchange) -> None:
     card = message_cards.message(exchange)
-    with st.container(border=True):
-        st.markdown(f"**{card.title}**")
-        st.markdown(card.badges())
+    with st.container(border=True):  # few elements: each costs the browser a render
+        st.markdown(f"**{card.title}**  \n{card.badges()}")
         st.code(card.raw, language="http", wrap_lines=True)
 
 
@@ -260,9 +259,13 @@ def token(found: FoundToken) -> None:
             st.error(text, icon=":material/gpp_bad:")
         else:
             st.info(text, icon=":material/help:")
-        st.markdown(f":material/timer: {durations.expiry_text(decoded.expires_in)}")
-        st.markdown("**Header**\n\n" + "\n".join(map(_claim, decoded.header_lines)))
-        st.markdown("**Claims**\n\n" + "\n".join(map(_claim, decoded.claim_lines)))
+        st.markdown(
+            f":material/timer: {durations.expiry_text(decoded.expires_in)}\n\n"
+            "**Header**\n\n"
+            + "\n".join(map(_claim, decoded.header_lines))
+            + "\n\n**Claims**\n\n"
+            + "\n".join(map(_claim, decoded.claim_lines))
+        )
 
 
 def pkce(explanation: PkceExplanation) -> None:

@@ -295,3 +295,19 @@ def test_a_closed_tab_is_let_go_after_it_has_lingered(tmp_path: Path) -> None:
         assert watcher.sweep(now=2000) == [] and flushed == [True]
     finally:
         watcher.close()
+
+
+def test_asking_the_workers_what_they_hold_leaves_them_free() -> None:
+    """The sweeper asks every idle worker (delivering forgotten sessions);
+    the workers must serve the next click afterwards, not wait forever."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from playground.lesson.catalog import read_source
+    from playground.lesson.pool import LessonPool
+
+    source = read_source(LESSONS / PKCE)
+    with LessonPool(size=1) as pool, ThreadPoolExecutor(1) as thread:
+        assert len(pool.stats()) == 1
+        assert len(pool.stats()) == 1
+        outline = thread.submit(pool.outline, source).result(timeout=60)
+        assert outline.title.startswith("Authorization code with PKCE")
