@@ -9,6 +9,8 @@ from /proc (the Streamlit process, the `neato` runs it waited for, and the
 lesson workers), apart from the drivers' own CPU.
 
 Phases, each bounded in time, loopback only:
+0. a few real Chromium tabs left idle on a step (`--browsers`): the server's
+   CPU per idle tab, and Chromium's own on this machine, apart;
 1. one session alone: its click latency (the reference p95);
 2. N sessions at once: click latency p50/p95/p99 (send to script_finished),
    errors (an exception on the page, a wrong step, a timeout, a dropped
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import re
 import resource
@@ -199,6 +202,60 @@ class Server:
         )
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process under `pid` (Playwright's driver and its Chromium)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def idle_browsers(app: App, server: Server, tabs: int, seconds: float) -> None:
+    """A few real tabs left open on a step: what they cost the server, and
+    what Chromium itself spends on this machine, apart."""
+    from playwright.sync_api import sync_playwright
+    from streamlit_apps import CHROMIUM_ARGS, VIEWPORT, find_chromium
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=find_chromium(), args=CHROMIUM_ARGS
+        )
+        pages = []
+        for _ in range(tabs):
+            page = browser.new_context(viewport=VIEWPORT).new_page()
+            page.goto(f"{app.url}?lesson={PKCE}&step=5")
+            page.get_by_text(f"Step 5 of {STEPS}", exact=True).wait_for(timeout=60_000)
+            pages.append(page)
+        time.sleep(3)  # the last page's first paint and fetches
+        chromium = descendants(os.getpid())
+        browser_cpu = sum(cpu_seconds(pid, waited_children=False) for pid in chromium)
+        server_cpu, started = server.cpu(), time.monotonic()
+        time.sleep(seconds)
+        elapsed = time.monotonic() - started
+        server_cpu = server.cpu() - server_cpu
+        browser_cpu = (
+            sum(cpu_seconds(pid, waited_children=False) for pid in chromium)
+            - browser_cpu
+        )
+        browser.close()
+    print(
+        f"{tabs} Chromium tabs idle on step 5 for {elapsed:.0f} s: server "
+        f"{server_cpu / elapsed / tabs * 100:.2f}% of a core a tab; "
+        f"Chromium itself {browser_cpu / elapsed / tabs * 100:.2f}% a tab"
+    )
+
+
 def own_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -261,6 +318,12 @@ async def main_async(args: argparse.Namespace) -> None:
         await asyncio.sleep(2)
         base_rss = server.rss()
         print(f"warm server: {server.rss_parts()}")
+        if args.browsers:
+            await asyncio.to_thread(
+                idle_browsers, app, server, args.browsers, args.idle
+            )
+            await asyncio.sleep(2)
+            base_rss = server.rss()
 
         print(f"1 session alone, {args.alone:.0f} s:")
         alone, tabs, cpu, _ = await phase(app, server, 1, args.alone)
@@ -339,6 +402,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--alone", type=float, default=30.0)
     parser.add_argument("--idle", type=float, default=20.0)
+    parser.add_argument(
+        "--browsers", type=int, default=5, help="idle Chromium tabs (0: none)"
+    )
     asyncio.run(main_async(parser.parse_args()))
 
 
