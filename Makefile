@@ -51,6 +51,8 @@ bench: $(TEST_STAMP)
 	$(PY) bench/ui_next.py
 	$(PY) bench/ui_cold_start.py
 	$(PY) bench/long_lessons.py
+	$(PY) bench/ui_browser_latency.py
+	$(PY) bench/class_load.py
 
 # serve under 12 workers for 60 s, JWT and opaque tokens (~8 minutes).
 bench-serve: $(TEST_STAMP)

@@ -326,6 +326,12 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--svg", type=Path, metavar="FILE", help="write an SVG diagram")
     parser.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="write a handout: every step in one self-contained HTML file",
+    )
+    parser.add_argument(
         "--defended",
         action="store_true",
         help="run an attack lesson with its weakness off: the defence must hold",
@@ -371,6 +377,8 @@ def _run_run(args: argparse.Namespace) -> int:
             only_step=args.step,
             outline=outline,
         )
+        if args.html and not isinstance(report, LessonError):
+            args.html.write_text(_handout(pool, source, outline, args), "utf-8")
     if isinstance(report, LessonError):  # stopped, or its process ended
         return _lesson_failed(report)
     if args.json:
@@ -413,6 +421,36 @@ def _run_refusal(args: argparse.Namespace, outline: LessonOutline) -> str:
             f"is a {outline.kind} lesson that turns on none"
         )
     return ""
+
+
+def _handout(pool: LessonPool, source: Any, outline: Any, args: Any) -> str:
+    """`run --html`: the lesson's steps (up to --until) walked in a worker."""
+    from playground.lesson.runner import lesson_weaknesses
+    from playground.lesson.worker import KeysPem
+    from playground.views import handout
+    from playground.world import WorldKeys
+
+    keys = KeysPem.of(WorldKeys.generate())
+    steps = len(outline.steps) if args.until is None else args.until
+    collected = handout.collect_steps(
+        lambda step: pool.show(
+            "run --html",
+            source,
+            step,
+            weaknesses=args.weakness,
+            defended=args.defended,
+            keys=keys,
+            outline=outline,
+        ),
+        max(0, min(steps, len(outline.steps))),
+    )
+    switches = lesson_weaknesses(outline, args.weakness, defended=args.defended)
+    return handout.document(
+        handout.HandoutLesson.of(outline),
+        collected,
+        switches=switches,
+        defended=args.defended,
+    )
 
 
 def _lesson_failed(error: LessonError) -> int:

@@ -411,6 +411,8 @@ class LessonPool:
                 outcome = self._send(worker, StatsRequest())
             except WorkerGone:
                 continue
+            finally:
+                self._release(worker)  # busy only for this request
             found.append(_expect(outcome, WorkerStats))
         return found
 

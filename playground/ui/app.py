@@ -14,7 +14,13 @@ from playground.ui import state
 PAGES = Path(__file__).resolve().parent / "pages"
 
 st.set_page_config(
-    page_title="OAuth Playground", page_icon=":material/lock:", layout="wide"
+    page_title="OAuth Playground",
+    page_icon=":material/lock:",
+    layout="wide",
+    # Presenter mode (?mode=present) starts with the sidebar out of the way.
+    initial_sidebar_state=(
+        "collapsed" if st.query_params.get("mode") == "present" else "auto"
+    ),
 )
 state.init()
 

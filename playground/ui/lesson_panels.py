@@ -8,9 +8,11 @@ the playground's views (`step_view`, `jwt_decoder`, `pkce`,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import base64
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -23,9 +25,11 @@ from playground.ui import (
     lesson_picker,
     message_cards,
     source_panel,
+    state,
     step_controls,
 )
 from playground.ui.browser_panel import BrowserView
+from playground.ui.diagram_svg import DiagramRenderer
 from playground.ui.replay_cache import Replay
 from playground.views import durations
 from playground.views.jwt_explanations import ClaimExplanation
@@ -36,6 +40,19 @@ from playground.views.step_view import FoundToken, StepView
 from playground.views.token_exchange import ExchangeExplanation
 from playground.wire.exchange import Exchange
 from playground.wire.transcript import CheckResult
+
+# Titles in the picker read left to right like a table of contents. Panels
+# below the fold are laid out and painted only when scrolled to
+# (content-visibility): a click then costs the browser what is on screen.
+PAGE_CSS = """<style>
+.st-key-lesson_picker button, .st-key-lesson_picker button div {
+  justify-content: flex-start; text-align: left;
+}
+.st-key-sequence_diagram, .st-key-step_details, .st-key-step_source,
+.st-key-step_earlier {
+  content-visibility: auto; contain-intrinsic-size: auto 600px;
+}
+</style>"""
 
 
 def picker(
@@ -48,10 +65,7 @@ def picker(
     """Lessons by kind, one button each (key `lesson:<file>`); broken files show
     ⚠ and why, and can still be opened to read the error in full."""
     # Titles read left to right like a table of contents, not centred.
-    st.html(
-        "<style>.st-key-lesson_picker button,.st-key-lesson_picker button div"
-        "{justify-content:flex-start;text-align:left}</style>"
-    )
+    st.html(PAGE_CSS)
     box = st.sidebar.container(key="lesson_picker")
     box.markdown("### :material/school: Lessons")
     if not groups:
@@ -73,12 +87,27 @@ def picker(
                 box.caption(f"⚠ {entry.error.message}{line}")
 
 
-def weakness_switches(lesson_weakness: str | None) -> None:
-    """The instructor's switches, generated from the registry (described once)."""
-    with st.sidebar.expander("Instructor: weaknesses", icon=":material/build:"):
+def weakness_switches(lesson_weakness: str | None, *, presenting: bool) -> None:
+    """The instructor's switches, generated from the registry (described once).
+
+    Folded, and drawn only once opened (two dozen toggles and their captions
+    are not sent with every click); in presenter mode a button above the
+    lesson opens them, one click away."""
+    label = "Instructor: weaknesses"
+    if presenting:
+        panel = st.popover(
+            label, icon=":material/build:", key=state.WEAKNESS_PANEL, on_change="rerun"
+        )
+    else:
+        panel = st.sidebar.expander(
+            label, icon=":material/build:", key=state.WEAKNESS_PANEL, on_change="rerun"
+        )
+    if not panel.open:
+        return
+    with panel:
         st.toggle(
             "Defended",
-            key="defended",
+            key=state.DEFENDED,
             persist_state="session",
             help="Run an attack lesson with its own weakness off: "
             "the defence must hold.",
@@ -91,7 +120,7 @@ def weakness_switches(lesson_weakness: str | None) -> None:
         for weakness in REGISTRY:
             st.toggle(
                 f"`{weakness.name}`",
-                key=f"weakness:{weakness.name}",
+                key=state.weakness_key(weakness.name),
                 persist_state="session",
                 help=weakness.spec,
             )
@@ -130,9 +159,8 @@ def lesson_error(error: LessonError) -> None:
 
 def message(exchange: Exchange) -> None:
     card = message_cards.message(exchange)
-    with st.container(border=True):
-        st.markdown(f"**{card.title}**")
-        st.markdown(card.badges())
+    with st.container(border=True):  # few elements: each costs the browser a render
+        st.markdown(f"**{card.title}**  \n{card.badges()}")
         st.code(card.raw, language="http", wrap_lines=True)
 
 
@@ -176,19 +204,28 @@ def findings(view: StepView) -> None:
         st.caption("No token, PKCE value or server event in this step.")
 
 
-def earlier_steps(views: Sequence[StepView]) -> None:
-    """Earlier steps folded away, one expander each, still a click away."""
+def earlier_steps(views: Sequence[StepView], hidden: int = 0) -> None:
+    """Earlier steps folded away, one expander each, still a click away; a
+    step's messages are drawn only once its expander is opened."""
     if not views:
         return
     st.markdown("#### :material/history: Earlier steps")
     for view in views:
         count = len(view.exchanges)
         plural = "" if count == 1 else "s"
-        with st.expander(
-            f"Step {view.step.number}: {view.step.title} ({count} message{plural})"
-        ):
-            messages(view.exchanges, heading=False)
-            checks(view.checks)
+        folded = st.expander(
+            f"Step {view.step.number}: {view.step.title} ({count} message{plural})",
+            key=f"earlier:{view.step.number}",
+            on_change="rerun",
+        )
+        if folded.open:
+            with folded:
+                messages(view.exchanges, heading=False)
+                checks(view.checks)
+    if hidden:
+        st.caption(
+            f"…and {hidden} steps before these: **Back** or **Reset** reaches them."
+        )
 
 
 def outline(lesson: Lesson) -> None:
@@ -238,9 +275,13 @@ def token(found: FoundToken) -> None:
             st.error(text, icon=":material/gpp_bad:")
         else:
             st.info(text, icon=":material/help:")
-        st.markdown(f":material/timer: {durations.expiry_text(decoded.expires_in)}")
-        st.markdown("**Header**\n\n" + "\n".join(map(_claim, decoded.header_lines)))
-        st.markdown("**Claims**\n\n" + "\n".join(map(_claim, decoded.claim_lines)))
+        st.markdown(
+            f":material/timer: {durations.expiry_text(decoded.expires_in)}\n\n"
+            "**Header**\n\n"
+            + "\n".join(map(_claim, decoded.header_lines))
+            + "\n\n**Claims**\n\n"
+            + "\n".join(map(_claim, decoded.claim_lines))
+        )
 
 
 def personal_token(explanation: PersonalTokenExplanation) -> None:
@@ -323,7 +364,9 @@ def checks(items: Sequence[CheckResult]) -> None:
     st.markdown("\n".join(rows))
 
 
-def diagram(replay: Replay) -> None:
+def diagram(replay: Replay, renderer: DiagramRenderer) -> None:
+    """The sequence so far, as an SVG laid out on the server once per distinct
+    diagram (the browser's own Graphviz only when `neato` is missing)."""
     st.markdown("#### :material/account_tree: The sequence so far")
     if not replay.exchanges:
         st.caption("No messages yet: the diagram grows as steps send them.")
@@ -334,11 +377,35 @@ def diagram(replay: Replay) -> None:
         st.caption(
             f"The latest {len(replay.exchanges)} messages, from message {first}."
         )
-    st.graphviz_chart(
-        to_dot(
-            replay.exchanges, current_step=replay.step, title=title, first_number=first
-        )
+    dot = to_dot(
+        replay.exchanges, current_step=replay.step, title=title, first_number=first
     )
+    svg = renderer.svg(dot)
+    box = st.container(key="sequence_diagram")
+    if svg is None:
+        box.graphviz_chart(dot)
+    else:
+        box.html(svg_html(svg), unsafe_allow_javascript=True)
+
+
+# st.html's sanitizer keeps HTML only (an <svg> is dropped), and Markdown would
+# parse the SVG's thousands of nodes in JavaScript at every click. So the SVG
+# travels as base64 text and one line of script hands it to the browser's own
+# parser. It is Graphviz's output for our DOT: every label a lesson wrote is
+# escaped XML text in it, and `atob` output is set as markup, never run.
+_SVG_LOADER = (
+    '<div class="sequence-diagram" data-svg="{data}"></div>'
+    "<script>for (const box of document.querySelectorAll("
+    "'.sequence-diagram[data-svg]')) {{"
+    "box.innerHTML = new TextDecoder().decode("
+    "Uint8Array.from(atob(box.dataset.svg), c => c.charCodeAt(0)));"
+    "box.removeAttribute('data-svg');}}</script>"
+)
+
+
+def svg_html(svg: str) -> str:
+    """The SVG as st.html can carry it (see _SVG_LOADER)."""
+    return _SVG_LOADER.format(data=base64.b64encode(svg.encode()).decode())
 
 
 # Rows of source drawn per rerun: a generated lesson of 10,000 steps is a
@@ -347,31 +414,141 @@ STEP_SOURCE_LINES = 400
 WHOLE_FILE_LINES = 1_500
 
 
-def source(replay: Replay) -> None:
-    """The lesson's code with this step's lines marked, then the whole file."""
+def source(replay: Replay, *, folded: bool = False) -> None:
+    """The lesson's code with this step's lines marked, then the whole file
+    (drawn once its expander is opened: a long file is a lot of HTML).
+    `folded`: all of it behind one expander (presenter mode)."""
     step = replay.current.step if replay.current else None
     error_line = replay.error.line if replay.error else None
     first = step.first_line if step else None
     last = step.last_line if step else None
+    if folded:
+        panel = st.expander(
+            f"The lesson's code: {replay.path.name}",
+            icon=":material/code:",
+            key="source_panel",
+            on_change="rerun",
+        )
+        if not panel.open:
+            return
+        with panel:
+            _source(replay, first, last, error_line, whole=True)
+        return
     st.markdown("#### :material/code: The lesson's code")
     if step is not None or error_line is not None:
-        st.html(
-            source_panel.source_html(
-                replay.source,
-                first=first,
-                last=last,
-                error_line=error_line,
-                context=2,
-                max_lines=STEP_SOURCE_LINES,
-            )
+        _source(replay, first, last, error_line, whole=False)
+    whole = st.expander(
+        f"The whole file: {replay.path.name}", key="whole_file", on_change="rerun"
+    )
+    if whole.open:
+        with whole:
+            _source(replay, first, last, error_line, whole=True)
+
+
+def _source(
+    replay: Replay,
+    first: int | None,
+    last: int | None,
+    error_line: int | None,
+    *,
+    whole: bool,
+) -> None:
+    st.html(
+        source_panel.source_html(
+            replay.source,
+            first=first,
+            last=last,
+            error_line=error_line,
+            context=None if whole else 2,
+            max_lines=WHOLE_FILE_LINES if whole else STEP_SOURCE_LINES,
         )
-    with st.expander(f"The whole file: {replay.path.name}"):
-        st.html(
-            source_panel.source_html(
-                replay.source,
-                first=first,
-                last=last,
-                error_line=error_line,
-                max_lines=WHOLE_FILE_LINES,
-            )
-        )
+    )
+
+
+def step(replay: Replay, renderer: DiagramRenderer, *, presenting: bool) -> None:
+    """The current step: its story, the browser, the diagram, the messages and
+    what they carried, the code, the earlier steps. A projector gets the story,
+    the messages and the diagram first, and the code folded."""
+    current = replay.current
+    assert current is not None
+    if not current.ran:
+        st.warning(f"Step {current.step.number} did not run: an earlier step failed.")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.subheader(f"Step {current.step.number}: {current.step.title}")
+        st.markdown(current.step.narrative)
+        checks(current.checks)
+    with right:
+        browser(replay.browser)
+    if not presenting:
+        diagram(replay, renderer)
+    with st.container(key="step_details"):
+        left, right = st.columns(2, gap="large")
+        with left:
+            messages(current.exchanges)
+        with right:
+            findings(current)
+    if presenting:
+        diagram(replay, renderer)
+    with st.container(key="step_source"):
+        source(replay, folded=presenting)
+    with st.container(key="step_earlier"):
+        earlier_steps(replay.earlier, replay.earlier_hidden)
+
+
+# --- presenter mode and the class's links --------------------------------------
+
+# Larger type for a projector; the sidebar is one click away, not in the way.
+PRESENTER_CSS = """<style>
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li {
+  font-size: 1.3rem; line-height: 1.55;
+}
+[data-testid="stMain"] h2 { font-size: 2.4rem; }
+[data-testid="stMain"] h3 { font-size: 1.9rem; }
+[data-testid="stMain"] h4 { font-size: 1.5rem; }
+[data-testid="stMain"] [data-testid="stCode"] code { font-size: 1.05rem; }
+[data-testid="stMain"] button p { font-size: 1.2rem; }
+.block-container { max-width: 100%; padding-top: 2.5rem; }
+</style>"""
+
+
+def presenter_switch() -> bool:
+    """Presenter mode's switch, at the top of the sidebar; kept in the URL."""
+    return st.sidebar.toggle(
+        "Presenter mode",
+        key=state.PRESENTING,
+        persist_state="session",
+        help="Large type for a projector: the step's story, messages and "
+        "diagram first, the code folded. The link keeps it (?mode=present).",
+    )
+
+
+def presenter_style() -> None:
+    st.html(PRESENTER_CSS)
+
+
+def class_link(params: Mapping[str, str]) -> None:
+    """The link that brings a class to the step on the screen."""
+    base = st.context.url or ""
+    if base and not urlsplit(base).path:
+        base += "/"
+    query = lesson_picker.link_query(dict(params))
+    with st.expander("Send the class here", icon=":material/link:"):
+        st.code(base + query, language=None, wrap_lines=True)
+
+
+def handout_button(make: Callable[[], str], *, file_name: str) -> None:
+    """The whole lesson as one HTML file for the class, made only when
+    clicked (`make` runs then, on its own thread)."""
+    st.download_button(
+        "Handout (HTML)",
+        data=make,
+        file_name=file_name,
+        mime="text/html",
+        icon=":material/download:",
+        on_click="ignore",
+        key="handout",
+        help="Every step's story, messages, tokens, checks and the diagram "
+        "in one file that opens and prints without a network.",
+    )

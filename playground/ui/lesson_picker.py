@@ -3,10 +3,12 @@ new session starts (the URL keeps the place across a refresh)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
+from mock_servers.weaknesses import REGISTRY
 from playground.lesson.api import KINDS
 from playground.lesson.runner import LessonEntry
 
@@ -121,3 +123,63 @@ def _quoted(value: str, keep: int = 40) -> str:
     if len(text) > keep:
         text = text[:keep] + "…"
     return f"`{text}`" if text else "(empty)"
+
+
+# --- the URL: a link keeps the lesson, the step, the switches and the mode ---
+
+# The query parameters the Lessons page owns; others in the URL are left alone.
+URL_KEYS = ("lesson", "step", "weak", "defended", "mode")
+
+
+@dataclass(frozen=True)
+class UrlSwitches:
+    """The weaknesses a link turns on, and what in it names none."""
+
+    weaknesses: tuple[str, ...]
+    notices: tuple[str, ...] = ()
+
+
+def switches_from_url(weak: str | None) -> UrlSwitches:
+    """`?weak=a,b`: the named weaknesses, in the registry's order; an unknown
+    name is said so, never raised."""
+    asked = [name.strip() for name in (weak or "").split(",") if name.strip()]
+    known = [w.name for w in REGISTRY]
+    unknown = [name for name in asked if name not in known]
+    notices = tuple(
+        f"There is no weakness {_quoted(name)}: it is left off." for name in unknown
+    )
+    return UrlSwitches(tuple(name for name in known if name in asked), notices)
+
+
+def url_place(
+    lesson: str,
+    step: int,
+    *,
+    weaknesses: Sequence[str] = (),
+    defended: bool = False,
+    presenting: bool = False,
+) -> dict[str, str]:
+    """The page's place as query parameters; defaults are left out."""
+    wanted = {"lesson": lesson, "step": str(step)}
+    if weaknesses:
+        wanted["weak"] = ",".join(weaknesses)
+    if defended:
+        wanted["defended"] = "1"
+    if presenting:
+        wanted["mode"] = "present"
+    return wanted
+
+
+def update_url(params: MutableMapping[str, str], wanted: Mapping[str, str]) -> None:
+    """Write only what differs (each write is a message to the browser)."""
+    for key in URL_KEYS:
+        if key in wanted:
+            if params.get(key) != wanted[key]:
+                params[key] = wanted[key]
+        elif key in params:
+            del params[key]
+
+
+def link_query(wanted: Mapping[str, str]) -> str:
+    """`?lesson=...&step=...`: the query string a link to this place ends with."""
+    return "?" + urlencode(wanted, safe=",/")

@@ -33,7 +33,14 @@ from playground.world import WorldKeys
 
 MAX_REPLAYS = 8  # snapshots kept per session: enough for Back/Next to be instant
 
-__all__ = ["LessonMemo", "Replay", "fingerprint", "folder_fingerprint", "replay"]
+__all__ = [
+    "LessonMemo",
+    "Replay",
+    "fingerprint",
+    "folder_fingerprint",
+    "outline",
+    "replay",
+]
 
 
 def fingerprint(path: Path) -> str | None:
@@ -117,6 +124,12 @@ class LessonMemo:
         # The session's live run in its worker goes when the session goes.
         weakref.finalize(self, self.catalog.pool.forget, self.session)
 
+    def release(self) -> None:
+        """The session's tab is gone: drop its snapshots here and its live run
+        in the workers (a tab that comes back replays, as after Back)."""
+        self.replays.clear()
+        self.catalog.pool.forget(self.session)
+
     def entries(self, folder: Path) -> list[LessonEntry]:
         """The lessons in `folder`: shared by every session of the process,
         each file executed once per content."""
@@ -137,6 +150,15 @@ def _remember(cache: OrderedDict, key: object, value: object, limit: int) -> Non
     cache.move_to_end(key)
     while len(cache) > limit:
         cache.popitem(last=False)
+
+
+def outline(memo: LessonMemo, path: str | Path) -> LessonOutline | LessonError:
+    """What the file declares (title, steps, switches), without running a
+    step: executed once per content per process (`LessonCatalog`)."""
+    source = read_source(Path(path).resolve())
+    if isinstance(source, LessonError):
+        return source
+    return memo.catalog.outline(source)
 
 
 def replay(

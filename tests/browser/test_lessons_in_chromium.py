@@ -20,7 +20,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -131,26 +131,40 @@ def chromium() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def app_url(tmp_path: Path) -> Iterator[str]:
-    """`oauth-playground ui` on a free loopback port, stopped afterwards."""
-    port = free_port()
-    log = tmp_path / "ui.log"
-    command = [sys.executable, "-m", "playground", "ui", "--port", str(port)]
-    command += ["--lessons", str(LESSONS)]
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C goes to the group, as in a terminal
-        )
-    url = f"http://127.0.0.1:{port}/"
-    try:
+def app_url_for(tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Starts `oauth-playground ui` on a lessons folder and a free loopback
+    port (or the one given); every one started is stopped afterwards."""
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(lessons: Path = LESSONS, port: int | None = None) -> str:
+        port = port or free_port()
+        log = tmp_path / f"ui-{port}.log"
+        command = [sys.executable, "-m", "playground", "ui", "--port", str(port)]
+        command += ["--lessons", str(lessons)]
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C goes to the group, as in a terminal
+            )
+        processes.append(process)
+        url = f"http://127.0.0.1:{port}/"
         wait_until_healthy(process, url, log)
-        yield url
+        return url
+
+    try:
+        yield start
     finally:
-        stop(process)
+        for process in processes:
+            stop(process)
+
+
+@pytest.fixture
+def app_url(app_url_for: Callable[..., str]) -> str:
+    """`oauth-playground ui` on a free loopback port, stopped afterwards."""
+    return app_url_for(LESSONS)
 
 
 @pytest.fixture
@@ -253,7 +267,7 @@ def test_pkce_lesson_in_chromium(
 
         expect(next_button).to_be_disabled()
         expect(page).to_have_url(re.compile(rf"[?&]step={STEPS}\b"))
-        diagram = page.get_by_test_id("stGraphVizChart").locator("svg").first
+        diagram = page.locator(".st-key-sequence_diagram svg").first
         expect(diagram).to_contain_text("Resource Server")
         expect(diagram).to_contain_text("OPTIONS /api/photos")
         expect(diagram).to_contain_text("GET /api/photos")
@@ -283,7 +297,7 @@ def see_the_token_step(page: Page) -> None:
     expect(token_type.first).to_be_visible()  # the JWT header's `typ`
     expect(page.get_by_text("Signature: valid", exact=False).first).to_be_visible()
 
-    diagram = page.get_by_test_id("stGraphVizChart").locator("svg").first
+    diagram = page.locator(".st-key-sequence_diagram svg").first
     expect(diagram).to_be_visible()
     expect(diagram).to_contain_text("Authorization Server")
     expect(diagram).to_contain_text("POST /token")

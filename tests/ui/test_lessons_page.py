@@ -86,6 +86,23 @@ def codes(at: AppTest) -> list[str]:
     return [code.value for code in at.code]
 
 
+def diagram(at: AppTest) -> str:
+    """The sequence diagram's SVG, as the server laid it out ("" if none)."""
+    for html in at.get("html"):
+        found = re.search(r'class="sequence-diagram" data-svg="([^"]+)"', html.value)
+        if found:
+            return base64.b64decode(found.group(1)).decode()
+    return ""
+
+
+def open_switches(at: AppTest) -> AppTest:
+    """Open the instructor's panel: its toggles are drawn only once it is open."""
+    at.session_state[state.WEAKNESS_PANEL] = True
+    at.run()
+    assert not at.exception
+    return at
+
+
 def texts(at: AppTest) -> str:
     return "\n".join(markdown.value for markdown in at.markdown)
 
@@ -129,7 +146,8 @@ def test_next_walks_through_the_pkce_lesson() -> None:
     assert "HTTP/1.1 200 OK" in token_step[0]
     assert "- `aud`: `https://api.photos.test`" in texts(at)
     assert "Signature: **valid**" in "\n".join(s.value for s in at.success)
-    assert at.get("graphviz_chart"), "the sequence diagram is drawn"
+    drawn = diagram(at)
+    assert "POST /token" in drawn and "step 5, the current step" in drawn
     assert ":green-badge[200 OK]" in texts(at)
     assert ":orange-badge[:material/code: back channel, a page's script]" in texts(at)
     lines = check_lines(at)
@@ -166,13 +184,17 @@ def test_back_replays_to_the_previous_step_with_the_same_messages() -> None:
 def test_run_to_end_then_reset() -> None:
     at = press(pick(open_app(), PKCE), "run_to_end")
     assert counter(at) == "Step 7 of 7"
+    # Step 6's messages are folded, and drawn once their expander opens.
+    assert not any(code.startswith("GET /api/photos ") for code in codes(at))
+    at.session_state["earlier:6"] = True
+    at.run()
     assert any(code.startswith("GET /api/photos HTTP/1.1") for code in codes(at))
     assert at.button(key="run_to_end").disabled
 
     press(at, "reset")
     assert counter(at) == "Step 0 of 7"
     assert at.button(key="back").disabled
-    assert not at.get("graphviz_chart")
+    assert not diagram(at)
 
 
 def test_the_place_survives_reruns_and_a_browser_refresh() -> None:
@@ -217,7 +239,7 @@ def test_flipping_a_weakness_replays_the_same_step_with_it() -> None:
     runs = memo.runs
     assert "weakness on:" not in texts(at)
 
-    at.toggle(key="weakness:as.pkce_optional").set_value(True).run()
+    open_switches(at).toggle(key="weakness:as.pkce_optional").set_value(True).run()
     assert not at.exception
     assert at.session_state[state.WEAKNESSES] == ["as.pkce_optional"]
     assert memo.runs == runs + 1
@@ -236,6 +258,8 @@ def test_every_registry_weakness_has_a_toggle_with_its_description() -> None:
     from mock_servers.weaknesses import REGISTRY
 
     at = open_app()
+    assert not [t for t in at.toggle if t.key.startswith("weakness:")]  # folded
+    open_switches(at)
     keys = {toggle.key for toggle in at.toggle}
     assert {f"weakness:{w.name}" for w in REGISTRY} | {"defended"} <= keys
     captions = {caption.value for caption in at.caption}
@@ -266,7 +290,7 @@ def test_an_attack_lesson_turns_its_weakness_on_unless_defended(
     assert ":red-badge[weakness on: as.pkce_optional]" in texts(at)
     assert check_lines(at) == [f"- {PASS_MARK} the weakness is on"]
 
-    at.toggle(key="defended").set_value(True).run()
+    open_switches(at).toggle(key="defended").set_value(True).run()
     assert not at.exception
     assert counter(at) == "Step 1 of 1"
     assert "weakness on:" not in texts(at)
@@ -516,13 +540,13 @@ def test_browser_view_shows_the_address_with_its_fragment() -> None:
 
 def test_the_place_and_switches_survive_a_visit_to_another_page() -> None:
     at = press(pick(open_app(), PKCE), "next", times=2)
-    at.toggle(key="weakness:as.pkce_optional").set_value(True).run()
+    open_switches(at).toggle(key="weakness:as.pkce_optional").set_value(True).run()
     at.switch_page("pages/glossary.py").run()
     at.switch_page("pages/lessons.py").run()
     assert not at.exception
     assert counter(at) == "Step 2 of 7"
     assert at.session_state[state.WEAKNESSES] == ["as.pkce_optional"]
-    assert at.toggle(key="weakness:as.pkce_optional").value is True
+    assert open_switches(at).toggle(key="weakness:as.pkce_optional").value is True
 
 
 def test_every_lesson_runs_to_the_end_on_the_page() -> None:

@@ -151,3 +151,26 @@ def test_options_that_exclude_each_other_are_refused_by_name(
         main(["run", str(GRANT_LESSON), *args])
     assert exited.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("lesson", "heading", "part"),
+    [
+        ("12_personal_access_tokens.py", "Personal access tokens", "photos_pat_"),
+        ("11_token_exchange.py", "Token exchange (RFC 8693)", "subject_token_type"),
+    ],
+)
+def test_the_handout_keeps_the_panels_of_pats_and_token_exchange(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    lesson: str,
+    heading: str,
+    part: str,
+) -> None:
+    handout = tmp_path / "handout.html"
+    code = main(["run", str(LESSONS / lesson), "--brief", "--html", str(handout)])
+    capsys.readouterr()
+    assert code == 0
+    page = handout.read_text("utf-8")
+    assert f"<h3>{heading}</h3>" in page
+    assert part in page
