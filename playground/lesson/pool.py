@@ -315,6 +315,7 @@ class LessonPool:
         self.step_limit = step_limit or default_step_limit()
         self.wait_limit = wait_limit
         self.memory_limit = memory_limit
+        self.warm = min(warm, self.size)
         self._workers: list[WorkerProcess] = []
         self.started: list[int] = []  # every worker's pid, stopped ones too
         self._home: dict[str, WorkerProcess] = {}
@@ -511,9 +512,12 @@ class LessonPool:
         except BaseException:  # gone, or its caller interrupted: not reusable
             self._drop(worker)
             raise
-        if retire:  # a lesson left a thread running there: start afresh
-            worker.stop()
+        if retire:  # a thread left running there, or memory a class left
+            worker.stop(dump=False)
             self._drop(worker)
+            with self._changed:  # keep one warm for the next learner
+                if not self._closed and len(self._workers) < self.warm:
+                    self._start()
         if outcome != "ok":
             raise WorkerFailed(f"The lesson's results could not be shown: {value}")
         return value

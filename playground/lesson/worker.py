@@ -35,6 +35,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from mock_servers.keys import signing_key_from_pem
+from playground.lesson import memory
 from playground.lesson.api import Lesson
 from playground.lesson.outline import LessonOutline
 from playground.lesson.report import render_text, to_json
@@ -59,6 +60,7 @@ MAX_LESSONS = 32  # executed lesson files kept, keyed by content
 MAX_RUNS = 32  # live runs kept, one per session (the least recent dropped)
 MAX_RECORDS = 60_000  # exchanges and checks those runs may hold together
 MAX_KEYS = 64
+RETIRE_GROWTH = 8 * 1024 * 1024  # bytes kept after the last session left
 WORKER_NICENESS = 5
 
 
@@ -195,6 +197,10 @@ class Worker:
     lessons: OrderedDict = field(default_factory=OrderedDict)
     runs: OrderedDict = field(default_factory=OrderedDict)
     keys: OrderedDict = field(default_factory=OrderedDict)
+    # Set when the last live run was forgotten (the class has left), with
+    # the memory those runs left behind: see `outgrown`.
+    emptied: bool = False
+    baseline_rss: int = 0
 
     def handle(self, request: Request) -> object:
         if isinstance(request, OutlineRequest):
@@ -312,8 +318,21 @@ class Worker:
         )
 
     def forget(self, sessions: tuple[str, ...]) -> None:
-        for session in sessions:
-            self.runs.pop(session, None)
+        forgotten = [self.runs.pop(session, None) for session in sessions]
+        if any(run is not None for run in forgotten):
+            del forgotten
+            memory.give_back()
+            self.emptied = not self.runs
+
+    def outgrown(self) -> bool:
+        """True once its last session has gone and the process kept more than
+        RETIRE_GROWTH of what those runs used: CPython keeps freed memory in
+        its arenas, so only a fresh process hands it back to the system."""
+        if not self.baseline_rss:
+            self.baseline_rss = memory.resident()
+            return False
+        emptied, self.emptied = self.emptied, False
+        return emptied and memory.resident() - self.baseline_rss > RETIRE_GROWTH
 
     def _keys(self, pem: KeysPem) -> WorldKeys:
         digest = pem.digest
@@ -346,7 +365,8 @@ def serve(requests: Connection, replies: Connection, worker: Worker) -> None:
     """Answer requests until the pool closes the pipe. Each reply is
     `(outcome, value, retire)`: "ok" and the value, or "failed" and a line
     saying what went wrong in the worker's own code; `retire` asks the pool
-    to replace this worker (a lesson left a thread running here)."""
+    to replace this worker (a lesson left a thread running here, or the
+    sessions it served have all gone and left their memory behind)."""
     threads = threading.active_count()
     while True:
         try:
@@ -357,7 +377,7 @@ def serve(requests: Connection, replies: Connection, worker: Worker) -> None:
         worker.progress.start(0)
         try:
             outcome: tuple[str, object] = ("ok", worker.handle(request))
-            retire = threading.active_count() > threads
+            retire = threading.active_count() > threads or worker.outgrown()
             data = pickle.dumps((*outcome, retire), protocol=pickle.HIGHEST_PROTOCOL)
         except BaseException as error:  # e.g. a lesson's value that won't pickle
             retire = threading.active_count() > threads

@@ -18,9 +18,6 @@ memory back to the system: a class that leaves gives its memory back.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import gc
 import threading
 import time
 import weakref
@@ -28,6 +25,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
 
+from playground.lesson import memory
 from playground.lesson.catalog import folder_fingerprint
 
 PERIOD = 1.0  # seconds between looks at the watched folders
@@ -36,16 +34,6 @@ SWEEP_EVERY = 15.0  # seconds between looks for sessions that are gone
 
 class Releasable(Protocol):
     def release(self) -> None: ...
-
-
-def _malloc_trim() -> Callable[[], object]:
-    """glibc's malloc_trim(0): give freed heap pages back to the system."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
-        return lambda: None
-    return lambda: trim(0)
 
 
 class LessonWatcher:
@@ -70,7 +58,6 @@ class LessonWatcher:
         self._is_active = is_active
         self.linger = linger
         self._on_released = on_released
-        self._trim = _malloc_trim()
         self._lock = threading.Lock()
         self._sessions: dict[str, str] = {}  # session id -> folder
         self._memos: dict[str, weakref.ref[Releasable]] = {}
@@ -127,8 +114,7 @@ class LessonWatcher:
             self.forget(session_id)
         if gone:
             self._on_released()
-            gc.collect()
-            self._trim()
+            memory.give_back()
         return gone
 
     def watching(self) -> int:

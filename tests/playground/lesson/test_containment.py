@@ -259,6 +259,7 @@ def test_a_lesson_that_leaves_a_thread_running_loses_its_worker(
     worker = int(lesson.with_suffix(".pid").read_text())
     assert not running(worker)  # retired with its thread, not left spinning
     assert worker not in pool.pids()
+    assert pool.pids()  # a fresh one is already starting for the next learner
 
 
 # --- long lessons: a step costs one step ---------------------------------------
