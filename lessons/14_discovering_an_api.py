@@ -57,7 +57,12 @@ def resource_metadata(run):
       well-known URI path suffix was inserted"; otherwise the document "MUST
       NOT be used". PhotoBook compares it with `https://api.photos.test`
       character for character: a document that claims to describe another
-      API is refused (RFC 9728 7.3, impersonation).
+      API is refused (RFC 9728 7.3, impersonation). RFC 9728 3.3 adds that
+      metadata found through a 401 must name "the URL that the client used
+      to make the request"; read to the letter that would be
+      `https://api.photos.test/api/photos`, which no metadata at this
+      well-known URL can name, so PhotoBook holds it to the API's URL it
+      was given and called.
     - `authorization_servers`: who issues tokens for this API.
     - `scopes_supported`, `bearer_methods_supported` (`header` only: this
       API takes no token in the URL).
