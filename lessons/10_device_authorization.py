@@ -32,9 +32,10 @@ def ask_for_codes(run):
 
     - `device_code`: long and random. Only the TV and the authorization
       server ever see it; the TV polls with it.
-    - `user_code`: short, for a person to type: eight letters from a set of
-      twenty consonants, no vowels and no digits (RFC 8628 6.1), so no words
-      and no 0/O or 1/I to confuse.
+    - `user_code`: short, for a person to type: eight letters from the
+      twenty consonants `BCDFGHJKLMNPQRSTVWXZ` (RFC 8628 6.1): no digits, so
+      a phone keyboard needs no modifier keys, and no vowels, "to avoid
+      randomly creating words". The dash is only for reading.
     - `verification_uri`: where to type it; `verification_uri_complete`
       carries the code too, for a QR code.
     - `expires_in`: 600 s to finish; `interval`: poll no more than every 5 s.

@@ -159,7 +159,10 @@ def compare(run):
 def policy(run):
     """
     Token exchange is not for everyone. The authorization server keeps a
-    policy per client, and answers with RFC 8693 2.2.2's errors:
+    policy per client and answers as any token endpoint does (RFC 8693 2.2.2
+    points to the errors of RFC 6749 5.2, asks for `invalid_request` when the
+    subject token is invalid or "unacceptable based on policy", and adds
+    `invalid_target`):
 
     - **PhotoPrint**, a registered client with its own secret, sends the
       same exchange with Alice's token: **400** `unauthorized_client`

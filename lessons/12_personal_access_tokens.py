@@ -13,7 +13,8 @@ lesson = Lesson(
     kind="advanced",
     summary=(
         "Alice makes a token for her own backup script on her account page, as "
-        "GitHub, Laravel Sanctum and Passport let users do: no client, no "
+        "GitHub and Laravel Sanctum let users do (Laravel Passport too, through "
+        "a built-in 'personal access client'): no client of hers, no "
         "redirect, no consent screen. The photos API takes it like an OAuth "
         "token, with the same scopes. What is simpler about it (nobody to "
         "consent to) is also what makes a stolen one worse."
@@ -70,10 +71,11 @@ def make_token(run):
 
     The answer shows the token **once**. Read it in the page and in the
     *Personal access tokens* panel: `photos_pat_`, then 30 random
-    characters, then a 6-character checksum. That is GitHub's format
-    (`ghp_...`): the prefix lets secret scanners spot a leaked token in a
-    repository or a log, and the checksum (CRC32 of the random part) tells a
-    real token from a look-alike string without asking the server.
+    characters, then a 6-character checksum. That is the shape of GitHub's
+    tokens (`ghp_...`): the prefix lets secret scanners spot a leaked token
+    in a repository or a log, and the checksum (here CRC32 of the random
+    part) tells a real token from a look-alike string without asking the
+    server.
 
     The server keeps only the token's **SHA-256 hash**, as Laravel Sanctum
     does: the record below has the hash, not the token. Whoever copies the

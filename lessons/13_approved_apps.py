@@ -64,7 +64,8 @@ def remembered(run):
     PhotoPrint with a code, no sign-in and no consent page (the request is
     the same as before: same app, same scopes). PhotoPrint is a confidential
     client: the code is useless without its secret, which is what lets the
-    server answer without asking again (RFC 6749 10.2, step 3).
+    server answer without asking again (RFC 6749 10.2, quoted in the next
+    step).
     """
     photoprint_sign_in(run)
     run.check(

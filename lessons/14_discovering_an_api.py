@@ -57,7 +57,12 @@ def resource_metadata(run):
       well-known URI path suffix was inserted"; otherwise the document "MUST
       NOT be used". PhotoBook compares it with `https://api.photos.test`
       character for character: a document that claims to describe another
-      API is refused (RFC 9728 7.3, impersonation).
+      API is refused (RFC 9728 7.3, impersonation). RFC 9728 3.3 adds that
+      metadata found through a 401 must name "the URL that the client used
+      to make the request"; read to the letter that would be
+      `https://api.photos.test/api/photos`, which no metadata at this
+      well-known URL can name, so PhotoBook holds it to the API's URL it
+      was given and called.
     - `authorization_servers`: who issues tokens for this API.
     - `scopes_supported`, `bearer_methods_supported` (`header` only: this
       API takes no token in the URL).
@@ -116,7 +121,11 @@ def register(run):
     client (`token_endpoint_auth_method: none`, a desktop app keeps no
     secret), with a loopback redirect URI without a port (RFC 8252 7.3: it
     will pick a free port each time). The server answers **201** with a
-    `client_id` it chose (`client-...`).
+    `client_id` it chose (`client-...`) and **no** `client_secret`: a client
+    registered with `none` "is a public client ... and does not have a client
+    secret" (RFC 7591 2), and a secret is what "confidential clients" use at
+    the token endpoint (RFC 7591 3.2.1). PhotoBook proves itself with PKCE
+    instead.
 
     This server lets anyone register, and marks such clients unverified: it
     will not redirect errors to them on its own (RFC 9700 4.11.2).
@@ -127,6 +136,11 @@ def register(run):
     run.check(
         "the server issued a client_id of its own",
         str(body.get("client_id", "")).startswith("client-"),
+    )
+    run.check(
+        "no client_secret: a public client has none",
+        "client_secret" not in body
+        and body.get("token_endpoint_auth_method") == "none",
     )
     run.check(
         "the loopback redirect URI is registered without a port",

@@ -12,7 +12,9 @@ lesson = Lesson(
         "client assertion, sends Alice's browser with nothing but a reference, "
         "checks iss in the answer, and gets an access token bound to its own "
         "key with DPoP. Where it matters, a step names the attacker of the "
-        "FAPI 2.0 Attacker Model that the mechanism leaves empty-handed."
+        "FAPI 2.0 Attacker Model that the mechanism leaves empty-handed, and "
+        "the last step says what of the profile this playground does not "
+        "model."
     ),
 )
 
@@ -29,7 +31,7 @@ def metadata(run):
     `dpop_bound_access_tokens` (RFC 9449 5.2).
 
     A FAPI client "shall only use authorization server metadata ... retrieved
-    from the metadata document" (Security Profile 5.3.3). Read the answer to
+    from the metadata document" (Security Profile 5.3.3.1). Read the answer to
     `GET /.well-known/oauth-authorization-server`:
     `pushed_authorization_request_endpoint` (RFC 9126 5),
     `dpop_signing_alg_values_supported` (RFC 9449 5.1),
@@ -38,7 +40,7 @@ def metadata(run):
 
     This authorization server also hands out **DPoP nonces** (RFC 9449 8):
     the Security Profile lets an authorization server use them (5.3.2.1) and
-    requires clients to support them (5.3.3). Step 3 shows why a server
+    requires clients to support them (5.3.3.1). Step 3 shows why a server
     wants them.
     """
     run.require_dpop_nonces(authorization_server=True)
@@ -66,10 +68,12 @@ def front_channel_refused(run):
     """
     First the old way: the client puts its whole request in a link and sends
     Alice's browser to `/authorize` (the URL in the address bar, in full).
-    Everything in it passes through the browser, where it can be read (the
-    Attacker Model's **A3a**, an attacker who reads authorization requests:
-    a log, a proxy, a browser extension) and changed by whoever gets the user
-    to click a link of their own.
+    Everything in it passes through the browser, where it can be read: the
+    Attacker Model's **A3a** ("read authorization request") sees it through
+    "the browser history", an app registered for the URL on a mobile
+    operating system, "anti-virus software [that] intercepts TLS
+    connections", or logs. And any web attacker (**A1**) can send the user a
+    link with a request of their own making.
 
     The authorization server answers **302** back to the client's registered
     redirect URI with `error=invalid_request`: this client must push its
@@ -160,7 +164,11 @@ def browser_goes(run):
 
     The server finds the pushed request, checks that `client_id` is the
     client that pushed it (a `request_uri` is bound to its client, RFC 9126
-    2.2), spends it, and shows its sign-in page (**200**).
+    2.2), spends it, and shows its sign-in page (**200**). (This server
+    spends it as the page loads. The Security Profile recommends spending it
+    "at the point of authorization, not at the point of loading an
+    authorization page", so that software which preloads links cannot use
+    it up before the user sees it: 5.3.2.2, note 3.)
     """
     run.browser.open(run.fapi_client.pending.url)
     sent = run.browser.query_params
@@ -183,8 +191,9 @@ def approve(run):
     PhotoPrint Business's redirect URI with `code`, `state` and `iss`.
 
     `iss` (RFC 9207) names the authorization server that answered. A FAPI
-    client "shall check the iss parameter ... to prevent Mix-Up attacks"
-    (Security Profile 5.3.3): an authorization server of the attacker's
+    client "shall check the `iss` parameter in the authorization response
+    according to [RFC9207] to prevent mix-up attacks" (Security Profile
+    5.3.3.2): an authorization server of the attacker's
     that the client also talks to cannot make the client send this code to
     the wrong token endpoint (the mix-up attack, RFC 9700 4.4; attack lesson
     10). The client compares `iss` with the issuer it pushed the request to,
@@ -238,6 +247,12 @@ def redeem(run):
     client's public key (RFC 9449 6.1). The token is bound to the key: the
     Security Profile requires it ("shall only issue sender-constrained access
     tokens", 5.3.2.1).
+
+    Look at its header too: `alg` **ES256**, a `kid` of its own. The
+    Security Profile allows JWTs signed with "PS256, ES256, or EdDSA" only
+    (5.4.1), so this server signs the tokens of its FAPI client with an EC
+    key it also publishes at `/jwks.json`; every other client of the
+    playground gets RS256 tokens, which FAPI 2.0 does not allow.
     """
     client = run.fapi_client
     response = client.exchange_code(run.code)
@@ -249,6 +264,10 @@ def redeem(run):
     run.check(
         "cnf.jkt is the thumbprint of the client's DPoP key",
         claims.claims.get("cnf") == {"jkt": thumbprint},
+    )
+    run.check(
+        "signed ES256 (FAPI 2.0 5.4.1: PS256, ES256 or EdDSA), and it verifies",
+        claims.header.get("alg") == "ES256" and claims.verification.status == "valid",
     )
     proof = run.last_request.header("DPoP") or ""
     run.show_jwt(proof, "DPoP proof sent with POST /token")
@@ -284,9 +303,11 @@ def call_api(run):
 @lesson.step("A copy of the token, or of the proof, is not enough")
 def copies_fail(run):
     """
-    Suppose Mallory read that request on its way to the API (the Attacker
-    Model's **A7**, who reads resource requests: a log, a proxy that ends
-    TLS). She has the token and the proof.
+    Suppose Mallory read that request after the API had answered it: the
+    Attacker Model's **A7** reads "requests sent to the resource server
+    after they have been processed by the resource server", for example
+    from the logs of a TLS-intercepting proxy on the API's side. She has the
+    token and the proof.
 
     - The token as a **Bearer** token: **401** `invalid_token`. A
       DPoP-bound token received as a bearer token is refused (RFC 9449 7.2).
@@ -308,4 +329,45 @@ def copies_fail(run):
         "invalid_dpop_proof: jti already used",
         replayed.json().get("error") == "invalid_dpop_proof"
         and "already used" in replayed.json().get("error_description", ""),
+    )
+
+
+@lesson.step("What this playground does not model")
+def not_modelled(run):
+    """
+    The client's path through this lesson follows the Security Profile, but
+    this deployment as a whole is **not** a FAPI 2.0 authorization server,
+    and some of the profile is not modelled at all:
+
+    - **The server serves every lesson.** FAPI 2.0 5.3.2.1 says an
+      authorization server "shall only support confidential clients" and
+      "shall reject requests using the resource owner password credentials
+      grant"; this one also serves the public and password-grant clients of
+      other lessons (its metadata lists `none` and `password`).
+    - **Refresh token rotation.** The profile says a server "shall not use
+      refresh token rotation except in extraordinary circumstances"; this
+      one rotates the refresh tokens of every client (lesson 04).
+    - **TLS and mTLS.** The playground's network has no TLS, so nothing of
+      5.2 (TLS 1.2 or later, certificate checks, cipher suites) is shown;
+      and mutual TLS, the profile's other way to authenticate clients and
+      bind tokens (RFC 8705), is not modelled: this lesson uses
+      `private_key_jwt` and DPoP, the other allowed pair.
+    - **Algorithms.** Only this client's tokens are signed ES256 (step 7);
+      the rest of the playground signs RS256, which 5.4.1 does not allow.
+    - **Redirect status.** The authorization response is a 302; 5.3.2.2
+      says a server "should use the HTTP 303 status code".
+
+    The server's metadata says some of this itself: its
+    `grant_types_supported` and `token_endpoint_auth_methods_supported`.
+    """
+    document = run.fapi_client.http.get(
+        f"{run.issuer}/.well-known/oauth-authorization-server"
+    ).json()
+    run.check(
+        "the metadata offers the password grant, which FAPI 2.0 rejects",
+        "password" in document.get("grant_types_supported", []),
+    )
+    run.check(
+        "and public clients (token_endpoint_auth_method none)",
+        "none" in document.get("token_endpoint_auth_methods_supported", []),
     )

@@ -497,6 +497,6 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
 
     @app.get("/jwks.json")
     def jwks() -> Response:
-        return jsonify(settings.signing_key.public_jwks())
+        return jsonify(settings.public_jwks())
 
     return app

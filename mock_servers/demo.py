@@ -198,6 +198,10 @@ CLIENTS: tuple[DemoClient, ...] = (
             "require_pushed_authorization_requests": True,
             # RFC 9449 5.2: its token requests must carry a DPoP proof.
             "dpop_bound_access_tokens": True,
+            # FAPI 2.0 Security Profile 5.4.1: PS256, ES256 or EdDSA, never
+            # RS256: its access tokens and ID tokens are signed ES256.
+            "access_token_signed_response_alg": "ES256",
+            "id_token_signed_response_alg": "ES256",
         },
     ),
     DemoClient(

@@ -116,6 +116,7 @@ def build_deployment(
     resource_server_to_print_lab: ClientFactory | None = None,
     signing_key: SigningKey | None = None,
     client_keys: dict[str, SigningKey] | None = None,
+    ec_signing_key: SigningKey | None = None,
 ) -> Deployment:
     """A fresh pair of servers; nothing is shared with any other deployment.
 
@@ -126,7 +127,8 @@ def build_deployment(
     download and for the photos API's calls to the print lab. Opaque tokens
     can only be checked by introspection. Keys may be passed in so a replay of
     one learner's lesson reuses that learner's keys (RSA key generation is the
-    slow part of a world).
+    slow part of a world). The AS signs with `signing_key` (RS256) and, for
+    its FAPI 2.0 clients, with `ec_signing_key` (ES256).
     """
     clock = clock or Clock()
     events = EventLog()
@@ -147,6 +149,7 @@ def build_deployment(
         secret_key=randomness.token_bytes(32),
         token_format=token_format,
         token_exchange=token_exchange_policy(api_url, print_lab_url),
+        ec_signing_key=ec_signing_key or generate_ec_signing_key(),
     )
     as_app = authorization_server.create_app(as_settings)
     make_client = authorization_server_client or in_process_client

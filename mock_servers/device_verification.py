@@ -124,12 +124,13 @@ def consent_page(
     csrf_token: str,
 ) -> str:
     """What the person sees before approving a device (RFC 8628 5.4)."""
-    template = _CONSENT
+    template, title = _CONSENT, "Connect a device"
     if "as.device_consent_hides_client" in settings.weaknesses:
-        template = _CONSENT_BARE
+        # Not even the heading says that a device is being connected.
+        template, title = _CONSENT_BARE, "Approve sign-in"
     return pages.render(
         "device-consent",
-        "Connect a device",
+        title,
         template,
         user_name=user.name,
         client_name=client.client_name,

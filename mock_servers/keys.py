@@ -14,8 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
 SIGNING_ALGORITHM = "RS256"
-# FAPI 2.0 Security Profile 5.4 ("Cryptography and secrets"): JWTs signed
-# with PS256, ES256 or EdDSA.
+# FAPI 2.0 Security Profile 5.4.1 ("Cryptography and secrets"): JWTs signed
+# with "PS256, ES256, or EdDSA (using the Ed25519 variant)"; RS256 is not
+# among them.
 EC_SIGNING_ALGORITHM = "ES256"
 
 
@@ -76,9 +77,9 @@ def generate_signing_key(key_size: int = 2048) -> SigningKey:
 
 
 def generate_ec_signing_key() -> SigningKey:
-    """A P-256 key for ES256 (FAPI 2.0 Security Profile 5.4: ES256 is one of
+    """A P-256 key for ES256 (FAPI 2.0 Security Profile 5.4.1: ES256 is one of
     its three algorithms, and "Elliptic curve keys shall have a minimum length
-    of 160 bits")."""
+    of 224 bits")."""
     private_key = ec.generate_private_key(ec.SECP256R1())
     thumbprint = ECKey.import_key(private_key).thumbprint()
     jwk = ECKey.import_key(

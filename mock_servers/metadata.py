@@ -103,7 +103,7 @@ def openid_configuration(settings: AuthorizationServerSettings) -> dict[str, Any
             "subject_types_supported": ["public"],
             # OIDC Prompt Create 1.0 4.2: the prompt values this OP honours.
             "prompt_values_supported": list(PROMPT_VALUES),
-            "id_token_signing_alg_values_supported": [settings.signing_key.alg],
+            "id_token_signing_alg_values_supported": settings.signing_algorithms,
             "claims_supported": [
                 "sub",
                 "iss",

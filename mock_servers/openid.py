@@ -16,7 +16,12 @@ from authlib.oidc.core import UserInfoEndpoint as _UserInfoEndpoint
 from authlib.oidc.core.grants.util import is_openid_scope
 from joserfc.jwk import KeySet
 
+from .keys import SigningKey
 from .models import User
+
+# OIDC Dynamic Client Registration 2: the client metadata naming the ID
+# token's signing algorithm (ES256 for a FAPI 2.0 client).
+ID_TOKEN_SIGNING_ALG = "id_token_signed_response_alg"
 
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
@@ -55,17 +60,21 @@ class OpenIDCode(_OpenIDCode):
         # again on the consent POST, so it must look, not record.
         return self.settings.store.code_with_nonce(request.payload.client_id, nonce)
 
+    def _id_token_key(self, client: Any) -> SigningKey:
+        # OIDC Dynamic Client Registration 2: id_token_signed_response_alg,
+        # "JWS alg algorithm ... REQUIRED for signing the ID Token issued to
+        # this Client"; RS256 when absent.
+        return self.settings.signing_key_for(client, ID_TOKEN_SIGNING_ALG)
+
     def resolve_client_private_key(self, client: Any) -> KeySet:
-        return self.settings.signing_key.key_set()
+        return self._id_token_key(client).key_set()
 
     def get_client_algorithm(self, client: Any) -> str:
-        return self.settings.signing_key.alg
+        return self._id_token_key(client).alg
 
     def get_encode_header(self, client: Any) -> dict[str, str]:
-        return {
-            "alg": self.settings.signing_key.alg,
-            "kid": self.settings.signing_key.kid,
-        }
+        key = self._id_token_key(client)
+        return {"alg": key.alg, "kid": key.kid}
 
     def get_client_claims(self, client: Any) -> dict[str, Any]:
         now = self.settings.clock.now()

@@ -107,7 +107,7 @@ class PrintLabSettings:
     # How the lab reaches the authorization server (its JWKS): a real HTTP
     # client, so the key download is an exchange a learner sees.
     authorization_server: httpx.Client
-    algorithms: tuple[str, ...] = ("RS256",)
+    algorithms: tuple[str, ...] = ("RS256", "ES256")
     jwks_cache: dict[str, dict] = field(default_factory=dict)
     jobs: PrintJobs = field(default_factory=PrintJobs)
 

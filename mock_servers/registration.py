@@ -1,7 +1,8 @@
 """Dynamic client registration (RFC 7591): open registration at `/register`.
 
 Anyone may register a client, as at many real authorization servers: the
-client gets a client_id and, if confidential, a secret, and it is marked not
+client gets a client_id and, if it authenticates with a secret, a secret; a
+public client (`token_endpoint_auth_method` `none`) gets none. It is marked not
 verified (RFC 9700 4.11.2: its redirect URIs are not trusted for automatic
 redirects). Authlib's `ClientRegistrationEndpoint` validates the metadata;
 this subclass decides who picks the client_id, which is where the
@@ -27,6 +28,15 @@ if TYPE_CHECKING:
 # Client identifiers this server issues; its users' subjects look like u-1001.
 CLIENT_ID_PREFIX = "client-"
 DEFAULT_AUTH_METHOD = "client_secret_basic"  # RFC 7591 2
+# The token endpoint authentication methods that use a client_secret.
+SECRET_AUTH_METHODS = frozenset({"client_secret_basic", "client_secret_post"})
+
+
+def requested_auth_method(request: Any) -> str:
+    """RFC 7591 2: token_endpoint_auth_method, "If unspecified or omitted, the
+    default is client_secret_basic"."""
+    method = request.payload.data.get("token_endpoint_auth_method")
+    return method if isinstance(method, str) and method else DEFAULT_AUTH_METHOD
 
 
 class RegistrationEndpoint(ClientRegistrationEndpoint):
@@ -67,14 +77,20 @@ class RegistrationEndpoint(ClientRegistrationEndpoint):
     def generate_client_info(self, request: Any) -> dict[str, Any]:
         info = super().generate_client_info(request)
         info["client_id_issued_at"] = self.settings.clock.now()  # the world's time
+        if requested_auth_method(request) not in SECRET_AUTH_METHODS:
+            # RFC 7591 2: "none": "The client is a public client as defined in
+            # OAuth 2.0, Section 2.1, and does not have a client secret"; 3.2.1:
+            # a client_secret "is used by confidential clients to authenticate
+            # to the token endpoint", and client_secret_expires_at is "REQUIRED
+            # if client_secret is issued". No secret, so neither member.
+            info.pop("client_secret", None)
+            info.pop("client_secret_expires_at", None)
         return info
 
     def save_client(
         self, client_info: dict[str, Any], client_metadata: dict[str, Any], request: Any
     ) -> Client:
-        auth_method = client_metadata.get("token_endpoint_auth_method") or (
-            DEFAULT_AUTH_METHOD
-        )
+        auth_method = requested_auth_method(request)
         client = Client(
             client_id=client_info["client_id"],
             client_name=client_metadata.get("client_name") or client_info["client_id"],
@@ -88,9 +104,7 @@ class RegistrationEndpoint(ClientRegistrationEndpoint):
             scope=client_metadata.get("scope", ""),
             default_scope=client_metadata.get("scope", ""),
             token_endpoint_auth_methods=(auth_method,),
-            client_secret=None
-            if auth_method == "none"
-            else client_info["client_secret"],
+            client_secret=client_info.get("client_secret"),
             description="Registered through open registration (RFC 7591).",
             verified=False,
             weaknesses=self.settings.weaknesses,

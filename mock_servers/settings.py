@@ -205,6 +205,34 @@ class AuthorizationServerSettings:
     # the server remembers of the tokens it issued that way.
     token_exchange: TokenExchangePolicy = field(default_factory=TokenExchangePolicy)
     exchanged_tokens: ExchangedTokens = field(default_factory=ExchangedTokens)
+    # A second key, EC P-256, for the clients held to the FAPI 2.0 Security
+    # Profile: its 5.4.1 allows JWTs signed with PS256, ES256 or EdDSA only,
+    # never RS256. A client asks for it in its metadata (`signing_key_for`).
+    ec_signing_key: SigningKey | None = None
+
+    def signing_key_for(self, client: Client | None, metadata_name: str) -> SigningKey:
+        """The key that signs a JWT for `client`: the EC key (ES256) when the
+        client's metadata `metadata_name` says ES256 (OIDC Dynamic Client
+        Registration 2's `id_token_signed_response_alg` for ID tokens; for
+        access tokens no registered metadata exists, so this server reads
+        `access_token_signed_response_alg`), else the RSA key (RS256)."""
+        wanted = client.client_metadata.get(metadata_name) if client else None
+        ec_key = self.ec_signing_key
+        if ec_key is not None and wanted == ec_key.alg:
+            return ec_key
+        return self.signing_key
+
+    def public_jwks(self) -> dict:
+        """The JWK Set at /jwks.json (RFC 7517 5): every key this server signs
+        with, each with its own kid and alg."""
+        keys = [self.signing_key.public_jwk()]
+        if self.ec_signing_key is not None:
+            keys.append(self.ec_signing_key.public_jwk())
+        return {"keys": keys}
+
+    @property
+    def signing_algorithms(self) -> list[str]:
+        return [key.alg for key in (self.signing_key, self.ec_signing_key) if key]
 
     @property
     def token_url(self) -> str:
@@ -222,7 +250,8 @@ class ResourceServerSettings:
     # introspection): a real HTTP client, so these calls are exchanges too.
     authorization_server: httpx.Client
     validation: TokenValidation = "jwt"
-    algorithms: tuple[str, ...] = ("RS256",)
+    # The AS signs RS256, and ES256 for its FAPI 2.0 clients (keys.py).
+    algorithms: tuple[str, ...] = ("RS256", "ES256")
     introspection_client_id: str = "photos-api"
     introspection_client_secret: str = "photos-api-secret"
     jwks_cache: dict[str, dict] = field(default_factory=dict)

@@ -49,7 +49,7 @@ from .grant_types import TOKEN_EXCHANGE
 from .grants import _SettingsMixin
 from .models import Client, Token
 from .resource_indicators import InvalidTargetError
-from .token_generators import ACCESS_TOKEN_TYP
+from .token_generators import ACCESS_TOKEN_SIGNING_ALG, ACCESS_TOKEN_TYP
 
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
@@ -423,8 +423,9 @@ class TokenExchangeGrant(_SettingsMixin, grants.BaseGrant, grants.TokenEndpointM
             "jti": jti,
             "act": exchange.act,
         }
-        header = {"alg": settings.signing_key.alg, "typ": ACCESS_TOKEN_TYP}
-        access_token = jwt.encode(header, claims, settings.signing_key.key_set())
+        key = settings.signing_key_for(exchange.client, ACCESS_TOKEN_SIGNING_ALG)
+        header = {"alg": key.alg, "typ": ACCESS_TOKEN_TYP}
+        access_token = jwt.encode(header, claims, key.key_set())
         token_id = settings.randomness.token(12)
         settings.store.save_token(
             Token(

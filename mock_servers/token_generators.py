@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 # "application/at+jwt" is the same media type written in full (RFC 7515 4.1.9).
 ACCESS_TOKEN_TYP = "at+jwt"
 ACCESS_TOKEN_TYPES = frozenset({ACCESS_TOKEN_TYP, "application/at+jwt"})
+# The client metadata that picks the access tokens' algorithm (ES256 for a
+# FAPI 2.0 client, Security Profile 5.4.1). Not in the IANA registry: RFC 9068
+# leaves the algorithm to the server; products offer it per client.
+ACCESS_TOKEN_SIGNING_ALG = "access_token_signed_response_alg"
 
 
 class AccessTokenGenerator(JWTBearerTokenGenerator):
@@ -104,8 +108,9 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
         claims.update(self.get_extra_claims(client, grant_type, user, scope))
         # RFC 9449 6.1: a DPoP-bound token says which key with cnf.jkt.
         claims.update(confirmation_claim())
-        header = {"alg": self.alg, "typ": ACCESS_TOKEN_TYP}
-        return jwt.encode(header, claims, self.get_jwks())
+        key = self.settings.signing_key_for(client, ACCESS_TOKEN_SIGNING_ALG)
+        header = {"alg": key.alg, "typ": ACCESS_TOKEN_TYP}
+        return jwt.encode(header, claims, key.key_set())
 
 
 def _aud(audience: tuple[str, ...]) -> str | list[str] | None:

@@ -217,8 +217,9 @@ REGISTRY: tuple[Weakness, ...] = (
     Weakness(
         "as.device_consent_hides_client",
         "The device verification page only asks 'Approve this sign-in?' after "
-        "the user code: it does not say a device is being connected, name the "
-        "client, show the code or where the request came from, or warn.",
+        "the user code (its heading: 'Approve sign-in'): it does not say a "
+        "device is being connected, name the client, show the code or where "
+        "the request came from, or warn.",
         "mock_servers.device_verification.consent_page",
         "RFC 8628 5.4, draft-ietf-oauth-cross-device-security",
     ),

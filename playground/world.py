@@ -101,6 +101,8 @@ class WorldKeys:
 
     authorization_server: SigningKey
     clients: dict[str, SigningKey] = field(default_factory=dict)
+    # The AS's ES256 key, for the tokens of its FAPI 2.0 clients.
+    authorization_server_ec: SigningKey | None = None
     # What Mallory's own authorization server signs its ID tokens with.
     attacker_authorization_server: SigningKey | None = None
     # The DPoP keys (RFC 9449) of the clients that use DPoP, and Mallory's own.
@@ -111,6 +113,7 @@ class WorldKeys:
         return cls(
             authorization_server=generate_signing_key(),
             clients=generate_client_keys(),
+            authorization_server_ec=generate_ec_signing_key(),
             attacker_authorization_server=generate_signing_key(),
             dpop={
                 FAPI_CLIENT: generate_ec_signing_key(),
@@ -173,6 +176,7 @@ class World:
             ),
             signing_key=self.keys.authorization_server,
             client_keys=dict(self.keys.clients),
+            ec_signing_key=self.keys.authorization_server_ec,
         )
         self.transcript.events = self.deployment.events
         self.randomness = self.deployment.as_settings.randomness
@@ -376,7 +380,7 @@ class World:
     def token_trust(self) -> TokenTrust:
         """The one way views learn the authorization server's keys and names."""
         return TokenTrust(
-            jwks=self.deployment.as_settings.signing_key.public_jwks(),
+            jwks=self.deployment.as_settings.public_jwks(),
             issuer=self.issuer,
             api_audience=self.api_url,
             client_jwks={

@@ -3,7 +3,7 @@
 from playground import Lesson, jwt_forge
 
 ALICE = "u-1001"  # Alice's user id; ids are not secrets (they show up in links)
-ALGORITHM_CHECK = "The token is unsigned (alg: none); accepted algorithms: RS256"
+ALGORITHM_CHECK = "The token is unsigned (alg: none); accepted algorithms: RS256, ES256"
 
 lesson = Lesson(
     "Forged JWT: alg none",
@@ -90,7 +90,8 @@ def forge(run):
 
     The JWT panel shows the forgery. Its verdict is already the defence in
     one line: the playground's decoder checks against its own allow-list
-    (RS256), so `none` is refused with `InvalidAlgorithmError`.
+    (RS256, and ES256, which this issuer uses for its FAPI client), so `none`
+    is refused with `InvalidAlgorithmError`.
     """
     claims = {**run.decode(run.own_token).claims, "sub": ALICE}
     run.forged = jwt_forge.unsigned(claims)
@@ -120,7 +121,7 @@ def present(run):
     **Defended**: **401** and `WWW-Authenticate: Bearer error="invalid_token"`
     (RFC 6750 3.1). The `error_description` names the check that stopped it:
     the algorithm check, which runs before any key is looked up, because the
-    API only accepts RS256.
+    API only accepts the algorithms its issuer signs with: RS256 and ES256.
     """
     run.present_to_api(run.forged, refused_because=ALGORITHM_CHECK)
 

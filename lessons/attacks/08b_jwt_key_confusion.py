@@ -67,8 +67,9 @@ def fetch_public_key(run):
     resource server does: the public key is public by design (RFC 7517,
     advertised as `jwks_uri` in the server's metadata, RFC 8414).
 
-    Read the response: one RSA key (`kty: RSA`, `alg: RS256`), its modulus
-    `n` and exponent `e`, and the `kid` the token named. Mallory turns it
+    Read the response: an RSA key (`kty: RSA`, `alg: RS256`) with its modulus
+    `n`, exponent `e` and the `kid` the token named, and an EC key (`alg:
+    ES256`) the server signs its FAPI client's tokens with. Mallory turns it
     into the usual PEM text (`-----BEGIN PUBLIC KEY-----...`), byte for
     byte what a resource server would get if it loaded the same key.
     """
@@ -98,8 +99,9 @@ def forge(run):
     does everyone.
 
     The JWT panel shows the forgery. Its verdict is the defence: the decoder
-    only accepts RS256 for this issuer, so an HS256 token is refused before
-    any HMAC is computed (`InvalidAlgorithmError`).
+    only accepts the algorithms of the issuer's published keys (RS256,
+    ES256), so an HS256 token is refused before any HMAC is computed
+    (`InvalidAlgorithmError`).
     """
     claims = {**run.decode(run.own_token).claims, "sub": ALICE}
     run.forged = jwt_forge.hs256_with_public_key(
@@ -112,7 +114,7 @@ def forge(run):
     )
     run.check("its sub is now Alice's (u-1001)", shown.claims.get("sub") == ALICE)
     run.check(
-        "a verifier with an RS256 allow-list refuses it (InvalidAlgorithmError)",
+        "a verifier with the issuer's allow-list refuses it (InvalidAlgorithmError)",
         shown.verification.exception == "InvalidAlgorithmError",
     )
 
@@ -130,7 +132,8 @@ def present(run):
 
     **Defended**: **401** `invalid_token`. The `error_description` names
     PyJWT's check: `InvalidAlgorithmError`. The API told PyJWT to accept
-    RS256 only, so the token's `HS256` is refused without computing anything.
+    RS256 and ES256 only, so the token's `HS256` is refused without computing
+    anything.
     """
     run.present_to_api(run.forged, refused_because=ALGORITHM_CHECK)
 
@@ -145,7 +148,7 @@ def photos(run):
     audit log it was Alice.
 
     **Defended**: 401 again, and `access_token.rejected` with the reason. An
-    HS256 token from an issuer that only ever signs RS256 is worth an alert.
+    HS256 token from an issuer that never signs HS256 is worth an alert.
     """
     run.present_to_api(
         run.forged, "/api/photos", refused_because=ALGORITHM_CHECK, audit=True

@@ -47,8 +47,11 @@ which one, and from where; and give them every reason to say no.**
   app, with its real client_id. The defence holds only because Alice reads
   the page and believes it; in this lesson she does, because she is
   claiming a prize, not setting up a TV. The same draft says user education
-  "is insufficient on its own": a phisher who talks to the victim in real
-  time can explain the warning away.
+  "is insufficient on its own": "carefully designed phishing attacks can be
+  practically indistinguishable from benign authorization flows even for
+  well-trained users". And RFC 8628 5.4 warns that short-lived codes do not
+  stop "a phisher ... interacting with the user in real time", who can
+  explain the warning away.
 - What else the server can do (same draft, "Practical Mitigations"):
   short-lived codes (10 minutes here, RFC 8628 5.4: "sufficiently short to
   limit the usability of a code obtained for phishing"), rate limits on
@@ -112,7 +115,7 @@ def the_message(run):
 
     > Congratulations! You have won 100 free prints from your photo
     > service. To claim them, go to https://auth.photos.test/device and
-    > enter the code within 10 minutes.
+    > enter the code (Mallory's user code) within 10 minutes.
 
     Nothing in it is fake. The address is the **real** authorization
     server's; no look-alike site, no certificate warning, no password
@@ -155,10 +158,13 @@ def alice_types_the_code(run):
     Alice types the code from the message. What the page shows next is the
     whole difference between the two runs:
 
-    - **Weakness on** (`as.device_consent_hides_client`): "Code accepted.
-      Approve this sign-in?" Nothing says that a device is being connected,
-      which one, or from where. To Alice it reads like the last step of
-      claiming her prize.
+    - **Weakness on** (`as.device_consent_hides_client`): a page headed
+      "Approve sign-in" that says "Code accepted. Approve this sign-in?"
+      Nothing on it says that a device is being connected, which one, or
+      from where. (The sign-in and code pages before it spoke of "a device"
+      in passing, as real verification pages do: "Enter the code shown on
+      your device". Alice read that as the prize's instructions.) To her it
+      reads like the last step of claiming her prize.
     - **Defended**: "You are connecting a device to your account", the
       application **PhotoFrame TV**, the code the device should show, the
       request's network address (203.0.113.66, not Alice's home) and age,
@@ -178,6 +184,11 @@ def alice_types_the_code(run):
         run.check(
             "it names no application and no network address",
             "PhotoFrame TV" not in text and "203.0.113.66" not in text,
+        )
+        run.check(
+            "its heading says 'Approve sign-in', not a word about a device",
+            run.browser.page.title.startswith("Approve sign-in"),
+            run.browser.page.title,
         )
     else:
         run.check(

@@ -24,9 +24,10 @@ lesson = Lesson(
     defence="""
 **Sender-constrain access tokens, and make the API check the binding.**
 
-- Issue DPoP-bound tokens (RFC 9700 4.10.1 recommends sender-constrained
-  access tokens; the FAPI 2.0 Security Profile 5.3.2.1 says "shall only issue
-  sender-constrained access tokens"). The token says which key it is bound
+- Issue DPoP-bound tokens (RFC 9700 2.2.1: servers "SHOULD use mechanisms for
+  sender-constraining access tokens", explained in 4.10.1; the FAPI 2.0
+  Security Profile 5.3.2.1 says "shall only issue sender-constrained access
+  tokens"). The token says which key it is bound
   to (`cnf.jkt`, RFC 9449 6.1).
 - At the API, **refuse a DPoP-bound token sent as a bearer token** (RFC 9449
   7.2: a protected resource supporting both schemes "MUST reject a
@@ -84,9 +85,11 @@ def call_and_log(run):
     Then its request log goes where it should not: the client uploads the
     request it just sent, headers included, to a hosted log service whose
     storage Mallory reads (second exchange: from the **client** to
-    `logs.attacker.test`). This is the FAPI 2.0 Attacker Model's **A7**, an
-    attacker who can read resource requests. Mallory now holds the access
-    token and the proof.
+    `logs.attacker.test`). This is close to the FAPI 2.0 Attacker Model's
+    **A7**, who reads "requests sent to the resource server after they have
+    been processed by the resource server" (there, from logs on the API's
+    side; here, from the client's own log): the proof in the log has already
+    been used. Mallory now holds the access token and the proof.
     """
     client = run.fapi_client
     response = client.call_api("/api/photos")
@@ -113,7 +116,8 @@ def as_bearer(run):
     """
     From her own machine Mallory sends `GET /api/photos` with `Authorization:
     Bearer <stolen token>` and no proof, as with any bearer token (RFC 6750
-    1.2: "Any party in possession of a bearer token ... can use it").
+    1.2: "any party in possession of the token (a 'bearer') can use the token
+    in any way that any other party in possession of it can").
 
     - **Weakness on** (`rs.accept_bearer_for_dpop_bound`): the API reads
       the Bearer scheme, finds a token with a good signature, the right

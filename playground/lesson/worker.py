@@ -73,6 +73,8 @@ class KeysPem:
     clients: tuple[tuple[str, bytes], ...] = ()
     # DPoP keys (RFC 9449) by owner: a client's, or Mallory's.
     dpop: tuple[tuple[str, bytes], ...] = ()
+    # The AS's ES256 key (its FAPI 2.0 clients' tokens), if the session has one.
+    authorization_server_ec: bytes | None = None
 
     @classmethod
     def of(cls, keys: WorldKeys) -> KeysPem:
@@ -80,6 +82,9 @@ class KeysPem:
             keys.authorization_server.private_pem(),
             tuple((name, key.private_pem()) for name, key in keys.clients.items()),
             tuple((name, key.private_pem()) for name, key in keys.dpop.items()),
+            keys.authorization_server_ec.private_pem()
+            if keys.authorization_server_ec
+            else None,
         )
 
     @property
@@ -87,6 +92,8 @@ class KeysPem:
         hashed = hashlib.sha256(self.authorization_server)
         for name, pem in (*self.clients, *self.dpop):
             hashed.update(name.encode() + b"\0" + pem)
+        if self.authorization_server_ec:
+            hashed.update(b"authorization_server_ec\0" + self.authorization_server_ec)
         return hashed.hexdigest()
 
     def keys(self) -> WorldKeys:
@@ -94,6 +101,9 @@ class KeysPem:
             authorization_server=signing_key_from_pem(self.authorization_server),
             clients={name: signing_key_from_pem(pem) for name, pem in self.clients},
             dpop={name: signing_key_from_pem(pem) for name, pem in self.dpop},
+            authorization_server_ec=signing_key_from_pem(self.authorization_server_ec)
+            if self.authorization_server_ec
+            else None,
         )
 
 

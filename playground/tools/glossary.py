@@ -256,15 +256,17 @@ TERMS: tuple[Term, ...] = (
     Term(
         "Token exchange",
         "A client (often an API calling another API) trades a token it was "
-        "given (the subject token) at the token endpoint for a new one with "
-        "another audience, fewer scopes and a shorter life.",
+        "given (the subject token) at the token endpoint for a new one; here "
+        "with another audience, fewer scopes and a shorter life.",
         "RFC 8693",
         "11_token_exchange.py",
     ),
     Term(
         "Actor (act)",
         "The claim of an exchanged token that names who acts for the subject: "
-        "delegation. The subject (sub) stays the user.",
+        "delegation. The subject (sub) stays the user. An exchanged token "
+        'without it is impersonation: whoever uses it "is indistinguishable '
+        'from" the user to the API (RFC 8693 1.1).',
         "RFC 8693 4.1",
         "11_token_exchange.py",
     ),

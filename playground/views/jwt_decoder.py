@@ -194,8 +194,28 @@ def verify_jwt(token: str, trust: Trust, *, at: int) -> DecodedJwt:
                 audience = api
                 break
     return decode(
-        token, jwks=trust.jwks, issuer=trust.issuer, audience=audience, now=at
+        token,
+        jwks=trust.jwks,
+        issuer=trust.issuer,
+        audience=audience,
+        now=at,
+        algorithms=_published_algorithms(trust.jwks),
     )
+
+
+def _published_algorithms(jwks: object) -> tuple[str, ...]:
+    """The allow-list for the authorization server's JWTs: the `alg` of each
+    key it publishes (RS256, and ES256 for its FAPI 2.0 clients), never the
+    token's own say (RFC 8725 3.1)."""
+    keys = jwks.get("keys", []) if isinstance(jwks, dict) else []
+    found = tuple(
+        dict.fromkeys(
+            key["alg"]
+            for key in keys
+            if isinstance(key, dict) and isinstance(key.get("alg"), str)
+        )
+    )
+    return found or ("RS256",)
 
 
 def _assertion_client(token: str) -> str | None:

@@ -135,8 +135,9 @@ _CLAIM_TEXT: Mapping[str, str] = MappingProxyType(
         "cnf": "Confirmation key: the token is bound to a key its holder must prove.",
         "may_act": (
             "Authorized actor (RFC 8693 4.4): the party allowed to become the "
-            "actor for this subject in a token exchange; the authorization "
-            "server checks the requester against it."
+            "actor for this subject; in a token exchange the authorization "
+            "server can use it to decide whether the client may act for the "
+            "subject. This playground's server issues none."
         ),
     }
 )

@@ -89,3 +89,39 @@ def test_a_taken_client_id_is_refused_even_with_the_weakness(make):
         "error_description": "The client_id photoprint is already registered.",
     }
     assert servers.deployment.store.client("photoprint").client_name == "PhotoPrint"
+
+
+DESKTOP_APP = {
+    "client_name": "PhotoBook",
+    "redirect_uris": ["http://127.0.0.1/callback"],
+    "grant_types": ["authorization_code", "refresh_token"],
+    "response_types": ["code"],
+    "scope": "basic photos.read",
+    "token_endpoint_auth_method": "none",
+}
+
+
+def test_public_client_is_registered_without_a_client_secret(servers):
+    # RFC 7591 2: "none": "The client is a public client ... and does not
+    # have a client secret"; 3.2.1: client_secret_expires_at is "REQUIRED if
+    # client_secret is issued", so neither member is in the answer.
+    response = register(servers, DESKTOP_APP)
+    assert response.status_code == 201
+    body = response.json()
+    assert "client_secret" not in body and "client_secret_expires_at" not in body
+    assert body["token_endpoint_auth_method"] == "none"
+    stored = servers.deployment.store.client(body["client_id"])
+    assert stored.client_type == "public" and stored.client_secret is None
+
+
+def test_omitted_auth_method_means_client_secret_basic_and_a_secret(servers):
+    # RFC 7591 2: token_endpoint_auth_method "If unspecified or omitted, the
+    # default is client_secret_basic".
+    metadata = {k: v for k, v in BACKUP.items() if k != "token_endpoint_auth_method"}
+    body = register(servers, metadata).json()
+    assert body["client_secret"] and body["client_secret_expires_at"] == 0
+    response = servers.token(
+        {"grant_type": "client_credentials", "scope": "photos.read"},
+        auth=(body["client_id"], body["client_secret"]),
+    )
+    assert response.status_code == 200

@@ -368,6 +368,9 @@ def test_weakness_hides_what_is_being_connected(make, clock):
     phone = servers.new_browser()
     page = enter_code(phone, device["user_code"]).text
     assert "Approve this sign-in?" in page
+    # Not even the title and heading speak of a device: no word a person reads.
+    assert "<h1>Approve sign-in</h1>" in page
+    assert "device" not in re.sub(r"<[^>]*>", " ", page).lower()
     for hidden in ("PhotoFrame TV", TV_ADDRESS, device["user_code"], "device-warning"):
         if hidden == device["user_code"]:
             # Only in the hidden form field, not on the page a person reads.

@@ -112,16 +112,20 @@ def test_rfc8414_metadata_describes_this_server(servers):
 def test_openid_configuration_adds_oidc_fields(servers):
     body = servers.auth.get("/.well-known/openid-configuration").json()
     assert body["userinfo_endpoint"] == "https://auth.photos.test/userinfo"
-    assert body["id_token_signing_alg_values_supported"] == ["RS256"]
+    # RS256, and ES256 for the FAPI 2.0 client (Security Profile 5.4.1).
+    assert body["id_token_signing_alg_values_supported"] == ["RS256", "ES256"]
     assert body["jwks_uri"] == "https://auth.photos.test/jwks.json"
 
 
-def test_jwks_publishes_only_the_public_key(servers):
+def test_jwks_publishes_only_the_public_keys(servers):
     body = servers.auth.get("/jwks.json").json()
-    [key] = body["keys"]
-    assert key["kid"] == servers.deployment.as_settings.signing_key.kid
-    assert key["kty"] == "RSA" and key["alg"] == "RS256"
-    assert "d" not in key and "p" not in key
+    rsa, ec = body["keys"]
+    settings = servers.deployment.as_settings
+    assert rsa["kid"] == settings.signing_key.kid
+    assert rsa["kty"] == "RSA" and rsa["alg"] == "RS256"
+    assert ec["kid"] == settings.ec_signing_key.kid != rsa["kid"]
+    assert ec["kty"] == "EC" and ec["alg"] == "ES256" and ec["crv"] == "P-256"
+    assert not {"d", "p", "q"} & (set(rsa) | set(ec))
 
 
 def test_openid_scope_yields_id_token_with_nonce_and_kid(servers):
