@@ -86,11 +86,16 @@ class App:
 
 
 def child_pids(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(part) for part in text.split()]
+    """Children started by any of the process's threads (each thread's
+    `children` lists only its own: a worker a sweeper thread started is not
+    the main thread's)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(part) for part in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
 
 
 def cpu_seconds(pid: int, *, waited_children: bool = True) -> float:

@@ -421,7 +421,10 @@ def main(argv: list[str] | None = None) -> None:
     ).start()
     requests = Connection(requests_fd, writable=False)
     replies = Connection(replies_fd, readable=False)
-    replies.send_bytes(READY)
+    try:
+        replies.send_bytes(READY)
+    except BrokenPipeError:  # the pool closed while this worker was booting
+        return
     serve(requests, replies, Worker(Progress(page)))
 
 
