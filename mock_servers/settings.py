@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 
@@ -167,3 +167,7 @@ class ResourceServerSettings:
     jwks_cache: dict[str, dict] = field(default_factory=dict)
     # The origins whose pages may call the API (CORS), asked per request.
     browser_origins: Callable[[], Collection[str]] = frozenset
+    # A validator the world may install in place of JWT validation and
+    # introspection (an exercise's student code): token -> AccessToken, or
+    # raise token_validation.TokenRejected. Read per request.
+    token_check: Callable[[str], Any] | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,9 +197,21 @@ class IntrospectionValidator:
         return AccessToken(claims=claims, validated_by="introspection")
 
 
+class InstalledValidator:
+    """The check the world installed (`settings.token_check`)."""
+
+    def __init__(self, check: Callable[[str], AccessToken]) -> None:
+        self.check = check
+
+    def validate(self, token: str) -> AccessToken:
+        return self.check(token)
+
+
 def validator_for(
     settings: ResourceServerSettings,
-) -> JWTValidator | IntrospectionValidator:
+) -> JWTValidator | IntrospectionValidator | InstalledValidator:
+    if settings.token_check is not None:
+        return InstalledValidator(settings.token_check)
     if settings.validation == "introspection":
         return IntrospectionValidator(settings)
     return JWTValidator(settings)

@@ -39,6 +39,12 @@ from joserfc.jwk import RSAKey
 
 from mock_servers.keys import SIGNING_ALGORITHM, SigningKey
 from playground.lesson.api import Lesson
+from playground.lesson.grading import (
+    ExerciseOutline,
+    ScenarioResult,
+    load_exercise,
+    run_scenario,
+)
 from playground.lesson.outline import LessonOutline
 from playground.lesson.report import render_text, to_json
 from playground.lesson.runner import (
@@ -147,6 +153,16 @@ class ReportRequest:
 
 
 @dataclass(frozen=True)
+class ExerciseRequest:
+    """An exercise file's outline (`scenario` None), or one of its scenarios
+    run against the student's code in a world seeded by `seed`."""
+
+    source: LessonSource
+    scenario: int | None
+    seed: int = 0
+
+
+@dataclass(frozen=True)
 class StatsRequest:
     """What the worker holds, for tests and benches."""
 
@@ -175,7 +191,7 @@ class WorkerStats:
     runs: tuple[str, ...]  # the sessions with a live run here
 
 
-Request = OutlineRequest | ShowRequest | ReportRequest | StatsRequest
+Request = OutlineRequest | ShowRequest | ReportRequest | ExerciseRequest | StatsRequest
 
 
 # --- the worker's state -------------------------------------------------------
@@ -202,6 +218,10 @@ class Worker:
     lessons: OrderedDict = field(default_factory=OrderedDict)
     runs: OrderedDict = field(default_factory=OrderedDict)
     keys: OrderedDict = field(default_factory=OrderedDict)
+    exercises: OrderedDict = field(default_factory=OrderedDict)
+    # The keys of every exercise scenario's world here: made once (RSA key
+    # generation is the slow part of a world), never a learner's own.
+    exercise_keys: WorldKeys | None = None
 
     def handle(self, request: Request) -> object:
         if isinstance(request, OutlineRequest):
@@ -213,6 +233,8 @@ class Worker:
             return self.show(request)
         if isinstance(request, ReportRequest):
             return self.report(request)
+        if isinstance(request, ExerciseRequest):
+            return self.exercise(request)
         if isinstance(request, StatsRequest):
             return WorkerStats(os.getpid(), len(self.lessons), tuple(self.runs))
         raise TypeError(f"unknown request {type(request).__name__}")
@@ -305,6 +327,42 @@ class Worker:
             exchanges=tuple(result.world.transcript.exchanges),
             error=result.error,
             passed=result.passed,
+        )
+
+    def exercise(
+        self, request: ExerciseRequest
+    ) -> ExerciseOutline | ScenarioResult | LessonError | NeedSource:
+        """An exercise file executed once per content; then its outline, or
+        one scenario run (the pool watches it as it watches a step)."""
+        source = request.source
+        key = (source.path, source.digest)
+        loaded = self.exercises.get(key)
+        if loaded is None:
+            if source.text is None:
+                return NeedSource()
+            self.progress.start(0)
+            try:
+                exercise = load_exercise(
+                    source.path, source.text, on_progress=self.progress.start
+                )
+                loaded = (exercise, ExerciseOutline.of(exercise))
+            except LessonLoadError as failure:
+                loaded = failure.error
+            _remember(self.exercises, key, loaded, MAX_LESSONS)
+        else:
+            self.exercises.move_to_end(key)
+        if isinstance(loaded, LessonError):
+            return loaded
+        exercise, outline = loaded
+        if request.scenario is None:
+            return outline
+        if not 0 < request.scenario <= len(outline.scenarios):
+            raise ValueError(f"the exercise has no scenario {request.scenario}")
+        if self.exercise_keys is None:
+            self.exercise_keys = WorldKeys.generate()
+        self.progress.start(request.scenario)
+        return run_scenario(
+            exercise, request.scenario, request.seed, keys=self.exercise_keys
         )
 
     def forget(self, sessions: tuple[str, ...]) -> None:
