@@ -33,7 +33,8 @@ from playground.lesson.student_code import (
     source_lines,
 )
 from playground.wire.exchange import Exchange, Party
-from playground.world import World
+from playground.wire.network import Host
+from playground.world import World, loopback_listener
 
 ScenarioFunction = Callable[["ScenarioRun"], Any]
 
@@ -191,6 +192,17 @@ class ScenarioRun(LessonRun):
     def exchanges_to(self, url: str) -> list[Exchange]:
         """This scenario's messages sent to `url` (query string ignored)."""
         return [e for e in self.all_exchanges if e.request.url.split("?")[0] == url]
+
+    def native_app_on_port(self, port: int) -> Any:
+        """Photo Uploader as it runs when the phone's OS gave it loopback port
+        `port` for the redirect (RFC 8252 7.3): its listener answers there."""
+        redirect_uri = f"http://127.0.0.1:{port}/callback"
+        self.world.network.add_host(
+            Host(f"127.0.0.1:{port}", Party.CLIENT, loopback_listener())
+        )
+        return self.world.oauth_client(
+            "photo-uploader-native", redirect_uri=redirect_uri
+        )
 
     # --- where the student's function plugs in (see playground.lesson.plugs)
     def use_pkce_pair(self, app: Any, make_pair: Callable[[], Any]) -> None:
