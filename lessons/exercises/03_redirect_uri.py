@@ -128,8 +128,7 @@ def honest_loopback_port(run):
     app = run.native_app_on_port(port)
     response = run.code_flow(app, run.browser, "alice", "wonderland")
     run.check(
-        f"the code reaches Photo Uploader on port {port}, and it gets its "
-        "tokens (200)",
+        f"the code reaches Photo Uploader on port {port}, and it gets its tokens (200)",
         response.status_code == 200,
     )
 
@@ -198,8 +197,7 @@ def look_alikes(run):
         "The URI starts with the registered one, so a prefix check passes; "
         "the browser resolves `..` and lands on PhotoPrint's open "
         "redirector, which forwards the token in the fragment to Mallory.",
-        "RFC 9700 4.1.3: no prefixes. The whole string must equal a "
-        "registered URI.",
+        "RFC 9700 4.1.3: no prefixes. The whole string must equal a registered URI.",
         "return requested in registered   # plus the loopback exception",
     ),
 )
@@ -215,14 +213,15 @@ def prefix_and_open_redirect(run):
     reads the address bar.
     """
     legacy = run.legacy_app
-    run.browser.open(legacy.authorization_url("basic photos.read", response_type="token"))
+    legacy_request = legacy.authorization_url(
+        "basic photos.read", response_type="token"
+    )
+    run.browser.open(legacy_request)
     run.browser.sign_in("alice", "wonderland")
     run.browser.follow_redirect()
     run.browser.approve()
     follow(run.browser)
-    crafted = (
-        f"{legacy.redirect_uri}/../../go?to={run.attacker.url}/landing"
-    )
+    crafted = f"{legacy.redirect_uri}/../../go?to={run.attacker.url}/landing"
     query = {
         "response_type": "token",
         "client_id": "legacy-gallery",
@@ -239,7 +238,10 @@ def prefix_and_open_redirect(run):
         attacker_gets="Alice's access token for Legacy Gallery (from the "
         "fragment, via PhotoPrint's /go)",
     )
-    run.browser.open(legacy.authorization_url("basic photos.read", response_type="token"))
+    legacy_request = legacy.authorization_url(
+        "basic photos.read", response_type="token"
+    )
+    run.browser.open(legacy_request)
     run.check(
         "and Legacy Gallery's own request is still answered with a token",
         "access_token=" in (run.browser.redirect_location or ""),

@@ -114,8 +114,10 @@ def honest_other_server(run):
     metadata does not promise `iss`, but it sends it.)
     """
     identity = run.pick(
-        [("m-7", "Mallory Hatter", "mallory@attacker.test"),
-         ("d-3", "Dormouse", "dormouse@attacker.test")]
+        [
+            ("m-7", "Mallory Hatter", "mallory@attacker.test"),
+            ("d-3", "Dormouse", "dormouse@attacker.test"),
+        ]
     )
     run.attacker.authorization_server.vouch_for(
         sub=identity[0], name=identity[1], email=identity[2]
