@@ -165,7 +165,9 @@ def forgeries(run):
     forged = {
         "alg: none": jwt_forge.unsigned(claims, header={"kid": key.kid}),
         "her own key, the issuer's kid": jwt_forge.sign(
-            claims, run.world.keys.attacker_authorization_server, header={"kid": key.kid}
+            claims,
+            run.world.keys.attacker_authorization_server,
+            header={"kid": key.kid},
         ),
         "HS256 keyed with the public key": jwt_forge.hs256_with_public_key(
             claims, jwt_forge.public_pem_from_jwk(published), header={"kid": key.kid}
