@@ -68,7 +68,7 @@ def follow(browser, hops=4):
 def mallory_lands(run, browser):
     """If the browser ended on Mallory's site, her page's script sends the
     address (fragment included) home; what her site holds now."""
-    if browser.address.startswith(run.attacker.url):
+    if run.party_at(browser.address) == "Attacker":
         run.attacker.exfiltrate(browser)
     return run.attacker.secrets_received()
 

@@ -127,7 +127,7 @@ class Account:
 
 
 @dataclass
-class CallbackChecks:
+class ClientChecks:
     """Checks that may stand in for PhotoPrint's own, each at the one place
     that makes that decision: an exercise plugs a student's function in here.
 
@@ -137,11 +137,14 @@ class CallbackChecks:
       `iss` fit the server the flow started at (RFC 9207 2.4)?
     - `id_token(id_token, *, server, client_id, nonce) -> claims`: is this ID
       token valid for this client (OIDC Core 3.1.3.7)? Raises to refuse.
+    - `redirect_target(to) -> bool`: may `/go?to=` send the browser there
+      (RFC 9700 4.11.1: no open redirector)?
     """
 
     state: Callable[[str | None, str | None], object] | None = None
     issuer: Callable[[str, str | None, bool], object] | None = None
     id_token: Callable[..., dict[str, Any]] | None = None
+    redirect_target: Callable[[str], object] | None = None
 
 
 # Photo Gallery, the single-page app whose pages PhotoPrint serves: its script
@@ -179,7 +182,7 @@ class WebClient:
         self.iss_supported: set[str] = {self.HOME_SERVER}
         self.csrf_protection = "state"
         self.code_binding = "pkce"
-        self.checks = CallbackChecks()
+        self.checks = ClientChecks()
         # PhotoPrint's customers who signed in with OpenID Connect before.
         self.accounts: dict[tuple[str, str], Account] = {
             account.key: account
@@ -606,6 +609,8 @@ class WebClient:
         target = request.args.get("to", "/")
         parts = urlsplit(target)
         own = not parts.scheme and not parts.netloc and target.startswith("/")
+        if self.checks.redirect_target is not None:
+            own = bool(self.checks.redirect_target(target))
         if own or "client.open_redirect" in self.weaknesses:
             return redirect(target, code=302)
         return _page(

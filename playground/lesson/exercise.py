@@ -220,6 +220,11 @@ class ScenarioRun(LessonRun):
         whether the response's `iss` fits the server the flow started at."""
         self.web_client.checks.issuer = check
 
+    def use_redirect_target_check(self, check: Callable[..., Any]) -> None:
+        """PhotoPrint's `/go?to=` asks `check(to)` whether it may send the
+        browser there."""
+        self.web_client.checks.redirect_target = check
+
     def use_redirect_uri_check(self, check: Callable[..., Any]) -> None:
         """The authorization server asks `check(requested, registered)` whether
         a redirect URI is registered for the client (every client)."""
