@@ -245,17 +245,18 @@ def _student_error(
     exercise: Exercise, failed: StudentCodeFailed, step: Step
 ) -> LessonError:
     """The student's error at their deepest line; a contract broken by the
-    return value at the function's own first line."""
+    return value at the function's `def` line (no frame of theirs is left)."""
     error = error_in(exercise.path, failed.error, step)
     message = f"{error.message} (in {failed.function})"
-    line = error.line
+    line, traceback = error.line, error.traceback
     if line is None:
         function = next(
             (f for f in exercise.students if f.name == failed.function), None
         )
-        line = function.first_line if function else None
+        line = function.def_line if function else None
+        traceback = ""
     return LessonError(
-        error.path, line, message, error.traceback, error.step, error.step_title
+        error.path, line, message, traceback, error.step, error.step_title
     )
 
 

@@ -93,6 +93,10 @@ class StudentFunction:
         lines, first = source_lines(function)
         self.first_line = first
         self.last_line = first + max(len(lines) - 1, 0)
+        # The `def` line itself, below any decorators.
+        self.def_line = first + next(
+            (i for i, line in enumerate(lines) if line.lstrip().startswith("def ")), 0
+        )
         self.contract = textwrap.dedent(function.__doc__ or "").strip()
         self.signature = f"{self.name}{_signature(function)}"
 

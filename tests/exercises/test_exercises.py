@@ -36,9 +36,11 @@ def run_all(path: Path, seed: int, keys: WorldKeys) -> list[ScenarioResult]:
 def failures(results: list[ScenarioResult]) -> list[str]:
     return [
         f"{r.number}. {r.title}: "
-        + (str(r.error) if r.error else "; ".join(
-            c.description for c in r.checks if not c.passed
-        ))
+        + (
+            str(r.error)
+            if r.error
+            else "; ".join(c.description for c in r.checks if not c.passed)
+        )
         for r in results
         if not r.passed
     ]
@@ -146,7 +148,9 @@ def test_redirect_uris_allowed_for_one_run_do_not_pass_another(
     ]
 
 
-def test_a_state_check_written_for_one_run_fails(tmp_path: Path, keys: WorldKeys) -> None:
+def test_a_state_check_written_for_one_run_fails(
+    tmp_path: Path, keys: WorldKeys
+) -> None:
     first = run_all(
         with_answer("02_state_check", solution("02_state_check"), tmp_path), 4, keys
     )
