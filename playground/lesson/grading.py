@@ -60,8 +60,9 @@ class StudentOutline:
     name: str
     signature: str
     contract: str
-    first_line: int
+    first_line: int  # its decorator's
     last_line: int
+    def_line: int
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,12 @@ class ExerciseOutline:
             weaknesses=tuple(exercise.weaknesses),
             students=tuple(
                 StudentOutline(
-                    f.name, f.signature, f.contract, f.first_line, f.last_line
+                    f.name,
+                    f.signature,
+                    f.contract,
+                    f.first_line,
+                    f.last_line,
+                    f.def_line,
                 )
                 for f in exercise.students
             ),

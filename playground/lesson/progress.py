@@ -10,6 +10,7 @@ whether all of them ever did.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import os
 import tempfile
@@ -26,6 +27,18 @@ def default_progress_file() -> Path:
     if configured:
         return Path(configured)
     return Path.home() / ".oauth-playground" / "progress.json"
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether a server address is this machine only (a learner's own)."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)

@@ -138,10 +138,13 @@ def _one_line(error: BaseException) -> str:
 
 
 def _signature(function: Callable[..., Any]) -> str:
-    try:
-        return str(inspect.signature(function))
-    except (TypeError, ValueError):
-        return "(...)"
+    try:  # annotations are strings in a file compiled with `annotations`
+        return str(inspect.signature(function, eval_str=True))
+    except Exception:
+        try:
+            return str(inspect.signature(function))
+        except (TypeError, ValueError):
+            return "(...)"
 
 
 def source_lines(function: Callable[..., Any]) -> tuple[list[str], int]:
