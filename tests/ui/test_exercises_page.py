@@ -112,9 +112,10 @@ def test_saving_in_the_page_editor_writes_the_exercise_file(
     assert editor.value.startswith("def state_matches(")
     answer = (SOLUTIONS / STATE).read_text()
     function = answer[answer.index("def state_matches(") :]
+    # Their own version: no hmac (not imported in the exercise file), and the
+    # None checks above it do the rest.
     editor.set_value(
-        "import hmac\n\n\n" * 0
-        + function.replace(
+        function.replace(
             "return hmac.compare_digest(expected.encode(), received.encode())",
             "return expected == received",
         )
