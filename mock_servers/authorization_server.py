@@ -25,7 +25,7 @@ from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, Response, jsonify, request
 
-from . import authorization_endpoint, cors, pages
+from . import authorization_endpoint, cors, dpop, pages
 from .bearer import BearerProtector, StoredTokenValidator
 from .client_auth import ClientAuthentication, PrivateKeyJWT
 from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
@@ -364,9 +364,15 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
 
     authorization_endpoint.register(app, server, settings)
 
+    dpop_jtis: set[str] = set()
+
     @app.post("/token")
     def token() -> Response:
-        return server.create_token_response()
+        # RFC 9449 5: a DPoP proof binds the tokens of this request to its key.
+        refused = dpop.bind_token_request(
+            settings.token_url, settings.clock.now(), dpop_jtis
+        )
+        return refused or server.create_token_response()
 
     @app.post("/revoke")
     def revoke() -> Response:

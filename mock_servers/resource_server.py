@@ -15,7 +15,7 @@ from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc6750 import InsufficientScopeError, InvalidTokenError
 from flask import Flask, Response, jsonify, request
 
-from . import cors
+from . import cors, dpop
 from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
 from .demo import USERS
 from .events import Event
@@ -53,6 +53,8 @@ def create_app(settings: ResourceServerSettings) -> Flask:
         exposed_headers=BROWSER_EXPOSED_HEADERS,
     )
     cors.install(app, lambda path: api_policy)
+    # RFC 9449 7: DPoP-bound tokens, checked before any route.
+    dpop.install(app, settings)
 
     def record(name: str, token: AccessToken | None, detail: str) -> None:
         claims = token.claims if token else {}

@@ -171,3 +171,6 @@ class ResourceServerSettings:
     # introspection (an exercise's student code): token -> AccessToken, or
     # raise token_validation.TokenRejected. Read per request.
     token_check: Callable[[str], Any] | None = None
+    # A DPoP proof check the world may install in place of `dpop.verify_proof`
+    # (same arguments; returns the key's thumbprint or raises InvalidDPoPProof).
+    dpop_proof_check: Callable[..., str] | None = None

@@ -14,6 +14,8 @@ from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from . import dpop
+
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
 
@@ -32,6 +34,19 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
             expires_generator=self.expires_in,
         )
         self.settings = settings
+
+    def generate(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        token = super().generate(*args, **kwargs)
+        if dpop.bound_key() is not None:
+            token["token_type"] = "DPoP"  # RFC 9449 5
+        return token
+
+    def get_extra_claims(
+        self, client: Any, grant_type: str, user: Any, scope: str
+    ) -> dict[str, Any]:
+        # RFC 9449 6.1: a DPoP-bound JWT names its key in `cnf.jkt`.
+        jkt = dpop.bound_key()
+        return {"cnf": {"jkt": jkt}} if jkt else {}
 
     def get_jwks(self) -> KeySet:
         return self.settings.signing_key.key_set()

@@ -22,6 +22,7 @@ from mock_servers.clock import Clock
 from mock_servers.demo import CLIENTS, DemoClient
 from mock_servers.keys import SigningKey
 from mock_servers.randomness import Randomness
+from playground.actors.dpop import DPoPKey
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
@@ -63,6 +64,9 @@ class OAuthClient:
     # Makes (code verifier, S256 challenge) in place of the code below: an
     # exercise plugs a student's function in here (RFC 7636 4.1, 4.2).
     pkce_pair: Callable[[], tuple[str, str]] | None = None
+    # With a key, every token request and API call carries a DPoP proof, and
+    # the tokens are bound to it (RFC 9449).
+    dpop_key: DPoPKey | None = None
 
     # the front channel: where to send the user's browser
     def authorization_url(
@@ -165,10 +169,23 @@ class OAuthClient:
     def token_request(self, data: dict[str, str | None]) -> httpx.Response:
         form = {key: value for key, value in data.items() if value is not None}
         form, auth = self._authenticate(form)
-        response = self.http.post(f"{self.issuer}/token", data=form, auth=auth)
+        url = f"{self.issuer}/token"
+        headers = {"DPoP": self.dpop_proof("POST", url)} if self.dpop_key else None
+        response = self.http.post(url, data=form, auth=auth, headers=headers)
         if response.status_code == 200:
             self.tokens = response.json()
         return response
+
+    def dpop_proof(self, method: str, url: str, access_token: str | None = None) -> str:
+        """A fresh DPoP proof for this request (RFC 9449 4.2)."""
+        assert self.dpop_key is not None
+        return self.dpop_key.proof(
+            method,
+            url,
+            now=self.clock.now(),
+            jti=self.randomness.token(12),
+            access_token=access_token,
+        )
 
     def revoke(self, token: str, hint: str | None = None) -> httpx.Response:
         form = {"token": token}
@@ -182,9 +199,15 @@ class OAuthClient:
         self, path: str = "/api/user", access_token: str | None = None
     ) -> httpx.Response:
         token = access_token or self.tokens.get("access_token", "")
-        return self.http.get(
-            f"{self.api_url}{path}", headers={"Authorization": f"Bearer {token}"}
-        )
+        url = f"{self.api_url}{path}"
+        if self.dpop_key is not None:
+            # RFC 9449 7.1: the DPoP scheme, and a proof bound to the token.
+            headers = {
+                "Authorization": f"DPoP {token}",
+                "DPoP": self.dpop_proof("GET", url, token),
+            }
+            return self.http.get(url, headers=headers)
+        return self.http.get(url, headers={"Authorization": f"Bearer {token}"})
 
     def userinfo(self, access_token: str | None = None) -> httpx.Response:
         token = access_token or self.tokens.get("access_token", "")

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_servers.weaknesses import lookup
+from playground.actors.dpop import DPoPKey
 from playground.lesson import plugs
 from playground.lesson.api import LEVELS, LessonRun
 from playground.lesson.student_code import (
@@ -239,6 +240,22 @@ class ScenarioRun(LessonRun):
         """PhotoPrint validates every ID token with `check(id_token, *, jwks,
         issuer, client_id, nonce, now)`: at its callback and at `/spa/session`."""
         plugs.validate_id_tokens_with(self.world, check)
+
+    def use_dpop_proof_check(self, check: Callable[..., Any]) -> None:
+        """The photos API checks every DPoP proof with `check(proof, *,
+        method, url, access_token, now, seen_jtis)`, which returns the
+        thumbprint of the proof's key (RFC 9449 4.3, 7.1)."""
+        plugs.verify_dpop_proofs_with(self.world, check)
+
+    def new_dpop_key(self) -> DPoPKey:
+        """A fresh ES256 key pair for DPoP (a client's, or Mallory's own)."""
+        return DPoPKey.generate()
+
+    def give_dpop_key(self, app: Any) -> DPoPKey:
+        """From now on `app` sends DPoP proofs made with a key of its own, and
+        its tokens are bound to that key (RFC 9449)."""
+        app.dpop_key = DPoPKey.generate()
+        return app.dpop_key
 
     def use_refresh_token_rotation(self, decide: Callable[..., Any]) -> None:
         """The authorization server's refresh grant asks `decide(token)` what

@@ -16,6 +16,7 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import InvalidGrantError
 
+from mock_servers.dpop import InvalidDPoPProof
 from mock_servers.grants import RefreshTokenGrant
 from mock_servers.models import Client, Token
 from mock_servers.token_validation import AccessToken, TokenRejected
@@ -85,6 +86,40 @@ def validate_access_tokens_with(world: World, check: Callable[..., Any]) -> None
         return AccessToken(claims=dict(claims), validated_by="jwt")
 
     settings.token_check = validate
+
+
+# --- the photos API: DPoP proofs ------------------------------------------------
+
+
+def verify_dpop_proofs_with(world: World, check: Callable[..., Any]) -> None:
+    """The photos API checks each DPoP proof with `check(proof, *, method,
+    url, access_token, now, seen_jtis)`, which returns the proof key's
+    thumbprint; the API then checks that the token is bound to that key
+    (RFC 9449 7.1). A refusal is answered 401 invalid_dpop_proof."""
+    settings = world.deployment.rs_settings
+
+    def verify(
+        proof: str | None,
+        *,
+        method: str,
+        url: str,
+        now: int,
+        seen_jtis: Any,
+        access_token: str | None = None,
+    ) -> str:
+        try:
+            return check(
+                proof,
+                method=method,
+                url=url,
+                access_token=access_token,
+                now=now,
+                seen_jtis=seen_jtis,
+            )
+        except REFUSALS as refusal:
+            raise InvalidDPoPProof(reason(refusal)) from None
+
+    settings.dpop_proof_check = verify
 
 
 # --- PhotoPrint: ID tokens -------------------------------------------------------
