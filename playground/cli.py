@@ -418,7 +418,10 @@ def _run_check(args: argparse.Namespace) -> int:
     folder = args.exercises or exercises_dir(default_lessons_dir())
     if args.all is not None:
         if not args.all.is_dir() or not exercise_files(folder):
-            print(f"error: no submissions in {args.all} or no exercises in {folder}")
+            print(
+                f"error: no submissions in {args.all} or no exercises in {folder}",
+                file=sys.stderr,
+            )
             return 2
         size = min(4, os.cpu_count() or 1)
         with _interruptible(LessonPool(size, step_limit=args.step_limit)) as pool:
@@ -432,7 +435,8 @@ def _run_check(args: argparse.Namespace) -> int:
     path = find_exercise(args.exercise or "", folder) if args.exercise else None
     if path is None:
         names = ", ".join(p.stem for p in exercise_files(folder)) or "none"
-        print(f"error: no exercise {args.exercise!r}; exercises: {names}")
+        asked = f"no exercise {args.exercise!r}" if args.exercise else "name one"
+        print(f"error: {asked} (or --all DIR); exercises: {names}", file=sys.stderr)
         return 2
     with _interruptible(LessonPool(2, step_limit=args.step_limit)) as pool:
         graded = grader.grade_file(pool, path, seed=args.seed)

@@ -11,8 +11,9 @@ exercise = Exercise(
     spec="RFC 7636 4.1, 4.2, 7.1",
     summary=(
         "Photo Uploader, a native app on Alice's phone, receives its "
-        "authorization code on a loopback port that any app on the phone may "
-        "listen on. PKCE makes a stolen code useless: the app sends a hash "
+        "authorization code on a loopback port, where on some systems another "
+        "app may listen first (RFC 8252 8.1). PKCE makes a stolen code "
+        "useless: the app sends a hash "
         "of a secret (the code challenge) and later proves it knows the "
         "secret (the code verifier). Here the app makes that pair with your "
         "function. Mallory has a malicious app on Alice's phone, and a copy "

@@ -42,10 +42,12 @@ def issuer_matches(expected: str, iss: str | None, server_sends_iss: bool) -> bo
     RFC 9207 2.4: clients "MUST then decode the value ... and compare the
     result to the issuer identifier of the authorization server where the
     authorization request was sent to. This comparison MUST use simple
-    string comparison". If it does not match, clients "MUST reject
-    authorization responses". A client that knows a server supports the
-    parameter "MUST reject authorization responses without the iss
-    parameter from that authorization server".
+    string comparison"; "If the value does not match the expected issuer
+    identifier, clients MUST reject the authorization response and MUST
+    NOT proceed with the authorization grant". And: "Clients MUST reject
+    authorization responses without the iss parameter from authorization
+    servers that do support the parameter according to the client's
+    configuration".
     """
     # TODO: compare iss with the server this sign-in started at.
     return True

@@ -38,10 +38,11 @@ def validate_access_token(
 
     RFC 9068 4: the resource server "MUST verify that the typ header value
     is "at+jwt" or "application/at+jwt" and reject tokens carrying any
-    other value"; the `iss` claim "MUST exactly match" the issuer; the
-    `aud` claim must contain its own identifier ("MUST reject any JWT in
-    which the value of "aud" does not contain the resource indicator");
-    it "MUST validate the signature of all incoming JWT access tokens ...
+    other value"; the issuer identifier "MUST exactly match the value of the
+    "iss" claim"; "The JWT access token MUST be rejected if "aud" does not
+    contain a resource indicator of the current resource server as a valid
+    audience"; it "MUST validate the signature of all incoming JWT access
+    tokens ...
     using the algorithm specified in the JWT alg Header Parameter", and
     "MUST reject any JWT in which the value of "alg" is "none""; the
     current time "MUST be before the time represented by the "exp" claim".

@@ -50,9 +50,12 @@ def validate_id_token(
     client_id value ... The ID Token MUST be rejected if the ID Token does
     not list the Client as a valid audience"; with several audiences it
     "SHOULD verify that an azp Claim is present", and if `azp` is present
-    "SHOULD verify that its client_id is the Claim Value"; it "MUST
-    validate the signature of all other ID Tokens according to JWS" with
-    the alg it expects (RS256 here: OIDC Core 2 allows `none` only to a
+    "SHOULD verify that its client_id is the Claim Value". An ID token
+    received straight from the token endpoint may rely on TLS instead of
+    its signature (step 6), but the client "MUST validate the signature of
+    all other ID Tokens according to JWS", and `/spa/session` receives its
+    ID tokens from a browser: verify the signature in both places, with
+    the alg you expect (RS256 here: OIDC Core 2 allows `none` only to a
     client that asked for it at registration, and none of these did); "The
     current time MUST be before the time represented by the exp Claim"; and
     "If a nonce value was sent in the Authentication Request, a nonce Claim

@@ -54,9 +54,9 @@ def verify_dpop_proof(
     its URI "ignoring any query and fragment parts"; "the creation time of
     the JWT, as determined by either the iat claim or a server managed
     timestamp via the nonce claim, is within an acceptable window" (here:
-    from 120 seconds before `now` to 60 seconds after); and with an access
-    token, the `ath` claim equals "the base64url-encoded SHA-256 hash of
-    the ASCII encoding of the associated access token's value".
+    from 120 seconds before `now` to 60 seconds after); and, presented with
+    an access token, its `ath` claim is the hash of that token: base64url
+    (no padding) of the SHA-256 of the token's ASCII (RFC 9449 4.2).
     """
     # TODO: check the proof before trusting the key it names.
     header = jwt.get_unverified_header(proof or "")

@@ -211,3 +211,33 @@ def test_new_inputs_grade_again_with_another_seed(
     at.run()
     second = [c.value for c in at.caption if c.value.startswith("Seed ")]
     assert first and second and first != second
+
+
+def test_an_endless_loop_is_stopped_and_the_page_keeps_serving(
+    lessons: Path, progress: Path
+) -> None:
+    """The learner's function loops: each scenario that calls it is stopped
+    after the step limit and reported at the loop; another learner's page
+    still grades (the stopped workers were replaced)."""
+    path = lessons / "exercises" / PKCE
+    text = path.read_text().replace(
+        '    code_verifier = "a" * 43\n',
+        '    code_verifier = "a" * 43\n    while True:\n        pass\n',
+    )
+    path.write_text(text)
+    pool = state.lesson_catalog().pool
+    limit, pool.step_limit = pool.step_limit, 1.0
+    try:
+        at = open_page(lessons)
+        errors = [e.value for e in at.error]
+        loop = text.splitlines().index("    while True:") + 1
+        assert len(errors) == 2
+        assert all(
+            "Stopped after 1 s: this scenario never finished (an endless loop?)" in e
+            and (f", line {loop}`" in e or f", line {loop + 1}`" in e)
+            for e in errors
+        ), errors
+        other = open_page(lessons, STATE)
+        assert progress_text(other) == "1 of 3 scenarios passed"
+    finally:
+        pool.step_limit = limit

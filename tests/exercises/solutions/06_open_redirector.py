@@ -15,6 +15,8 @@ def is_own_page(target: str) -> bool:
         and not parts.netloc
         and target.startswith("/")
         and not target.startswith("//")
-        # WHATWG URL: browsers read a backslash as a slash in http(s) URLs.
+        # WHATWG URL: browsers read a backslash as a slash in http(s) URLs,
+        # and drop tabs and newlines ("/\t/evil.example" is "//evil.example").
         and "\\" not in target
+        and not any(ch in target for ch in "\t\r\n")
     )
