@@ -192,9 +192,9 @@ def forgeries(run):
     hints=(
         "The token is real, and its signature verifies. Look at exp, and at "
         "which clock you compare it with.",
-        "The playground's clock is `now`; the machine's clock is months "
-        "behind it, so a library that reads the machine's clock thinks every "
-        "token is young.",
+        "The playground's clock is `now`, and it is not the machine's (its "
+        "worlds start in 2027): a library that reads the machine's clock "
+        "judges exp by another time.",
         "if now >= claims['exp']: raise Refused('the token has expired')",
     ),
 )

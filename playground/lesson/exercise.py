@@ -187,7 +187,7 @@ class ScenarioRun(LessonRun):
         self.verdicts.append(
             Verdict(description, held, attacker_gets, tuple(e.index for e in chosen))
         )
-        self.check(description, held, "" if held else f"Mallory got {attacker_gets}")
+        self.check(description, held)
         return held
 
     def exchanges_to(self, url: str) -> list[Exchange]:

@@ -27,6 +27,7 @@ from playground.lesson.catalog import read_source
 from playground.lesson.grading import ExerciseOutline, ScenarioResult, stopped_result
 from playground.lesson.pool import LessonPool
 from playground.lesson.runner import LessonError
+from playground.lesson.student_code import Call
 from playground.lesson.worker import LessonSource
 from playground.wire.exchange import Exchange
 
@@ -148,10 +149,8 @@ def _details(
         out.append(f"[{mark}] {check.description}")
         if check.detail and not check.passed:
             out.append(f"      {_shorten(check.detail, WIDTH - 14)}")
-    for verdict in result.breaches:
-        out.append(f"Mallory got: {verdict.attacker_gets}")
-        shown = [result.exchange(index) for index in verdict.evidence]
-        evidence = [exchange for exchange in shown if exchange is not None]
+    for gain, evidence in breaches(result):
+        out.append(f"Mallory got: {gain}")
         if evidence:
             out.append("The messages that prove it:")
             for exchange in evidence:
@@ -159,7 +158,7 @@ def _details(
     if result.calls:
         out.append("Your function was called:")
         for call in result.calls[:6]:
-            out.append(f"  {call.function}({call.arguments}) {call.outcome}")
+            out.append(_shorten(f"  {call_line(call)}", WIDTH * 2))
         if len(result.calls) > 6:
             out.append(f"  ... and {len(result.calls) - 6} more calls")
     if result.output.strip():
@@ -172,6 +171,23 @@ def _details(
         if shown < len(hints):
             out.append(f"(a more specific hint: --hint {shown + 1})")
     return out
+
+
+def breaches(result: ScenarioResult) -> list[tuple[str, list[Exchange]]]:
+    """What Mallory got, each gain once, with every message that proves it."""
+    found: dict[str, list[Exchange]] = {}
+    for verdict in result.breaches:
+        evidence = found.setdefault(verdict.attacker_gets, [])
+        for index in verdict.evidence:
+            exchange = result.exchange(index)
+            if exchange is not None and exchange not in evidence:
+                evidence.append(exchange)
+    return list(found.items())
+
+
+def call_line(call: Call) -> str:
+    """`name(arguments) outcome`, the arguments cut short (keys are long)."""
+    return f"{call.function}({_shorten(call.arguments, 120)}) {call.outcome}"
 
 
 def _error_text(error: LessonError, title: str) -> str:

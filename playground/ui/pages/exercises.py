@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from playground.lesson.grader import Grade, brief_exchange
+from playground.lesson.grader import Grade, breaches, brief_exchange, call_line
 from playground.lesson.grading import ScenarioResult, exercises_dir
 from playground.lesson.progress import (
     PROGRESS_ENV,
@@ -189,20 +189,14 @@ def scenario_panel(result: ScenarioResult, hints: tuple[str, ...]) -> None:
         ]
         if rows:
             st.markdown("\n".join(rows))
-        for breach in result.breaches:
-            st.warning(
-                f"**Mallory got:** {breach.attacker_gets}", icon=":material/skull:"
-            )
-            evidence = [result.exchange(i) for i in breach.evidence]
-            for exchange in [e for e in evidence if e is not None]:
+        for gain, evidence in breaches(result):
+            st.warning(f"**Mallory got:** {gain}", icon=":material/skull:")
+            for exchange in evidence:
                 st.code(brief_exchange(exchange), language="http", wrap_lines=True)
         if result.calls:
             st.markdown("**Your function was called:**")
             st.code(
-                "\n".join(
-                    f"{c.function}({c.arguments}) {c.outcome}"
-                    for c in result.calls[:12]
-                ),
+                "\n".join(call_line(call) for call in result.calls[:12]),
                 language="text",
                 wrap_lines=True,
             )
