@@ -218,6 +218,9 @@ def run_scenario(
         scenario.last_line,
     )
     exercise.reset_calls()
+    # Python's `random` afresh from the OS: no scenario leaves it in a state
+    # the next one (an attacker's guess, say) could predict.
+    random.seed()
     transcript = world.transcript
     printed = _Bounded()
     error: LessonError | None = None

@@ -332,8 +332,10 @@ class Worker:
     def exercise(
         self, request: ExerciseRequest
     ) -> ExerciseOutline | ScenarioResult | LessonError | NeedSource:
-        """An exercise file executed once per content; then its outline, or
-        one scenario run (the pool watches it as it watches a step)."""
+        """An exercise file's outline (its content executed once here), or one
+        scenario run (the pool watches it as it watches a step). Each scenario
+        executes the file afresh: what the student's code keeps at module
+        level never carries from one scenario, or one student, to the next."""
         source = request.source
         key = (source.path, source.digest)
         loaded = self.exercises.get(key)
@@ -345,7 +347,7 @@ class Worker:
                 exercise = load_exercise(
                     source.path, source.text, on_progress=self.progress.start
                 )
-                loaded = (exercise, ExerciseOutline.of(exercise))
+                loaded = (source.text, ExerciseOutline.of(exercise))
             except LessonLoadError as failure:
                 loaded = failure.error
             _remember(self.exercises, key, loaded, MAX_LESSONS)
@@ -353,7 +355,7 @@ class Worker:
             self.exercises.move_to_end(key)
         if isinstance(loaded, LessonError):
             return loaded
-        exercise, outline = loaded
+        text, outline = loaded
         if request.scenario is None:
             return outline
         if not 0 < request.scenario <= len(outline.scenarios):
@@ -361,6 +363,10 @@ class Worker:
         if self.exercise_keys is None:
             self.exercise_keys = WorldKeys.generate()
         self.progress.start(request.scenario)
+        try:
+            exercise = load_exercise(source.path, text)
+        except LessonLoadError as failure:  # it loaded before: module state
+            return failure.error
         return run_scenario(
             exercise, request.scenario, request.seed, keys=self.exercise_keys
         )

@@ -227,3 +227,26 @@ def test_splice_keeps_the_official_scenarios_and_the_students_helpers() -> None:
     assert text.count("def look_alikes(run):") == 1
     with pytest.raises(ValueError, match="no function redirect_uri_allowed"):
         grader.splice(official, "def other():\n    pass\n", ["redirect_uri_allowed"])
+
+
+def test_module_state_of_the_students_code_starts_afresh_in_every_scenario(
+    tmp_path: Path,
+) -> None:
+    """A list the student keeps at module level (a cache, a counter) does not
+    carry from one scenario, or one grading, to the next in a worker."""
+    counting = (
+        "SEEN = []\n\n\n"
+        "def state_matches(expected: str | None, received: str | None) -> bool:\n"
+        "    SEEN.append(received)\n"
+        "    print(f'call {len(SEEN)}')\n"
+        "    return expected is not None and received == expected\n"
+    )
+    path = with_answer("02_state_check", counting, tmp_path)
+    source = read_source(path)
+    assert isinstance(source, LessonSource)
+    with LessonPool(1) as pool:
+        first = grader.grade(pool, source, seed=1)
+        again = grader.grade(pool, source, seed=1)
+    for graded in (first, again):
+        assert [r.output.splitlines()[0] for r in graded.results] == ["call 1"] * 3
+    assert first.results[0].output == again.results[0].output == "call 1\ncall 2\n"
