@@ -130,7 +130,7 @@ def honest_sign_in(run):
         "Mallory can bring the state of her own session, or no state at all: "
         "neither is the value Alice's session sent. Refuse both.",
         "return expected is not None and received is not None and "
-        "hmac.compare_digest(expected, received)",
+        "hmac.compare_digest(expected.encode(), received.encode())",
     ),
 )
 def csrf_during_sign_in(run):
@@ -178,7 +178,7 @@ def csrf_during_sign_in(run):
         "In Python `None == None` is True: a missing state must never count "
         "as a match.",
         "return expected is not None and received is not None and "
-        "hmac.compare_digest(expected, received)",
+        "hmac.compare_digest(expected.encode(), received.encode())",
     ),
 )
 def csrf_without_sign_in(run):

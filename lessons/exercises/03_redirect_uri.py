@@ -158,7 +158,12 @@ def look_alikes(run):
     server and her consent is on record, so an authorization request for
     the gallery is answered at once. Mallory's page links to the
     authorization endpoint as the gallery would, with her own PKCE
-    challenge, but with a redirect URI of her choosing:
+    challenge, but with a redirect URI of her choosing: her own site, a
+    host name that starts with PhotoPrint's, PhotoPrint's host as a user
+    name before hers (`https://photoprint.test@attacker.test/...`), and a
+    path on her site that ends with the registered URI. If a code reaches
+    her site, she redeems it as the gallery (a public client) with the
+    verifier of her challenge.
     """
     run.code_flow(run.spa, run.browser, "alice", "wonderland")
     for evil in run.random.sample(LOOK_ALIKES, len(LOOK_ALIKES)):

@@ -150,7 +150,7 @@ def honest_other_server(run):
         "Compare `iss` with `expected`, the server the sign-in started at, "
         "whatever that server's metadata says (RFC 9207 2.4).",
         "if iss is None: return not server_sends_iss; "
-        "return hmac.compare_digest(iss, expected)",
+        "return hmac.compare_digest(iss.encode(), expected.encode())",
     ),
 )
 def mix_up(run):

@@ -243,8 +243,9 @@ def not_for_this_api(run):
        signing key; anyone may sign up there, under any user id (RFC 8725
        3.8: the key must belong to the issuer).
     3. **Another kind of token**: Alice's ID token from an OpenID Connect
-       sign-in, which a script in the gallery's page sent to Mallory
-       (RFC 9068 4 and RFC 8725 3.11: `typ`).
+       sign-in, which a script in the gallery's page sent to Mallory: its
+       `typ` is not `at+jwt` (RFC 9068 4, RFC 8725 3.11), and its `aud`
+       is the gallery, not this API.
     """
     alice = alices_token(run, scope="openid profile basic photos.read")
     id_token = run.spa.tokens.get("id_token", "")

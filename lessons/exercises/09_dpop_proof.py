@@ -166,9 +166,10 @@ def honest_calls(run):
 )
 def replay(run):
     """
-    Alice signs in; the gallery reads her photos. A debugging proxy on the
-    café's network logged the whole request (RFC 9449 11.1), and Mallory
-    sends it again at once, headers and all: the same token, the same proof.
+    Alice signs in; the gallery reads her photos. The load balancer in front
+    of the API, where TLS ends, logs whole requests, and Mallory can read
+    its logs (RFC 9449 11.1): she sends the request again at once, headers
+    and all, the same token and the same proof.
     """
     sign_in(run)
     run.clock.advance(run.random.randint(5, 60))
