@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 JS_DIR := tests/interop/js
 JS_STAMP := $(JS_DIR)/node_modules/.installed
 
-.PHONY: run test js serve lint format bench clean
+.PHONY: run test js serve lint format bench bench-serve fuzz clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -51,6 +51,14 @@ bench: $(TEST_STAMP)
 	$(PY) bench/ui_next.py
 	$(PY) bench/ui_cold_start.py
 	$(PY) bench/long_lessons.py
+
+# serve under 12 workers for 60 s, JWT and opaque tokens (~8 minutes).
+bench-serve: $(TEST_STAMP)
+	$(PY) bench/serve_load.py
+
+# The fuzz suite at 20 times its usual number of examples (a few minutes).
+fuzz: $(TEST_STAMP)
+	FUZZ_SCALE=20 $(PY) -m pytest tests/fuzz
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache $(JS_DIR)/node_modules

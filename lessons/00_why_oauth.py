@@ -71,9 +71,10 @@ def not_the_password(run):
 @lesson.step("PhotoPrint sends Alice to the photo service: the front channel")
 def front_channel(run):
     """
-    Alice clicks **Sign in** on PhotoPrint. PhotoPrint answers with a redirect
-    (**302**) to the authorization server, and her browser follows it. Read
-    the second request's address: `client_id=photoprint` (who asks),
+    Alice opens PhotoPrint's home page and clicks **Sign in** (`GET /login`).
+    PhotoPrint answers with a redirect (**302**) to the authorization server,
+    and her browser follows it. Read the address of that request to the
+    authorization server: `client_id=photoprint` (who asks),
     `scope=basic photos.read` (for what), `redirect_uri` (where the answer
     must go), `state` and a PKCE `code_challenge` (which tie the answer to
     this very browser; lessons 02 and 03 explain them).
@@ -84,7 +85,8 @@ def front_channel(run):
     authorization server shows its own sign-in page: Alice types her
     password **there**, on the photo service's site, never on PhotoPrint's.
     """
-    run.browser.open(f"{run.client_url}/login")
+    run.browser.open(f"{run.client_url}/")
+    run.browser.click_link("sign-in")
     run.browser.follow_redirect()
     params = run.browser.query_params
     run.check(
@@ -195,7 +197,8 @@ def which_grant(run):
       03b, RFC 8252);
     - a service calling an API for itself, no user: **client credentials**
       (lesson 01);
-    - staying signed in: **refresh tokens** (lesson 04);
+    - keeping access after the access token expires, or while the user is
+      away: **refresh tokens** (lesson 04);
     - never for new apps: the **implicit** and **password** grants (lessons
       05 and 06 show why; RFC 9700 2.1.2 and 2.4).
 

@@ -25,7 +25,8 @@ def get_token(run):
 
     Look at the request's `Authorization: Basic ...` header. That is the
     client authenticating with `client_secret_basic` (RFC 6749 2.3.1):
-    `base64(client_id:client_secret)`. Base64 is an encoding, not
+    `base64(client_id:client_secret)`, each of the two form-urlencoded first
+    (Appendix B; these have nothing to escape). Base64 is an encoding, not
     encryption, which is one reason this only ever travels over TLS.
 
     The response has an `access_token` and no `refresh_token`: the service
@@ -77,8 +78,12 @@ def list_photos(run):
     """
     The service sends `Authorization: Bearer <access token>` (RFC 6750 2.1).
     The photos API fetches the authorization server's public keys once
-    (`GET /jwks.json`) to check the token's signature. The token has the
-    scope `photos.read`, so the API lets the request in and answers **200**.
+    (`GET /jwks.json`) to check the token's signature. That request is
+    listed after the API's answer but was made before it: messages are
+    numbered as they start, and the API asked for the keys while the
+    service's request was waiting (the sequence diagram shows it nested).
+    The token has the scope `photos.read`, so the API lets the request in
+    and answers **200**.
 
     But look at the body: `"owner": "print-shop-service"` and an **empty**
     list. The API returns the photos of the token's subject, and the subject

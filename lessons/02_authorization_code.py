@@ -11,7 +11,8 @@ lesson = Lesson(
         "client, one that can keep a secret (RFC 6749 2.1). Alice lets it read "
         "her photos: her browser carries only a short-lived authorization code, "
         "and PhotoPrint's server trades it for tokens over the back channel, "
-        "proving who it is with its secret and with PKCE (RFC 6749 4.1, "
+        "proving who it is with its secret, and with PKCE that this code "
+        "belongs to the sign-in this session started (RFC 6749 4.1, "
         "RFC 9700 2.1.1)."
     ),
 )
@@ -20,11 +21,15 @@ lesson = Lesson(
 @lesson.step("Alice clicks Sign in on PhotoPrint")
 def open_photoprint(run):
     """
-    Alice's browser opens `https://photoprint.test/login`, a page on
-    **PhotoPrint's own server**. PhotoPrint does not ask for her password.
-    Instead it answers **302 Found**: a redirect to the authorization
-    server's `/authorize` endpoint, the **authorization request** of
-    RFC 6749 4.1.1.
+    Alice is on PhotoPrint's home page, `https://photoprint.test/`, and
+    clicks **Sign in**: her browser asks **PhotoPrint's own server** for
+    `/login`. The request says how it came about: `Sec-Fetch-Site:
+    same-origin` and `Referer: https://photoprint.test/` (a link on one of
+    PhotoPrint's own pages), `Sec-Fetch-User: ?1` (a person clicked).
+
+    PhotoPrint does not ask for her password. Instead it answers **302
+    Found**: a redirect to the authorization server's `/authorize` endpoint,
+    the **authorization request** of RFC 6749 4.1.1.
 
     Read the `Location` header: `response_type=code`, `client_id=photoprint`,
     the `redirect_uri` where the answer must come back, the `scope`, a random
@@ -33,8 +38,17 @@ def open_photoprint(run):
     `state` and the code verifier on its server, in the session that
     `Set-Cookie: photoprint_session` points to, to recognise the answer later.
     """
-    run.browser.open(f"{run.client_url}/login")
+    run.browser.open(f"{run.client_url}/")
+    run.browser.click_link("sign-in")
+    clicked = run.last_request
     location = run.browser.redirect_location or ""
+    run.check(
+        "a person's click on PhotoPrint's page (Sec-Fetch-Site: same-origin, "
+        "Sec-Fetch-User: ?1)",
+        clicked.url == f"{run.client_url}/login"
+        and clicked.header("Sec-Fetch-Site") == "same-origin"
+        and clicked.header("Sec-Fetch-User") == "?1",
+    )
     run.check("PhotoPrint answers 302", run.browser.status == 302)
     run.check(
         "the Location header points at the authorization server's /authorize",
@@ -49,7 +63,11 @@ def go_to_authorization_server(run):
     """
     Browsers follow a 302 by themselves; here we do it one step at a time.
     This is the **front channel**: the request travels through Alice's
-    browser, so anything in it can be seen (and changed) there.
+    browser, so anything in it can be seen (and changed) there. The browser
+    tells the authorization server only where the click came from:
+    `Sec-Fetch-Site: cross-site` and `Referer: https://photoprint.test/`, the
+    origin alone (the default referrer policy,
+    `strict-origin-when-cross-origin`).
 
     The authorization server does not know Alice yet, so it shows its own
     sign-in page. The `state` in the address bar travels on to the
@@ -81,7 +99,13 @@ def sign_in(run):
     and city) and `photos.read` (her photos).
     """
     run.browser.sign_in("alice", "wonderland")
-    run.check("sign-in answers 302 back to /authorize", run.browser.status == 302)
+    run.check(
+        "sign-in answers 302 to /authorize/resume",
+        run.browser.status == 302
+        and (run.browser.redirect_location or "").startswith(
+            f"{run.issuer}/authorize/resume?"
+        ),
+    )
     run.browser.follow_redirect()
     page = run.browser.page.text
     run.check("the consent page names PhotoPrint", "PhotoPrint" in page)
@@ -140,7 +164,9 @@ def callback(run):
 
     The browser's `GET /callback` is listed first, but its answer (the page
     greeting Alice) went out last: it waited for the back-channel messages
-    listed after it (the sequence diagram shows them nested). In the decoded
+    listed after it (the sequence diagram shows them nested). The photos
+    API's `GET /jwks.json` is nested the same way inside `GET /api/user`: it
+    fetched the keys to check the token before answering. In the decoded
     access token, `sub` is Alice (`u-1001`) and `client_id` is `photoprint`.
     """
     run.browser.follow_redirect()

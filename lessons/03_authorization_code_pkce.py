@@ -61,7 +61,13 @@ def sign_in(run):
     request.
     """
     run.browser.sign_in("alice", "wonderland")
-    run.check("sign-in redirects back to /authorize", run.browser.status == 302)
+    run.check(
+        "sign-in redirects to /authorize/resume",
+        run.browser.status == 302
+        and (run.browser.redirect_location or "").startswith(
+            f"{run.issuer}/authorize/resume?"
+        ),
+    )
     run.browser.follow_redirect()
     run.check(
         "the consent page lists the scopes", "photos.read" in run.browser.page.text

@@ -1,4 +1,4 @@
-"""Refresh tokens: staying signed in after the access token expires, safely."""
+"""Refresh tokens: new access tokens after the old one expires, safely."""
 
 from playground import Lesson
 

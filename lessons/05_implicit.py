@@ -47,7 +47,13 @@ def sign_in(run):
     code grant yet.
     """
     run.browser.sign_in("alice", "wonderland")
-    run.check("sign-in answers 302 back to /authorize", run.browser.status == 302)
+    run.check(
+        "sign-in answers 302 to /authorize/resume",
+        run.browser.status == 302
+        and (run.browser.redirect_location or "").startswith(
+            f"{run.issuer}/authorize/resume?"
+        ),
+    )
     run.browser.follow_redirect()
     run.check(
         "the consent page names Legacy Gallery",

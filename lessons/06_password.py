@@ -47,8 +47,8 @@ def type_password(run):
 def tokens_without_consent(run):
     """
     The answer is an ordinary token response: a JWT access token for the
-    photos API and a **refresh token**, so the app can stay signed in for
-    up to 90 days (30 days at most between uses).
+    photos API and a **refresh token**, so the app can keep getting access
+    tokens for up to 90 days (30 days at most between uses).
 
     Look back at step 1's **server events**: `access_token.issued` and
     `refresh_token.issued`, nothing else. In the code flow (lesson 02) you

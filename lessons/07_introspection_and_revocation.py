@@ -122,8 +122,9 @@ def switch_to_introspection(run):
     """
     Now the photos API is reconfigured to ask the authorization server about
     **every** token (`validation = "introspection"`). Look at the messages:
-    the API's `GET /api/photos` causes its own `POST /introspect`, and the
-    answer `{"active": false}` makes the API refuse with **401**
+    the API's `GET /api/photos` causes its own `POST /introspect` (listed
+    after it, made while it waited: messages are numbered as they start),
+    and the answer `{"active": false}` makes the API refuse with **401**
     `invalid_token` (RFC 6750 3.1).
 
     Revocation now takes effect at once. The cost: one extra round trip per

@@ -29,7 +29,8 @@ def secret_basic(run):
 
     The way every authorization server must support is `client_secret_basic`
     (RFC 6749 2.3.1): client id and secret in an `Authorization: Basic`
-    header, base64 of `id:secret`.
+    header, base64 of `id:secret`, each form-urlencoded first (Appendix B;
+    these have nothing to escape).
     Base64 is an encoding, not encryption: decode the header below and you
     read `print-shop-service:print-shop-secret`. Only TLS protects it.
     """
@@ -50,9 +51,9 @@ def secret_post(run):
     """
     The same request with `client_secret_post`: `client_id` and
     `client_secret` as form fields in the body, and no `Authorization`
-    header. RFC 6749 2.3.1 allows it but calls it NOT RECOMMENDED, for
-    clients that cannot send a Basic header: bodies end up in logs more
-    often than headers do.
+    header. RFC 6749 2.3.1 allows it but calls it NOT RECOMMENDED: it
+    "SHOULD be limited to clients unable to directly utilize the HTTP Basic
+    authentication scheme".
 
     Either way the secret is **shared**: the authorization server stores it
     too, and anyone who copies it can be Print Shop.
@@ -143,11 +144,11 @@ def read_assertion(run):
       soon goes stale;
     * `jti`: a unique id, so the server can refuse it a second time.
 
-    The decoder says the signature does **not** verify, and that is right:
-    it checks against the authorization server's own keys, but this JWT was
-    signed by the **client's** private key. The authorization server
-    verifies it with the public key registered for `print-shop-service`:
-    the `kid` in the assertion's header names that key.
+    This JWT was signed by the **client's** private key, not the
+    authorization server's: the authorization server verifies it with the
+    public key registered for `print-shop-service` (the `kid` in the
+    assertion's header names that key), and so does the decoder here, which
+    says VALID with that key, `iss` the client and `aud` the issuer.
     """
     assertion = run.show_jwt(run.assertion, "client_assertion in the token request")
     claims = assertion.claims
@@ -166,7 +167,7 @@ def read_assertion(run):
     registered = run.store.client("print-shop-service").jwks["keys"]
     run.check(
         "signed by the client's registered key, not the authorization server's",
-        assertion.verification.status == "invalid"
+        assertion.verification.status == "valid"
         and assertion.header.get("kid") in [key["kid"] for key in registered],
     )
 

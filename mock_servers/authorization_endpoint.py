@@ -17,7 +17,7 @@ is never trusted more than a fresh one.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from authlib.oauth2 import OAuth2Error, OAuth2Request
@@ -25,7 +25,8 @@ from authlib.oauth2.rfc6749 import OAuth2Payload
 from flask import Flask, Response, redirect, request, session
 from werkzeug.datastructures import MultiDict
 
-from . import pages
+from . import pages, par
+from .approved_apps import consent_implied
 from .demo import SCOPES
 from .interaction import AuthenticationRequest, Step, next_step, with_redirect
 from .models import PendingAuthorization, SignedInUser
@@ -66,6 +67,13 @@ class KeptRequest(OAuth2Request):
         return MultiDict()
 
 
+def kept_request_for(
+    settings: AuthorizationServerSettings,
+) -> Callable[[PendingAuthorization], KeptRequest]:
+    """How a kept (or pushed) request is read back as an authorization request."""
+    return lambda pending: KeptRequest(f"{settings.issuer}/authorize", pending)
+
+
 def sign_in_redirect_status(settings: AuthorizationServerSettings) -> int:
     """The status of a redirect that answers the sign-in form's POST.
 
@@ -99,7 +107,11 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
     def csrf_ok() -> bool:
         sent = request.form.get("csrf_token", "")
         expected = session.get("csrf_token", "")
-        return bool(expected) and hmac.compare_digest(sent, expected)
+        # Compared as bytes: compare_digest refuses str with non-ASCII
+        # characters (TypeError, a 500 for any hostile form).
+        return bool(expected) and hmac.compare_digest(
+            sent.encode(), str(expected).encode()
+        )
 
     def pending_of_this_browser(pending_id: str) -> PendingAuthorization | None:
         if pending_id not in session.get("interactions", []):
@@ -159,7 +171,10 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
                 user,
                 signed_in_for_this_request=pending.signed_in,
                 consent_on_record=user is not None
-                and store.has_consent(user.id, client.client_id, scope),
+                and (
+                    consent_implied(client)
+                    or store.has_consent(user.id, client.client_id, scope)
+                ),
                 now=settings.clock.now(),
             )
         except OAuth2Error as error:
@@ -195,11 +210,21 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
     @app.route("/authorize", methods=["GET", "POST"])
     def authorize() -> HTML:
         # OIDC Core 3.1.2.1: GET (query) or POST (form-encoded body).
+        params = tuple(request.values.items(multi=True))
+        try:
+            # RFC 9126 4: a request_uri from /par stands for the pushed request.
+            pushed = par.resolve(settings, params)
+        except OAuth2Error as error:
+            # The pushed request (and its redirect URI) is gone or not this
+            # client's: nowhere verified to redirect to (RFC 6749 4.1.2.1).
+            return refused(error, dict(params).get("client_id"))
         pending = PendingAuthorization(
             id=settings.randomness.token(16),
-            params=tuple(request.values.items(multi=True)),
+            params=pushed or params,
             created_at=settings.clock.now(),
         )
+        if pushed is not None:
+            return proceed(pending, kept_request(pending))
         return proceed(pending, server.create_oauth2_request(None))
 
     @app.get("/authorize/resume")
@@ -257,8 +282,11 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
                 user,
                 signed_in_for_this_request=True,
                 consent_on_record=user is not None
-                and store.has_consent(
-                    user.id, grant.client.client_id, grant.request.scope or ""
+                and (
+                    consent_implied(grant.client)
+                    or store.has_consent(
+                        user.id, grant.client.client_id, grant.request.scope or ""
+                    )
                 ),
                 now=settings.clock.now(),
             )

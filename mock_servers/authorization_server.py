@@ -8,6 +8,7 @@ and adds the authorization endpoint with the pages a resource owner sees
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -21,16 +22,25 @@ from authlib.oauth2.rfc6749 import (
     InvalidRequestError,
     UnsupportedResponseTypeError,
 )
-from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, Response, jsonify, request
 
-from . import authorization_endpoint, cors, dpop, pages
+from . import (
+    account,
+    authorization_endpoint,
+    cors,
+    device_verification,
+    dpop_binding,
+    pages,
+    par,
+)
 from .bearer import BearerProtector, StoredTokenValidator
-from .client_auth import ClientAuthentication, PrivateKeyJWT
+from .client_auth import ClientAuthentication, PrivateKeyJWT, basic_credentials
 from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
 from .demo import SCOPES
+from .device_grant import DeviceAuthorizationEndpoint, DeviceCodeGrant
 from .endpoints import IntrospectionEndpoint, RevocationEndpoint
+from .error_text import quoted
 from .events import Event
 from .grants import (
     AuthorizationCodeGrant,
@@ -39,14 +49,17 @@ from .grants import (
     PasswordGrant,
     RefreshTokenGrant,
 )
+from .http_limits import MAX_BODY_BYTES, RequestLimits
 from .interaction import AuthenticationRequest, refuse_request_objects
 from .metadata import authorization_server_metadata, openid_configuration
 from .models import Client, Token
 from .openid import OpenIDCode, UserInfoEndpoint
 from .pkce import CodeChallenge
 from .registration import RegistrationEndpoint
+from .resource_indicators import ResourceIndicators
 from .sessions import ClockedSessionInterface
 from .settings import AuthorizationServerSettings
+from .token_exchange import TokenExchangeGrant
 from .token_generators import AccessTokenGenerator
 
 SERVER_NAME = "authorization server"
@@ -83,7 +96,8 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
         )
         self.init_app(app)
         self.scopes_supported = list(SCOPES)
-        self.register_token_generator("default", AccessTokenGenerator(settings))
+        self.token_generator = AccessTokenGenerator(settings)
+        self.register_token_generator("default", self.token_generator)
         self.issuer_parameter = Issuer(settings.issuer)
         self.register_extension(self.issuer_parameter)
 
@@ -113,7 +127,7 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
         self, request: Any, methods: list[str], endpoint: str = "token"
     ) -> Client:
         try:
-            return self.client_authentication(request, methods, endpoint)
+            client = self.client_authentication(request, methods, endpoint)
         except InvalidClientError as error:
             self.record(
                 "client.authentication.failed",
@@ -122,8 +136,39 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
                 error.get_error_description(),
             )
             raise
+        if endpoint == "token":
+            dpop_binding.check_client_uses_dpop(client)
+        return client
 
-    def save_token(self, token: dict[str, Any], request: Any) -> None:
+    def generate_token(
+        self,
+        grant_type: str,
+        client: Any,
+        user: Any = None,
+        scope: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = True,
+        audience: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        """Authlib's, plus the access token's audience (RFC 8707)."""
+        return self.token_generator(
+            grant_type=grant_type,
+            client=client,
+            user=user,
+            scope=scope,
+            expires_in=expires_in,
+            include_refresh_token=include_refresh_token,
+            audience=audience,
+        )
+
+    def save_token(
+        self,
+        token: dict[str, Any],
+        request: Any,
+        *,
+        audience: tuple[str, ...] = (),
+        grant_resources: tuple[str, ...] = (),
+    ) -> None:
         settings = self.settings
         previous: Token | None = getattr(request, "refresh_token", None)
         code = getattr(request, "authorization_code", None)
@@ -135,16 +180,30 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
             id=token_id,
             client=client,
             user=request.user,
-            scope=token.get("scope", ""),
+            # Interned: the same few scopes and grant types, tens of
+            # thousands of tokens (serve under load keeps one copy each).
+            scope=sys.intern(token.get("scope", "")),
             access_token=token["access_token"],
             issued_at=now,
             expires_in=int(token.get("expires_in", lifetimes.access_token)),
             family_id=previous.family_id if previous else token_id,
-            grant_type=request.payload.grant_type or "implicit",
+            grant_type=sys.intern(request.payload.grant_type or "implicit"),
             refresh_token=token.get("refresh_token"),
             access_token_jti=_jti(token["access_token"]),
             clock=settings.clock,
+            audience=audience or (settings.resource_server_url,),
+            resources=grant_resources or audience,
         )
+        proof = dpop_binding.proof_of_this_request()
+        if proof is not None:
+            # RFC 9449 5: "token_type": "DPoP" tells the client how to send it.
+            token["token_type"] = dpop_binding.TOKEN_TYPE
+            record.dpop_jkt = proof.jkt
+            if client.is_public and record.refresh_token:
+                # RFC 9449 5: "Refresh tokens issued to public clients are
+                # bound to the DPoP public key" (a confidential client's are
+                # bound to it by its client authentication).
+                record.refresh_token_jkt = proof.jkt
         if record.refresh_token:
             # RFC 9700 4.14.2: the idle lifetime starts again at each issuance;
             # the absolute one is the grant's, whatever the rotation.
@@ -172,6 +231,15 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
         return super().create_oauth2_request(request)
 
     def get_authorization_grant(self, request: Any) -> Any:
+        response_type = request.payload.response_type or ""
+        if quoted(response_type) != response_type:
+            # No response type has such characters; Authlib's refusal quotes
+            # the value as sent, and RFC 6749 5.2's charset made it a 500.
+            raise UnsupportedResponseTypeError(
+                quoted(response_type),
+                f"response_type={quoted(response_type)} is not supported",
+                redirect_uri=self._verified_redirect_uri(request),
+            )
         try:
             grant = super().get_authorization_grant(request)
         except UnsupportedResponseTypeError as error:
@@ -186,12 +254,28 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
         self.check_openid_parameters(request, grant)
         return grant
 
+    def _verified_redirect_uri(self, request: Any) -> str | None:
+        """Where an error may go: RFC 6749 4.1.2.1, a known client's
+        registered redirect URI, else nowhere (the error page)."""
+        client = self.query_client(request.payload.client_id)
+        if client is None:
+            return None
+        requested = request.payload.redirect_uri
+        if requested:
+            return requested if client.check_redirect_uri(requested) else None
+        return client.get_default_redirect_uri()
+
     def check_openid_parameters(self, request: Any, grant: Any) -> None:
         """Request objects, prompt and max_age, checked before anything else
         the request holds, and answered at the verified redirect URI."""
         try:
             refuse_request_objects(request.payload.data)
             AuthenticationRequest.read(request.payload.data)
+            par.require_pushed(
+                self.settings,
+                self.query_client(request.payload.client_id),
+                request.payload.data,
+            )
         except OAuth2Error as error:
             client = self.query_client(request.payload.client_id)
             if client is None:
@@ -262,8 +346,8 @@ class SessionCookies(ClockedSessionInterface):
 
 
 def _basic_username(request: Any) -> str | None:
-    client_id, _ = extract_basic_authorization(request.headers)
-    return client_id
+    credentials = basic_credentials(request.headers.get("Authorization"))
+    return credentials.client_id if credentials else None
 
 
 def _jti(access_token: str) -> str | None:
@@ -293,6 +377,7 @@ def cors_policies(
     by_path = {
         "/jwks.json": public,
         "/token": browser_app,
+        "/par": browser_app,
         "/revoke": browser_app,
         "/userinfo": replace(browser_app, methods=("GET", "POST")),
     }
@@ -313,23 +398,31 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
         SESSION_COOKIE_NAME="as_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SECURE=settings.issuer.startswith("https://"),
+        # A chunked body has no Content-Length for RequestLimits to read.
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
+    app.wsgi_app = RequestLimits(app.wsgi_app)  # type: ignore[method-assign]
     app.session_interface = SessionCookies(settings)
     server = PlaygroundAuthorizationServer(app, settings)
     code_challenge = CodeChallenge(settings)
+    resource_indicators = ResourceIndicators(settings)  # RFC 8707
     server.register_grant(
-        AuthorizationCodeGrant, [code_challenge, OpenIDCode(settings)]
+        AuthorizationCodeGrant,
+        [code_challenge, OpenIDCode(settings), resource_indicators],
     )
-    server.register_grant(ImplicitGrant)
+    server.register_grant(ImplicitGrant, [resource_indicators])
+    server.register_grant(DeviceCodeGrant)  # RFC 8628
     server.register_grant(ClientCredentialsGrant)
     server.register_grant(PasswordGrant)
     server.register_grant(RefreshTokenGrant)
+    server.register_grant(TokenExchangeGrant)  # RFC 8693
     server.register_client_auth_method(
         PrivateKeyJWT.CLIENT_AUTH_METHOD, PrivateKeyJWT(settings)
     )
     server.register_endpoint(RevocationEndpoint(settings))
     server.register_endpoint(IntrospectionEndpoint(settings))
     server.register_endpoint(RegistrationEndpoint(settings))
+    server.register_endpoint(DeviceAuthorizationEndpoint(settings))
     # OIDC Core 5.3: the UserInfo endpoint is an OAuth protected resource.
     protector = BearerProtector(
         settings.issuer, StoredTokenValidator(settings.issuer, settings.store)
@@ -363,16 +456,28 @@ def create_app(settings: AuthorizationServerSettings) -> Flask:
         )
 
     authorization_endpoint.register(app, server, settings)
-
-    dpop_jtis: set[str] = set()
+    device_verification.register(app, server, settings)
+    # The resource owner's own page: personal access tokens, approved apps.
+    account.register(app, server, settings)
 
     @app.post("/token")
     def token() -> Response:
-        # RFC 9449 5: a DPoP proof binds the tokens of this request to its key.
-        refused = dpop.bind_token_request(
-            settings.token_url, settings.clock.now(), dpop_jtis
+        # RFC 9449 5: the DPoP proof is checked first, then the grant.
+        return dpop_binding.token_response(server, settings)
+
+    @app.post("/par")
+    def pushed_authorization_request() -> Response:
+        # RFC 9126 2: the pushed authorization request endpoint.
+        return par.pushed_authorization_response(
+            server, settings, authorization_endpoint.kept_request_for(settings)
         )
-        return refused or server.create_token_response()
+
+    @app.post("/device_authorization")
+    def device_authorization() -> Response:
+        # RFC 8628 3.1: the device authorization endpoint.
+        return server.create_endpoint_response(
+            DeviceAuthorizationEndpoint.ENDPOINT_NAME
+        )
 
     @app.post("/revoke")
     def revoke() -> Response:

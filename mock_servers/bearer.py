@@ -9,6 +9,7 @@ the request carried no credentials.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
@@ -17,6 +18,25 @@ from authlib.oauth2.rfc6750 import BearerTokenValidator
 
 from .models import Token
 from .store import Store
+
+# RFC 6750 2.1: credentials = "Bearer" 1*SP b64token, and
+# b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
+
+def bearer_token(
+    authorization: str, schemes: tuple[str, ...] = ("bearer",)
+) -> str | None:
+    """The access token of an `Authorization: Bearer` header (or of another
+    of `schemes` with the same token68 syntax, e.g. RFC 9449 7.1's DPoP), or
+    None when the header is not that (another scheme, no token, two tokens
+    joined by a comma because two Authorization lines were sent, or a stray
+    character)."""
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip(" ")
+    if scheme.lower() not in schemes or not B64TOKEN.fullmatch(token):
+        return None
+    return token
 
 
 def challenge(
@@ -84,15 +104,16 @@ class BearerProtector(ResourceProtector):
             # information ..., the resource server SHOULD NOT include an error
             # code or other error information."
             raise BearerError(self.realm)
-        scheme, _, token_string = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token_string.strip():
+        token_string = bearer_token(authorization)
+        if token_string is None:
+            # RFC 6750 3.1: invalid_request, "otherwise malformed".
             raise BearerError(
                 self.realm,
                 "invalid_request",
                 "The Authorization header must be 'Bearer <access token>'.",
                 status_code=400,
             )
-        return self.get_token_validator("bearer"), token_string.strip()
+        return self.get_token_validator("bearer"), token_string
 
 
 class StoredTokenValidator(BearerTokenValidator):
@@ -114,6 +135,12 @@ class StoredTokenValidator(BearerTokenValidator):
             raise self._invalid("The access token has been revoked.")
         if token.is_expired():
             raise self._invalid("The access token has expired.")
+        if token.dpop_jkt is not None:
+            # RFC 9449 7.2: a DPoP-bound token received as a bearer token is
+            # refused; this endpoint takes bearer tokens only.
+            raise self._invalid(
+                "The access token is DPoP-bound; /userinfo takes bearer tokens only."
+            )
         if self.scope_insufficient(token.get_scope(), scopes):
             needed = " ".join(scopes)
             raise BearerError(

@@ -10,8 +10,13 @@ and refuses a replayed `jti`.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError
 from authlib.oauth2.rfc6749.authenticate_client import (
@@ -26,6 +31,74 @@ if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
 
 PRIVATE_KEY_JWT = "private_key_jwt"
+CLIENT_SECRET_BASIC = "client_secret_basic"
+# How far ahead a client assertion's exp may be (RFC 7523 3 lets us choose).
+MAX_ASSERTION_LIFETIME = 3600
+# RFC 9110 11.2: token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
+
+@dataclass(frozen=True)
+class BasicCredentials:
+    """What an `Authorization: Basic` header says, or why it says nothing."""
+
+    client_id: str | None = None
+    client_secret: str | None = None
+    problem: str | None = None
+
+
+def basic_credentials(authorization: str | None) -> BasicCredentials | None:
+    """Read `Authorization: Basic` as RFC 6749 2.3.1 and RFC 7617 2 define it;
+    None when the header is absent or names another scheme.
+
+    Authlib decodes the base64 to text without a guard, so bytes that are not
+    UTF-8 ended in a 500; here every malformed header is a `problem`.
+    """
+    scheme, _, credentials = (authorization or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    credentials = credentials.strip(" ")
+    if "," in credentials:
+        # Two Authorization header lines arrive joined by a comma (RFC 9110
+        # 5.3); Authorization holds one credential (RFC 9110 11.6.2).
+        return BasicCredentials(
+            problem="The request carries more than one Authorization credential."
+        )
+    if not TOKEN68.fullmatch(credentials):
+        return BasicCredentials(problem="The Basic credentials are not base64.")
+    try:
+        # RFC 7617 2: base64 of user-id ":" password, in UTF-8 (2.1).
+        decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return BasicCredentials(
+            problem="The Basic credentials are not base64 of UTF-8 text."
+        )
+    client_id, colon, client_secret = decoded.partition(":")
+    if not colon:
+        return BasicCredentials(
+            problem="The Basic credentials must be client_id:client_secret."
+        )
+    # RFC 6749 2.3.1: both are form-urlencoded before they are joined.
+    return BasicCredentials(unquote(client_id), unquote(client_secret))
+
+
+def authenticate_client_secret_basic(query_client: Any, request: Any) -> Any:
+    """RFC 6749 2.3.1 `client_secret_basic`, refusing a malformed header with
+    401 and a Basic challenge (RFC 6749 5.2) instead of failing."""
+    credentials = basic_credentials(request.headers.get("Authorization"))
+    if credentials is None:
+        return None
+    if credentials.problem:
+        raise InvalidClientError(
+            status_code=401,
+            description=credentials.problem + " (RFC 6749 2.3.1, RFC 7617 2)",
+        )
+    if not credentials.client_id or not credentials.client_secret:
+        return None
+    client = query_client(credentials.client_id)
+    if client is None or not client.check_client_secret(credentials.client_secret):
+        return None
+    return client
 
 
 def methods_used(request: Any) -> list[str]:
@@ -71,8 +144,20 @@ class ClientAuthentication(_ClientAuthentication):
     def __init__(self, query_client: Any, realm: str) -> None:
         super().__init__(query_client)
         self.realm = realm  # the Basic challenge's realm (RFC 7617 2)
+        self.register(CLIENT_SECRET_BASIC, authenticate_client_secret_basic)
 
     def authenticate(self, request: Any, methods: Sequence[str], endpoint: str) -> Any:
+        credentials = basic_credentials(request.headers.get("Authorization"))
+        if (
+            credentials is not None
+            and credentials.problem
+            and "," in (request.headers.get("Authorization") or "")
+        ):
+            # RFC 6749 5.2: invalid_request, "utilizes more than one mechanism
+            # for authenticating the client" (here, two Authorization lines).
+            raise InvalidRequestError(
+                credentials.problem + " RFC 6749 2.3 allows one per request."
+            )
         used = methods_used(request)
         if len(used) > 1:
             # RFC 6749 2.3: "The client MUST NOT use more than one
@@ -123,6 +208,25 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         # at every endpoint that authenticates clients, but nothing else.
         return [self.settings.issuer, self.settings.token_url]
 
+    def process_assertion_claims(self, assertion: str, resolve_key: Any) -> Any:
+        header, _ = self.extract_assertion(assertion)
+        if "crit" in header:
+            # RFC 7515 4.1.11: a JWS whose crit lists an extension the
+            # recipient does not understand is invalid; this server
+            # understands none. (joserfc failed with a TypeError on a crit
+            # that is not a list of strings: a 500.)
+            raise InvalidClientError(
+                description="The client assertion's crit header names extensions "
+                "this server does not support (RFC 7515 4.1.11)."
+            )
+        try:
+            return super().process_assertion_claims(assertion, resolve_key)
+        except (TypeError, ValueError, KeyError) as error:
+            # A header or claim of a type the JOSE library did not expect.
+            raise InvalidClientError(
+                description="The client assertion is malformed."
+            ) from error
+
     def verify_claims(self, claims: jwt.Claims) -> None:
         """Authlib's checks, judged by the world's clock (a lesson's clock is
         frozen or advanced; Authlib's own registry reads the machine's)."""
@@ -138,6 +242,14 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
             registry.validate(claims)
         except JoseError as error:
             raise InvalidClientError(description=error.description) from error
+        if claims["exp"] > self.settings.clock.now() + MAX_ASSERTION_LIFETIME:
+            # RFC 7523 3: "The authorization server MAY reject JWTs with an
+            # "exp" claim value that is unreasonably far in the future"; its
+            # jti is remembered until then, against replay.
+            raise InvalidClientError(
+                description="The assertion's exp is more than "
+                f"{MAX_ASSERTION_LIFETIME} s ahead; a client assertion is short-lived."
+            )
         audience = claims["aud"]
         audiences = [audience] if isinstance(audience, str) else list(audience)
         # Every audience value must name this server (never this server "and
@@ -153,11 +265,16 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
             raise InvalidClientError(description="Issuer and Subject MUST match.")
         if "jti" not in claims:
             raise InvalidClientError(description="Missing JWT ID.")
+        if not isinstance(claims["jti"], str):
+            # RFC 7519 4.1.7: the jti value is a case-sensitive string.
+            raise InvalidClientError(description="Invalid claim: 'jti'")
         if not self.validate_jti(claims, claims["jti"]):
             raise InvalidClientError(description="JWT ID is used before.")
 
     def validate_jti(self, claims: Any, jti: str) -> bool:
-        return self.settings.store.use_assertion_id(claims["sub"], jti)
+        # Remembered until the assertion expires (its exp passed the checks).
+        expires_at = int(claims["exp"]) + self.leeway
+        return self.settings.store.use_assertion_id(claims["sub"], jti, expires_at)
 
     def resolve_client_public_key(self, client: Any) -> KeySet:
         return KeySet.import_key_set(client.jwks or {"keys": []})

@@ -33,16 +33,20 @@ BROWSER_EXPOSED_HEADERS = ("WWW-Authenticate", "DPoP-Nonce")
 def origin_of(url: str) -> str | None:
     """The ASCII serialization of a URL's origin (scheme://host[:port]), or None
     for a URL without a web origin (a private-use scheme of a native app)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # "[::1" or a port out of range: no origin
+        return None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         return None
     host = parts.hostname.lower()
     if ":" in host:
         host = f"[{host}]"
-    if parts.port is None or parts.port == DEFAULT_PORTS[scheme]:
+    if port is None or port == DEFAULT_PORTS[scheme]:
         return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{parts.port}"
+    return f"{scheme}://{host}:{port}"
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from authlib.oauth2.rfc8628 import DEVICE_CODE_GRANT_TYPE
+
+from .grant_types import TOKEN_EXCHANGE
 from .keys import SigningKey
 from .models import Client, User
 from .store import Store
@@ -21,13 +24,19 @@ SCOPES: MappingProxyType[str, str] = MappingProxyType(
         "basic": "See your name and city",
         "email": "See your email address",
         "photos.read": "View your photos",
+        "prints.order": "Order prints of your photos",
         "openid": "Sign you in with your account (OpenID Connect)",
         "profile": "See your profile (name)",
         "offline_access": "Keep access while you are away (refresh token)",
     }
 )
 
+# The scopes the photos API serves (its protected resource metadata lists them).
+API_SCOPES = ("basic", "email", "photos.read")
+
 CLIENT_HOST = "https://photoprint.test"
+# The photo service's own web app, on the photo service's own site.
+PHOTOS_WEB_HOST = "https://photos.test"
 
 USERS: tuple[User, ...] = (
     User(
@@ -158,13 +167,64 @@ CLIENTS: tuple[DemoClient, ...] = (
         verified=False,
     ),
     DemoClient(
+        client_id="photoframe-tv",
+        client_name="PhotoFrame TV",
+        client_type="public",
+        description="A TV app that shows your photos as a slideshow. No "
+        "keyboard, no browser: it connects with a code you enter on your phone "
+        "(device authorization grant, RFC 8628).",
+        redirect_uris=(),
+        grant_types=(DEVICE_CODE_GRANT_TYPE, "refresh_token"),
+        response_types=(),
+        scope="basic photos.read",
+        default_scope="photos.read",
+        token_endpoint_auth_methods=("none",),
+    ),
+    DemoClient(
+        client_id="photoprint-fapi",
+        client_name="PhotoPrint Business (FAPI 2.0)",
+        client_type="confidential",
+        description="PhotoPrint's business edition, held to the FAPI 2.0 Security "
+        "Profile: private_key_jwt (ES256), pushed authorization requests only, "
+        "PKCE S256, DPoP-bound tokens.",
+        redirect_uris=(f"{CLIENT_HOST}/fapi/callback",),
+        grant_types=("authorization_code", "refresh_token"),
+        response_types=("code",),
+        scope=ALL_SCOPES,
+        token_endpoint_auth_methods=("private_key_jwt",),
+        uses_private_key_jwt=True,
+        extra={
+            # RFC 9126 6: this client's authorization requests must be pushed.
+            "require_pushed_authorization_requests": True,
+            # RFC 9449 5.2: its token requests must carry a DPoP proof.
+            "dpop_bound_access_tokens": True,
+        },
+    ),
+    DemoClient(
+        client_id="photos-web",
+        client_name="Photos (the photo service's own web app)",
+        client_type="confidential",
+        description="First-party web app of the photo service itself: the "
+        "authorization server asks no consent of its users, as Google does not "
+        "for its own apps.",
+        redirect_uris=(f"{PHOTOS_WEB_HOST}/callback",),
+        grant_types=("authorization_code", "refresh_token"),
+        response_types=("code",),
+        scope=ALL_SCOPES,
+        token_endpoint_auth_methods=("client_secret_basic", "client_secret_post"),
+        client_secret="photos-web-secret",
+        first_party=True,
+    ),
+    DemoClient(
         client_id="photos-api",
         client_name="Photos API (resource server)",
         client_type="confidential",
-        description="The resource server's own credentials, for token "
-        "introspection (RFC 7662).",
+        description="The resource server's own credentials: token "
+        "introspection (RFC 7662), and token exchange (RFC 8693) to call the "
+        "print lab for a user.",
         redirect_uris=(),
-        grant_types=(),
+        # RFC 8693: to call the print lab for a user.
+        grant_types=(TOKEN_EXCHANGE,),
         response_types=(),
         scope="",
         default_scope="",
@@ -205,5 +265,6 @@ def populate(
                 first_party=demo.first_party,
                 verified=demo.verified,
                 weaknesses=weaknesses,
+                client_metadata=dict(demo.extra),
             )
         )

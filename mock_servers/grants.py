@@ -8,9 +8,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from authlib.oauth2.rfc6749 import InvalidGrantError, UnauthorizedClientError, grants
+from authlib.oauth2.rfc6749 import (
+    InvalidGrantError,
+    InvalidRequestError,
+    UnauthorizedClientError,
+    grants,
+)
+from authlib.oauth2.rfc6749.grants.base import AuthorizationEndpointMixin
 
 from .client_auth import PRIVATE_KEY_JWT
+from .dpop_binding import check_code_binding, check_refresh_binding
+from .error_text import quoted
 from .events import Event
 from .models import (
     AuthorizationCode,
@@ -18,7 +26,9 @@ from .models import (
     SignedInUser,
     Token,
     User,
+    count_tokens,
 )
+from .resource_indicators import requested, resolve, token_audience
 
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
@@ -35,10 +45,52 @@ ALL_AUTH_METHODS = (
 
 class _SettingsMixin:
     server: Any
+    request: Any
+    # RFC 8707: the resources the access token being issued is for.
+    resources: tuple[str, ...] = ()
 
     @property
     def settings(self) -> AuthorizationServerSettings:
         return self.server.settings
+
+    def granted_resources(self) -> tuple[str, ...] | None:
+        """What the resource owner approved, which a token request may
+        narrow but not widen (RFC 8707 2.2); None: no such decision."""
+        return None
+
+    def generate_token(
+        self,
+        user: Any = None,
+        scope: str | None = None,
+        grant_type: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = True,
+    ) -> dict[str, Any]:
+        # RFC 8707 2: "The authorization server SHOULD audience-restrict
+        # issued access tokens to the resource(s) indicated".
+        self.resources = token_audience(
+            self.settings,
+            self.request.client,
+            requested(self.request.payload),
+            self.granted_resources(),
+        )
+        return self.server.generate_token(
+            grant_type=grant_type or self.GRANT_TYPE,  # type: ignore[attr-defined]
+            client=self.request.client,
+            user=user,
+            scope=scope,
+            expires_in=expires_in,
+            include_refresh_token=include_refresh_token,
+            audience=self.resources,
+        )
+
+    def save_token(self, token: dict[str, Any]) -> None:
+        self.server.save_token(
+            token,
+            self.request,
+            audience=self.resources,
+            grant_resources=self.granted_resources() or self.resources,
+        )
 
     def record(
         self, name: str, client_id: str | None, user: str | None, detail: str = ""
@@ -55,7 +107,27 @@ class _SettingsMixin:
         )
 
 
-class AuthorizationCodeGrant(_SettingsMixin, grants.AuthorizationCodeGrant):
+class _RedirectUriCheck:
+    """Authlib's redirect URI check, with the refused URI quoted safely."""
+
+    @staticmethod
+    def validate_authorization_redirect_uri(request: Any, client: Any) -> str:
+        requested = request.payload.redirect_uri
+        if requested and not client.check_redirect_uri(requested):
+            # RFC 6749 4.1.2.1: never redirect to an unverified URI; Authlib's
+            # own message quotes the URI as sent, and a quote, backslash or
+            # CR/LF in it made the error itself fail (a 500).
+            raise InvalidRequestError(
+                f"Redirect URI {quoted(requested)} is not supported by client."
+            )
+        return AuthorizationEndpointMixin.validate_authorization_redirect_uri(
+            request, client
+        )
+
+
+class AuthorizationCodeGrant(
+    _RedirectUriCheck, _SettingsMixin, grants.AuthorizationCodeGrant
+):
     TOKEN_ENDPOINT_AUTH_METHODS = ALL_AUTH_METHODS
 
     def generate_authorization_code(self) -> str:
@@ -81,6 +153,10 @@ class AuthorizationCodeGrant(_SettingsMixin, grants.AuthorizationCodeGrant):
                 code_challenge_method=data.get("code_challenge_method"),
                 nonce=data.get("nonce"),
                 auth_time=user.auth_time,
+                resources=resolve(
+                    self.settings, request.client, requested(request.payload)
+                ),
+                dpop_jkt=data.get("dpop_jkt"),
             )
         )
         self.record(
@@ -95,37 +171,56 @@ class AuthorizationCodeGrant(_SettingsMixin, grants.AuthorizationCodeGrant):
         if found.client_id != client.client_id:
             # RFC 6749 4.1.3: ensure the code was issued to this client.
             raise InvalidGrantError("The code was issued to another client.")
-        if found.used and "as.allow_code_reuse" not in self.settings.weaknesses:
-            # RFC 6749 4.1.2: a code used twice MUST be denied, and the AS
-            # SHOULD revoke all tokens previously issued based on it.
-            revoked = 0
-            for token_id in found.token_ids:
-                token = store.tokens.get(token_id)
-                if token:
-                    revoked += len(store.revoke_family(token.family_id))
-            self.record(
-                "authorization_code.reused",
-                client.client_id,
-                found.user_id,
-                f"{revoked} token(s) issued from this code revoked",
-            )
-            raise InvalidGrantError(
-                "The code was already used; the tokens issued from it are revoked."
-            )
+        if found.used and not self.code_reuse_allowed():
+            raise self.code_reused(found, client.client_id)
         if self.settings.clock.now() >= found.expires_at:
             self.record("authorization_code.expired", client.client_id, found.user_id)
             raise InvalidGrantError("The code has expired.")
+        check_code_binding(found.dpop_jkt)
         return found
 
+    def granted_resources(self) -> tuple[str, ...]:
+        code: AuthorizationCode = self.request.authorization_code
+        return code.resources or (self.settings.resource_server_url,)
+
+    def code_reuse_allowed(self) -> bool:
+        return "as.allow_code_reuse" in self.settings.weaknesses
+
+    def code_reused(self, code: AuthorizationCode, client_id: str) -> InvalidGrantError:
+        """RFC 6749 4.1.2: a code used twice MUST be denied, and the AS SHOULD
+        revoke all tokens previously issued based on it."""
+        store = self.settings.store
+        revoked: list[Token] = []
+        for token_id in list(code.token_ids):
+            token = store.token(token_id)
+            if token:
+                revoked.extend(store.revoke_family(token.family_id))
+        self.record(
+            "authorization_code.reused",
+            client_id,
+            code.user_id,
+            f"{count_tokens(revoked)} issued from this code revoked",
+        )
+        return InvalidGrantError(
+            "The code was already used; the tokens issued from it are revoked."
+        )
+
     def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
-        # Kept, marked used, so a replay can be detected and answered.
-        authorization_code.used = True
+        # Kept, marked used, so a replay can be detected and answered. Two
+        # redemptions may have passed the check above at once (two threads of
+        # `serve`); marking is one step under the store's lock, and the one
+        # that finds the code used already is the replay: both token sets
+        # were saved against the code by now, and both are revoked.
+        if self.settings.store.use_code(authorization_code):
+            return
+        if not self.code_reuse_allowed():
+            raise self.code_reused(authorization_code, self.request.client.client_id)
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> User | None:
         return self.settings.store.user(authorization_code.user_id)
 
 
-class ImplicitGrant(_SettingsMixin, grants.ImplicitGrant):
+class ImplicitGrant(_RedirectUriCheck, _SettingsMixin, grants.ImplicitGrant):
     """Deprecated by RFC 9700 2.1.2; kept to show why (token in the fragment)."""
 
     def validate_authorization_request(self) -> str:
@@ -208,21 +303,10 @@ class RefreshTokenGrant(_SettingsMixin, grants.RefreshTokenGrant):
             # RFC 6749 10.4: the refresh token is bound to its client.
             raise InvalidGrantError("The refresh token was issued to another client.")
         if token.refresh_token_used:
-            # RFC 9700 4.14.2: a rotated refresh token presented again means one
-            # of two parties is an attacker; revoke the whole family.
-            family = store.revoke_family(token.family_id)
-            self.record(
-                "refresh_token.reused",
-                client.client_id,
-                token.user.id if token.user else None,
-                f"{len(family)} token(s) of this grant revoked",
-            )
-            raise InvalidGrantError(
-                "The refresh token was already used; every token of this grant "
-                "is now revoked."
-            )
+            raise self.refresh_token_reused(token)
         if token.refresh_token_revoked:
             raise InvalidGrantError("The refresh token has been revoked.")
+        check_refresh_binding(token.refresh_token_jkt)
         expiry = token.refresh_token_expiry()
         if expiry is not None:
             description = self._expiry_description(expiry, client)
@@ -234,6 +318,21 @@ class RefreshTokenGrant(_SettingsMixin, grants.RefreshTokenGrant):
             )
             raise InvalidGrantError(description)
         return token
+
+    def refresh_token_reused(self, token: Token) -> InvalidGrantError:
+        """RFC 9700 4.14.2: a rotated refresh token presented again means one
+        of two parties is an attacker; revoke the whole family."""
+        family = self.settings.store.revoke_family(token.family_id)
+        self.record(
+            "refresh_token.reused",
+            token.client.client_id,
+            token.user.id if token.user else None,
+            f"{count_tokens(family)} of this grant revoked",
+        )
+        return InvalidGrantError(
+            "The refresh token was already used; every token of this grant "
+            "is now revoked."
+        )
 
     def _expiry_description(self, expiry: RefreshTokenExpiry, client: Any) -> str:
         lifetimes = self.settings.lifetimes
@@ -254,9 +353,19 @@ class RefreshTokenGrant(_SettingsMixin, grants.RefreshTokenGrant):
     def authenticate_user(self, refresh_token: Token) -> User | None:
         return refresh_token.user
 
+    def granted_resources(self) -> tuple[str, ...]:
+        # RFC 8707 2.2: "any refresh token that is returned is bound to the
+        # full original grant".
+        token: Token = self.request.refresh_token
+        return token.resources or (self.settings.resource_server_url,)
+
     def revoke_old_credential(self, refresh_token: Token) -> None:
         if self.INCLUDE_NEW_REFRESH_TOKEN:
-            refresh_token.refresh_token_used = True
+            # Two refreshes with one token may both have passed the checks
+            # above (two threads of `serve`): the second to mark it used is
+            # its replay, and the new token saved in the family is revoked too.
+            if not self.settings.store.use_refresh_token(refresh_token):
+                raise self.refresh_token_reused(refresh_token)
             return
         # Not rotated: the same refresh token stays in use, and its idle
         # lifetime counts from this use (RFC 9700 4.14.2: "has not been used

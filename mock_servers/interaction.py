@@ -24,7 +24,9 @@ from authlib.oidc.core.errors import (
     RequestURINotSupportedError,
 )
 
+from .error_text import quoted
 from .models import SignedInUser
+from .par import is_pushed_request_uri
 
 # OIDC Core 3.1.2.1 defines these four. select_account is answered with the
 # sign-in page: signing in is how a person picks an account here.
@@ -61,7 +63,7 @@ class AuthenticationRequest:
             # does not have (prompt=create, say) is told so, as the discovery
             # document's prompt_values_supported announces.
             raise InvalidRequestError(
-                f"Unsupported prompt value {' '.join(unknown)}; this server "
+                f"Unsupported prompt value {quoted(' '.join(unknown))}; this server "
                 f"supports {', '.join(PROMPT_VALUES)}."
             )
         max_age = params.get("max_age")
@@ -83,9 +85,13 @@ def refuse_request_objects(params: Mapping[str, str]) -> None:
         raise RequestNotSupportedError(
             "This server does not support the request parameter."
         )
-    if "request_uri" in params:
+    if "request_uri" in params and not is_pushed_request_uri(params["request_uri"]):
+        # RFC 9126: a request_uri from this server's PAR endpoint stands for
+        # the pushed request (mock_servers.par); any other is a request object
+        # by reference (RFC 9101), which this server does not fetch.
         raise RequestURINotSupportedError(
-            "This server does not support the request_uri parameter."
+            "This server takes no request objects by reference: a request_uri "
+            "must come from its pushed authorization request endpoint (/par)."
         )
 
 

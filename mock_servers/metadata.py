@@ -10,11 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
+from authlib.oauth2.rfc8628 import DEVICE_CODE_GRANT_TYPE
 from authlib.oidc.discovery import OpenIDProviderMetadata
 
 from .client_auth import PRIVATE_KEY_JWT
 from .demo import SCOPES
+from .dpop import SIGNING_ALGORITHMS as DPOP_SIGNING_ALGORITHMS
 from .interaction import PROMPT_VALUES
+from .resource_indicators import known_resources
+from .token_exchange import TOKEN_EXCHANGE
 
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
@@ -55,6 +59,8 @@ def authorization_server_metadata(
                 "password",
                 "client_credentials",
                 "refresh_token",
+                DEVICE_CODE_GRANT_TYPE,
+                TOKEN_EXCHANGE,  # RFC 8693
             ],
             "token_endpoint_auth_methods_supported": auth_methods,
             "token_endpoint_auth_signing_alg_values_supported": signing_algs,
@@ -69,6 +75,20 @@ def authorization_server_metadata(
             # loud: request_uri_parameter_supported defaults to true.
             "request_parameter_supported": False,
             "request_uri_parameter_supported": False,
+            # RFC 8628 4: where a device asks for its device and user codes.
+            "device_authorization_endpoint": f"{issuer}/device_authorization",
+            # RFC 9728 4: the protected resources this AS issues tokens for
+            # (RFC 8707 resource indicators).
+            "protected_resources": list(known_resources(settings)),
+            # RFC 9126 5: where to push authorization requests. The request_uri
+            # it answers is the only kind /authorize takes (hence false above:
+            # request objects by reference are not fetched).
+            "pushed_authorization_request_endpoint": f"{issuer}/par",
+            "require_pushed_authorization_requests": (
+                settings.require_pushed_authorization_requests
+            ),
+            # RFC 9449 5.1: the JWS algorithms accepted for DPoP proofs.
+            "dpop_signing_alg_values_supported": list(DPOP_SIGNING_ALGORITHMS),
         }
     )
     metadata.validate()

@@ -17,9 +17,15 @@ from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oidc.core import AuthorizationCodeMixin
 
 from .clock import Clock
+from .error_text import quoted
 from .weaknesses import Weaknesses
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "[::1]", "::1"})
+# RFC 3986 2.2 and 2.3 (reserved, unreserved) and "%" of a pct-encoded octet.
+URI_CHARACTERS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    "-._~:/?#[]@!$&'()*+,;=%"
+)
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,8 @@ class Client(ClientMixin):
         refused = [s for s in scope_to_list(scope) if s not in allowed]
         if refused:
             raise InvalidScopeError(
-                f"The client {self.client_id} may not ask for: {' '.join(refused)}"
+                f"The client {self.client_id} may not ask for: "
+                + quoted(" ".join(refused))
             )
         return " ".join(scope_to_list(scope))
 
@@ -128,6 +135,10 @@ class Client(ClientMixin):
         RFC 9700 4.1.3: compare with simple string comparison (exact match).
         RFC 8252 7.3: for a loopback redirect URI, allow any port.
         """
+        if not is_uri(redirect_uri):
+            # Not a URI at all (RFC 3986 2): never redirect to it. A CR or LF
+            # in it would end the Location header line (response splitting).
+            return False
         if redirect_uri in self.redirect_uris:
             return True
         if any(_same_loopback_uri(redirect_uri, uri) for uri in self.redirect_uris):
@@ -155,10 +166,20 @@ class Client(ClientMixin):
         return self.client_type == "public"
 
 
+def is_uri(text: str) -> bool:
+    """Only the characters RFC 3986 2 allows in a URI (ASCII, no space, no
+    control character, none of `"<>\\^`{|}`)."""
+    return all(ch in URI_CHARACTERS for ch in text)
+
+
 def _same_loopback_uri(requested: str, registered: str) -> bool:
     """RFC 8252 7.3: the AS MUST allow any port for loopback IP redirect URIs."""
-    req, reg = urlsplit(requested), urlsplit(registered)
-    if reg.scheme != "http" or reg.hostname not in LOOPBACK_HOSTS or reg.port:
+    try:
+        req, reg = urlsplit(requested), urlsplit(registered)
+        if reg.scheme != "http" or reg.hostname not in LOOPBACK_HOSTS or reg.port:
+            return False
+        req.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:  # "[::1" or a port out of range: not a URI we issued
         return False
     return (
         req.scheme == reg.scheme
@@ -184,8 +205,13 @@ class AuthorizationCode(AuthorizationCodeMixin):
     code_challenge_method: str | None = None
     nonce: str | None = None
     auth_time: int | None = None
+    # RFC 9449 10: the thumbprint of the DPoP key the code is bound to.
+    dpop_jkt: str | None = None
     used: bool = False
     token_ids: list[str] = field(default_factory=list)
+    # RFC 8707 2.1: the resources named in the authorization request, which
+    # the whole grant is for; empty: none named (the photos API).
+    resources: tuple[str, ...] = ()
 
     def get_redirect_uri(self) -> str | None:
         return self.redirect_uri
@@ -206,7 +232,8 @@ class AuthorizationCode(AuthorizationCodeMixin):
         return None
 
 
-@dataclass
+# Slots: `serve` may hold tens of thousands of these (see store.StoreLimits).
+@dataclass(slots=True)
 class Token(TokenMixin):
     """An issued access token and, if any, its refresh token.
 
@@ -233,7 +260,15 @@ class Token(TokenMixin):
     refresh_token_used: bool = False
     refresh_token_idle_until: int | None = None
     grant_expires_at: int | None = None
+    # RFC 9449 6: the DPoP key (thumbprint) the access token is bound to, and
+    # (public clients only, RFC 9449 5) the one the refresh token is bound to.
+    dpop_jkt: str | None = None
+    refresh_token_jkt: str | None = None
     clock: Clock = field(default_factory=Clock, repr=False)
+    # RFC 8707: the access token's audience, and the resources the whole
+    # grant is for (a refresh may ask for these or fewer, 2.2).
+    audience: tuple[str, ...] = ()
+    resources: tuple[str, ...] = ()
 
     def check_client(self, client: ClientMixin) -> bool:
         return self.client.client_id == client.get_client_id()
@@ -277,6 +312,21 @@ class Token(TokenMixin):
 
     def get_client(self) -> Client:
         return self.client
+
+
+def count_tokens(records: list[Token]) -> str:
+    """The access and refresh tokens of some grant records, counted in words
+    ("1 access token and 1 refresh token"): a record holds one of each at most,
+    so counting records would undercount what a revocation reaches."""
+    access = len(records)
+    refresh = sum(1 for record in records if record.refresh_token)
+    return f"{_count(access, 'access token')} and {_count(refresh, 'refresh token')}"
+
+
+def _count(number: int, noun: str) -> str:
+    if number == 0:
+        return f"no {noun}"
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,30 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
 
-__all__ = ["CodeChallenge", "create_s256_code_challenge"]
+__all__ = [
+    "MISSING_CHALLENGE_CONFIDENTIAL",
+    "MISSING_CHALLENGE_PUBLIC",
+    "UNSUPPORTED_METHOD",
+    "CodeChallenge",
+    "create_s256_code_challenge",
+]
+
+# The error descriptions of a refused authorization request (RFC 7636 4.4.1:
+# `invalid_request`). RFC 9700 2.1.1 requires PKCE of public clients and
+# recommends it for confidential ones; that this server requires it of every
+# client, and accepts S256 only, is its own policy, and the texts say so.
+MISSING_CHALLENGE_PUBLIC = (
+    "Missing 'code_challenge': public clients must use PKCE (RFC 9700 2.1.1)."
+)
+MISSING_CHALLENGE_CONFIDENTIAL = (
+    "Missing 'code_challenge': this server requires PKCE of every client "
+    "(RFC 9700 2.1.1 requires it of public clients and recommends it for "
+    "confidential ones)."
+)
+UNSUPPORTED_METHOD = (
+    "Unsupported 'code_challenge_method': this server accepts only S256 "
+    "(RFC 7636 4.4.1; RFC 9700 2.1.1 asks clients to use S256)."
+)
 
 
 class CodeChallenge(_CodeChallenge):
@@ -49,17 +72,19 @@ class CodeChallenge(_CodeChallenge):
         challenge = data.get("code_challenge")
         method = data.get("code_challenge_method")
         if not challenge and not method:
-            if self.pkce_required_for(grant.request.client):
+            client = grant.request.client
+            if self.pkce_required_for(client):
                 raise InvalidRequestError(
-                    "Missing 'code_challenge': this client must use PKCE "
-                    "(RFC 9700 2.1.1).",
+                    MISSING_CHALLENGE_PUBLIC
+                    if client.is_public
+                    else MISSING_CHALLENGE_CONFIDENTIAL
                 )
             return
         # RFC 7636 4.3: a missing method means "plain".
         if (method or "plain") not in self.supported_methods():
-            raise InvalidRequestError(
-                "Unsupported 'code_challenge_method': use S256 (RFC 9700 2.1.1).",
-            )
+            # RFC 7636 4.4.1: a method the server does not support is
+            # answered invalid_request.
+            raise InvalidRequestError(UNSUPPORTED_METHOD)
         super().validate_code_challenge(grant, redirect_uri)
 
     def validate_code_verifier(self, grant: Any, result: Any) -> None:

@@ -15,14 +15,24 @@ from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc6750 import InsufficientScopeError, InvalidTokenError
 from flask import Flask, Response, jsonify, request
 
-from . import cors, dpop
+from . import cors, dpop_resource, print_orders
+from .bearer import bearer_token
 from .cors import BROWSER_EXPOSED_HEADERS, BROWSER_REQUEST_HEADERS, CorsPolicy
 from .demo import USERS
+from .error_text import quoted
 from .events import Event
+from .http_limits import MAX_BODY_BYTES, RequestLimits
+from .protected_resource import (
+    WELL_KNOWN_PATH,
+    challenge_parameter,
+    protected_resource_metadata,
+)
 from .settings import ResourceServerSettings
 from .token_validation import AccessToken, TokenRejected, validator_for
 
 REALM = "photos-api"
+# The Authorization schemes that carry an access token here.
+TOKEN_SCHEMES = ("bearer", "dpop")
 SERVER_NAME = "resource server"
 
 # (owner, id, title, taken): the photos each demo user keeps at the API.
@@ -44,6 +54,9 @@ def _error_response(error: OAuth2Error, headers: list[tuple[str, str]]) -> Respo
 def create_app(settings: ResourceServerSettings) -> Flask:
     """A new photos API; it shares nothing with any other."""
     app = Flask("resource_server")
+    # A chunked body has no Content-Length for RequestLimits to read.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.wsgi_app = RequestLimits(app.wsgi_app)  # type: ignore[method-assign]
     users = {user.id: user for user in USERS}
     # A single-page app calls the API from its own origin (Fetch, CORS).
     api_policy = CorsPolicy(
@@ -52,9 +65,13 @@ def create_app(settings: ResourceServerSettings) -> Flask:
         request_headers=BROWSER_REQUEST_HEADERS,
         exposed_headers=BROWSER_EXPOSED_HEADERS,
     )
-    cors.install(app, lambda path: api_policy)
-    # RFC 9449 7: DPoP-bound tokens, checked before any route.
-    dpop.install(app, settings)
+    # RFC 9728: the metadata is a public document, readable from any origin.
+    public = CorsPolicy(methods=("GET",))
+    cors.install(
+        app, lambda path: public if path.startswith("/.well-known/") else api_policy
+    )
+    # RFC 9728 5.1: every 401 challenge says where the API's metadata is.
+    metadata_hint = challenge_parameter(settings)
 
     def record(name: str, token: AccessToken | None, detail: str) -> None:
         claims = token.claims if token else {}
@@ -76,14 +93,17 @@ def create_app(settings: ResourceServerSettings) -> Flask:
                 in_query = "access_token" in request.args
                 in_body = "access_token" in request.form
                 scheme = (authorization or "").partition(" ")[0]
-                other_scheme = bool(scheme) and scheme.lower() != "bearer"
+                # RFC 6750 2.1 Bearer, or RFC 9449 7.1 DPoP.
+                other_scheme = bool(scheme) and scheme.lower() not in TOKEN_SCHEMES
                 if (not authorization or other_scheme) and not (in_query or in_body):
                     # RFC 6750 3.1: "If the request lacks any authentication
                     # information (e.g., ... attempted using an unsupported
                     # authentication method), the resource server SHOULD NOT
                     # include an error code": a password (Basic) is no way in.
                     response = Response(status=401)
-                    response.headers["WWW-Authenticate"] = f'Bearer realm="{REALM}"'
+                    response.headers["WWW-Authenticate"] = (
+                        f'Bearer realm="{REALM}", {metadata_hint}'
+                    )
                     return response
                 if in_query or in_body:
                     # RFC 9700 4.3.2 / RFC 6750 5.3: tokens in URLs leak (logs,
@@ -91,21 +111,51 @@ def create_app(settings: ResourceServerSettings) -> Flask:
                     return _invalid_request(
                         "Send the access token in the Authorization header."
                     )
-                scheme, _, token_string = (authorization or "").partition(" ")
-                if scheme.lower() != "bearer" or not token_string.strip():
+                scheme = (authorization or "").partition(" ")[0]
+                token_string = bearer_token(authorization or "", TOKEN_SCHEMES)
+                if token_string is None:
+                    # RFC 6750 3.1: "uses more than one method for including
+                    # an access token, or is otherwise malformed".
                     return _invalid_request(
                         "The Authorization header must be 'Bearer <access token>'."
                     )
                 try:
                     # Read per request: a lesson may switch the API from local
                     # JWT validation to introspection mid-story.
-                    token = validator_for(settings).validate(token_string.strip())
+                    token = validator_for(settings, token_string).validate(token_string)
                 except TokenRejected as rejected:
                     record("access_token.rejected", None, rejected.reason)
                     error = InvalidTokenError(
-                        description=_ascii(rejected.reason), realm=REALM
+                        description=quoted(rejected.reason), realm=REALM
                     )
-                    return _error_response(error, error.get_headers())
+                    headers = error.get_headers()
+                    if scheme.lower() == "dpop" and settings.dpop is not None:
+                        # RFC 9449 7.1: the challenge of the scheme used.
+                        headers = [h for h in headers if h[0] != "WWW-Authenticate"] + [
+                            (
+                                "WWW-Authenticate",
+                                dpop_resource.challenge(
+                                    REALM,
+                                    settings.dpop.algorithms,
+                                    "invalid_token",
+                                    quoted(rejected.reason),
+                                ),
+                            )
+                        ]
+                    headers = [
+                        (name, f"{value}, {metadata_hint}")
+                        if name == "WWW-Authenticate"
+                        else (name, value)
+                        for name, value in headers
+                    ]
+                    return _error_response(error, headers)
+                if settings.dpop is not None:
+                    # RFC 9449 7: a DPoP-bound token needs its proof.
+                    refused = dpop_resource.check(
+                        settings, REALM, scheme, token_string.strip(), token
+                    )
+                    if refused is not None:
+                        return refused
                 if scope not in token.scope:
                     record("access_token.insufficient_scope", token, scope)
                     error = InsufficientScopeError(
@@ -132,9 +182,15 @@ def create_app(settings: ResourceServerSettings) -> Flask:
                 "resources": {
                     "/api/user": "basic (+ email)",
                     "/api/photos": "photos.read",
+                    "/api/prints": "prints.order (POST: order a print)",
                 },
             }
         )
+
+    @app.get(WELL_KNOWN_PATH)
+    def resource_metadata() -> Response:
+        # RFC 9728 3.2: 200, application/json.
+        return jsonify(protected_resource_metadata(settings))
 
     @app.get("/api/user")
     @protected("basic")
@@ -159,6 +215,8 @@ def create_app(settings: ResourceServerSettings) -> Flask:
         ]
         return jsonify({"owner": token.subject, "photos": photos})
 
+    # POST /api/prints: the photos API calls the print lab (token exchange).
+    print_orders.register(app, settings, protected, PHOTOS, users)
     return app
 
 
@@ -169,9 +227,3 @@ def _invalid_request(description: str) -> Response:
         f'error_description="{description}"'
     )
     return _error_response(error, [("WWW-Authenticate", challenge)])
-
-
-def _ascii(text: str) -> str:
-    """RFC 6749 5.2: error_description is printable ASCII without quote or backslash."""
-    cleaned = text.replace('"', "'").replace("\\", "/")
-    return "".join(ch if 0x20 <= ord(ch) <= 0x7E else "?" for ch in cleaned)

@@ -1,5 +1,10 @@
 """Serve one deployment on loopback ports, for curl, a browser or an OAuth library.
 
+Three ports, one per origin of the in-process world: the authorization server
+(with the account page), the photos API, and the print lab's API, which the
+photos API calls with tokens from a token exchange (RFC 8693). The print lab
+is another company's API, so it has an origin (and an `aud`) of its own.
+
 The same Flask apps that lessons call in process are put on real sockets with
 Cheroot, CherryPy's production WSGI server. Only loopback is allowed: the
 servers hold demo passwords and secrets, can be switched into weakened modes,
@@ -20,6 +25,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import re
 import shutil
 import signal
 import socket
@@ -34,15 +40,31 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 import httpx
+from cheroot import errors as cheroot_errors
+from cheroot import server as cheroot_server
 from cheroot import wsgi
 
+from .clock import Clock
 from .demo import CLIENTS, USERS
 from .deployment import PRIVATE_KEY_JWT_CLIENT, Deployment, build_deployment
+from .http_limits import (
+    MAX_BODY_BYTES,
+    MAX_HEADER_BYTES,
+    MAX_TARGET_BYTES,
+    refusal,
+    refuse,
+)
 from .metadata import authorization_server_metadata
+from .protected_resource import metadata_url
 from .settings import TokenFormat
 from .weaknesses import BY_NAME, UnknownWeaknessError
 
-THREADS = 4
+# Worker threads per server. A connection holds one only while a request is
+# read, answered or awaited; idle connections wait in Cheroot's selector. One
+# that stalls in the middle of a request holds its worker for up to
+# CONNECTION_TIMEOUT: with 128 (an idle thread costs ~30 kB), 99 such
+# connections leave others served at once (bench/serve_load.py measures it).
+THREADS = 128
 # How long shutdown waits for each server's worker threads.
 SHUTDOWN_TIMEOUT = 5.0
 # How often a server's loop wakes to expire idle connections; also how long
@@ -50,6 +72,13 @@ SHUTDOWN_TIMEOUT = 5.0
 LOOP_INTERVAL = 0.05
 # Connections a server keeps queued before accepting them: a browser opens six.
 BACKLOG = 64
+# Seconds a connection may stay silent: idle between requests, or in the
+# middle of sending one (each read waits this long at most). On loopback a
+# request arrives at once; Cheroot's default is 10 s.
+CONNECTION_TIMEOUT = 5.0
+# Idle keep-alive connections kept open (Cheroot's default is 10); past that,
+# answers say `Connection: close`. Twelve busy clients fit.
+KEEP_ALIVE_CONNECTIONS = 64
 
 WSGIApp = Callable[..., Iterable[bytes]]
 
@@ -139,14 +168,26 @@ class _LoopbackOnly:
     Authlib builds the request URI from the Host header and would fail with
     `insecure_transport` (a 500) on any other name; and a web page that
     rebinds its DNS name to 127.0.0.1 sends its own name (DNS rebinding).
+    A missing or malformed Host is the app's `RequestLimits` refusal (400),
+    checked first here so that it is never taken for another host.
     """
 
     def __init__(self) -> None:
         # Set before serving starts: the app is built once the port is known.
         self.app: WSGIApp | None = None
+        # host:port this listener serves, for an HTTP/1.0 request without Host.
+        self.own_host = ""
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        host = urlsplit(f"//{environ.get('HTTP_HOST', '')}").hostname or ""
+        answer = refusal(environ)
+        if answer is not None:
+            return refuse(answer, start_response)
+        if "HTTP_HOST" not in environ:
+            # HTTP/1.0 may omit Host (RequestLimits let it through): the
+            # request is for the address it reached, which the apps need
+            # to build their URLs from.
+            environ["HTTP_HOST"] = self.own_host
+        host = urlsplit(f"//{environ['HTTP_HOST']}").hostname or ""
         if loopback_problem(host) is None and self.app is not None:
             return self.app(environ, start_response)
         body = (
@@ -168,16 +209,125 @@ def _addresses(host: str) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-class _Server(wsgi.Server):
-    """Cheroot's WSGI server, keeping the OS's reason when a bind fails.
+# RFC 9112 7: transfer-coding = token *( OWS ";" OWS transfer-parameter )
+_TRANSFER_CODING = re.compile(rb"\s*[!#$%&'*+\-.^_`|~0-9A-Za-z]+\s*(;.*)?")
 
-    Cheroot's `prepare` folds that reason into a message string and drops the
-    socket whose bind failed without closing it (a ResourceWarning, an error
-    under our warnings-as-errors); its `bind_socket` hook is where both are
-    fixed.
+
+class _HeaderReader(cheroot_server.HeaderReader):
+    """Cheroot's header reader, stricter where RFC 9110 and RFC 9112 say so.
+
+    A header sent on two lines is combined into one value with a comma (RFC
+    9110 5.3), as WSGI servers and Werkzeug's test client do: Cheroot kept the
+    last line only, so `Authorization` sent twice hid one credential from the
+    app, which now sees both and refuses the request (invalid_request). A
+    line folded onto the previous one (obs-fold) is refused: RFC 9112 5.2
+    lets a server reject it with 400, and Cheroot replaced the value instead.
+    CR or NUL in a value, and a body's framing read two ways, are refused too.
+    Each refusal is Cheroot's 400 with the reason.
     """
 
+    def __call__(self, rfile: Any, hdict: dict[bytes, bytes] | None = None) -> Any:
+        hdict = {} if hdict is None else hdict
+        while True:
+            line = rfile.readline()
+            if not line:
+                raise ValueError("Illegal end of headers.")
+            if line == b"\r\n":
+                break
+            if not line.endswith(b"\r\n"):
+                raise ValueError("HTTP requires CRLF terminators")
+            if line[:1] in (b" ", b"\t"):
+                raise ValueError("Folded header lines (obs-fold) are not accepted.")
+            name, colon, value = line.partition(b":")
+            if not colon:
+                raise ValueError("Illegal header line.")
+            key = self._transform_key(name)
+            value = value.strip()
+            if b"\r" in value or b"\x00" in value:
+                # RFC 9110 5.5: "a recipient of CR, LF, or NUL within a field
+                # value MUST either reject the message or replace" them.
+                raise ValueError("A header value holds CR or NUL.")
+            if key in hdict:
+                value = hdict[key] + b", " + value
+            hdict[key] = value
+        return self._framing_checked(hdict)
+
+    @staticmethod
+    def _framing_checked(hdict: dict[bytes, bytes]) -> dict[bytes, bytes]:
+        """RFC 9112 6: the fields that say where the body ends, read strictly
+        (a lenient reading is how request smuggling starts)."""
+        length = hdict.get(b"Content-Length")
+        if length is not None and not length.isdigit():
+            # 8.6: Content-Length = 1*DIGIT (Python's int() also takes "+1").
+            raise ValueError("Malformed Content-Length Header.")
+        codings = hdict.get(b"Transfer-Encoding")
+        if codings is not None:
+            if length is not None:
+                # 6.3: a server MAY reject a request with both.
+                raise ValueError("Content-Length and Transfer-Encoding together.")
+            if not all(_TRANSFER_CODING.fullmatch(c) for c in codings.split(b",")):
+                raise ValueError("Malformed Transfer-Encoding.")
+        return hdict
+
+
+class _Request(cheroot_server.HTTPRequest):
+    """Cheroot's request, reading headers with `_HeaderReader`, and saying
+    431 (RFC 6585 5) rather than 413 when they are too large."""
+
+    header_reader = _HeaderReader()
+
+    def read_request_headers(self) -> bool:
+        try:
+            return bool(super().read_request_headers())
+        except cheroot_errors.MaxSizeExceeded:
+            self.simple_response(
+                "431 Request Header Fields Too Large",
+                f"The request line and header fields add up to more than "
+                f"{REQUEST_HEAD_BYTES} bytes.",
+            )
+            return False
+
+
+class _Connection(cheroot_server.HTTPConnection):
+    RequestHandlerClass = _Request
+
+
+# Cheroot reads the request line and headers against one limit.
+REQUEST_HEAD_BYTES = MAX_TARGET_BYTES + MAX_HEADER_BYTES + 1024
+
+
+class _Server(wsgi.Server):
+    """Cheroot's WSGI server, with limits, and every thread kept for requests.
+
+    Cheroot hands a newly accepted connection straight to a worker thread,
+    which then waits (up to `timeout`) for a request that may never come: a
+    few idle connections stopped every other client. Here a new connection
+    waits in Cheroot's selector, like an idle keep-alive one, until it has
+    something to read (`process_conn`).
+
+    Cheroot's `prepare` folds a bind failure's reason into a message string
+    and drops the socket whose bind failed without closing it (a
+    ResourceWarning, an error under our warnings-as-errors); its
+    `bind_socket` hook is where both are fixed.
+    """
+
+    ConnectionClass = _Connection
     bind_error: OSError | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_request_header_size = REQUEST_HEAD_BYTES
+        self.max_request_body_size = MAX_BODY_BYTES
+        self.keep_alive_conn_limit = KEEP_ALIVE_CONNECTIONS
+
+    def process_conn(self, conn: Any) -> None:
+        # A connection Cheroot's selector has never held (`last_used` unset)
+        # is new: let the selector hold it until it is readable; it is
+        # closed, as an idle one, after `timeout` of silence.
+        if conn.last_used is None and self.ready:
+            self.put_conn(conn)
+            return
+        super().process_conn(conn)
 
     def bind_socket(self, socket_: socket.socket, bind_addr: Any) -> socket.socket:
         try:
@@ -216,6 +366,7 @@ class _Listener:
                     listener.gate,
                     numthreads=THREADS,
                     request_queue_size=BACKLOG,
+                    timeout=CONNECTION_TIMEOUT,
                     shutdown_timeout=SHUTDOWN_TIMEOUT,
                 )
                 # Cheroot sets TCP_NODELAY (`nodelay`, on by default) on the
@@ -225,6 +376,7 @@ class _Listener:
                 server.prepare()
                 listener.servers.append(server)
                 listener.port = server.bind_addr[1]
+                listener.gate.own_host = base_url(host, listener.port)[len("http://") :]
         except OSError as error:
             listener.close()
             cause = (server and server.bind_error) or error
@@ -306,14 +458,34 @@ def banner(
         f"  introspection        {metadata['introspection_endpoint']}",
         f"  revocation           {metadata['revocation_endpoint']}",
         f"  userinfo             {metadata['userinfo_endpoint']}",
+        f"  device authorization {metadata['device_authorization_endpoint']}",
+        f"  device verification  {issuer}/device",
+        "  pushed authorization requests (RFC 9126)  "
+        f"{metadata['pushed_authorization_request_endpoint']}",
+        "  DPoP proofs (RFC 9449) at the token and PAR endpoints and the API: "
+        + " ".join(metadata["dpop_signing_alg_values_supported"])
+        + (", server nonces required" if as_settings.dpop.nonce_required else ""),
+        f"  account page         {issuer}/account  (personal access tokens, "
+        "approved apps)",
         f"Resource server       {api}",
+        f"  metadata (RFC 9728)  {metadata_url(api)}",
     ]
-    api_paths = sorted(
-        rule.rule
-        for rule in deployment.resource_server.url_map.iter_rules()
+    lines += [
+        f"  {_methods(rule) + ' ' + rule.rule:<22}{api}{rule.rule}"
+        for rule in sorted(
+            deployment.resource_server.url_map.iter_rules(), key=lambda r: r.rule
+        )
         if rule.rule.startswith("/api/")
-    )
-    lines += [f"  GET {path:<17}{api}{path}" for path in api_paths]
+    ]
+    lab = deployment.print_lab_settings.url
+    lines += [f"Print lab API         {lab}  (tokens from a token exchange only)"]
+    lines += [
+        f"  {_methods(rule) + ' ' + rule.rule:<22}{lab}{rule.rule}"
+        for rule in sorted(
+            deployment.print_lab.url_map.iter_rules(), key=lambda r: r.rule
+        )
+        if rule.rule.startswith("/api/")
+    ]
     validated = (
         "checked by introspection (RFC 7662)"
         if rs_settings.validation == "introspection"
@@ -333,12 +505,15 @@ def banner(
     rows = [("client id", "type", "grants", "redirect URIs", "secret")]
     notes: list[str] = []
     for client in CLIENTS:
-        secret = client.client_secret or "(public)"
+        secret = client.client_secret or (
+            "(private_key_jwt)" if client.uses_private_key_jwt else "(public)"
+        )
         key_file = key_files.get(client.client_id)
         if client.uses_private_key_jwt and key_file is not None:
             secret += " *"
+            how = "also authenticates" if client.client_secret else "authenticates"
             notes.append(
-                f"  * {client.client_id} also authenticates with private_key_jwt "
+                f"  * {client.client_id} {how} with private_key_jwt "
                 f"(RFC 7523); private_key_jwt key: {key_file}"
             )
         grants = ", ".join(client.grant_types) or (
@@ -368,6 +543,11 @@ def banner(
     return "\n".join(lines) + "\n"
 
 
+def _methods(rule: Any) -> str:
+    """GET, POST or both, as the banner lists an endpoint."""
+    return "/".join(m for m in ("GET", "POST") if m in (rule.methods or ()))
+
+
 def serve(
     host: str,
     as_port: int,
@@ -375,19 +555,24 @@ def serve(
     weaknesses: Iterable[str],
     token_format: TokenFormat,
     *,
+    lab_port: int = 0,
     redirect_uris: Iterable[tuple[str, str]] = (),
+    dpop_nonces: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
     ready: threading.Event | None = None,
     stop: threading.Event | None = None,
+    clock: Clock | None = None,
 ) -> int:
-    """Serve both servers until Ctrl-C or `stop`; 0 when stopped, 2 on bad input.
+    """Serve the servers until Ctrl-C or `stop`; 0 when stopped, 2 on bad input.
 
-    Both ports are bound before anything is served, so a busy port is a
-    one-line error, not a half-started pair. A port of 0 picks a free one; the
-    banner shows the real ports. `redirect_uris` ((client id, URI) pairs, the
-    `--redirect-uri` option) are registered in addition to the demo ones, e.g.
-    for a single-page app served from its own loopback origin.
+    Every port (authorization server, photos API, print lab) is bound before
+    anything is served, so a busy port is a one-line error, not a half-started
+    set. A port of 0 picks a free one; the banner shows the real ports.
+    `redirect_uris` ((client id, URI) pairs, the `--redirect-uri` option) are
+    registered in addition to the demo ones, e.g. for a single-page app served
+    from its own loopback origin. `clock` is the
+    real time unless a test passes one it can advance (a device's polling).
     """
     out = out or sys.stdout  # looked up per call, so redirection is honoured
     err = err or sys.stderr
@@ -411,12 +596,13 @@ def serve(
         listeners.append(
             _Listener.listen("resource server", host, rs_port, "--rs-port")
         )
+        listeners.append(_Listener.listen("print lab", host, lab_port, "--lab-port"))
     except ServeError as error:
         for listener in listeners:
             listener.close()
         print(f"error: {error}", file=err)
         return 2
-    as_listener, rs_listener = listeners
+    as_listener, rs_listener, lab_listener = listeners
     stop = stop or threading.Event()
     restore_sigterm = _stop_on_sigterm(stop)
     key_folder = Path(tempfile.mkdtemp(prefix="oauth-playground-"))
@@ -425,17 +611,26 @@ def serve(
         deployment = build_deployment(
             issuer=base_url(host, as_listener.port),
             api_url=base_url(host, rs_listener.port),
+            print_lab_url=base_url(host, lab_listener.port),
             weaknesses=weaknesses,
             token_format=token_format,
-            # The RS reaches the AS over the real socket (JWKS, introspection).
-            authorization_server_client=lambda app, issuer: httpx.Client(
-                base_url=issuer, timeout=5
-            ),
+            clock=clock,
+            # Every server reaches the others over the real sockets (JWKS,
+            # introspection, token exchange, the print lab's API).
+            authorization_server_client=_socket_client,
+            print_lab_to_authorization_server=_socket_client,
+            resource_server_to_print_lab=_socket_client,
         )
         register_redirect_uris(deployment, redirect_uris)
+        if dpop_nonces:
+            # RFC 9449 8 and 9: server-provided nonces in every DPoP proof.
+            deployment.as_settings.dpop.nonce_required = True
+            if deployment.rs_settings.dpop is not None:
+                deployment.rs_settings.dpop.nonce_required = True
         key_files = _write_key_files(deployment, key_folder)
         as_listener.serve(deployment.authorization_server)
         rs_listener.serve(deployment.resource_server)
+        lab_listener.serve(deployment.print_lab)
         out.write(banner(deployment, key_files=key_files))
         out.flush()
         if ready is not None:
@@ -449,11 +644,19 @@ def serve(
             listener.close()
         if deployment is not None:
             deployment.rs_settings.authorization_server.close()
+            if deployment.rs_settings.print_lab is not None:
+                deployment.rs_settings.print_lab.close()
+            deployment.print_lab_settings.authorization_server.close()
         shutil.rmtree(key_folder, ignore_errors=True)
         restore_sigterm()
-    print("Stopped both servers and removed the key file. Goodbye.", file=out)
+    print("Stopped the servers and removed the key file. Goodbye.", file=out)
     out.flush()
     return 0
+
+
+def _socket_client(app: Any, base: str) -> httpx.Client:
+    """One server's client for another's real socket (the app is not called)."""
+    return httpx.Client(base_url=base, timeout=5)
 
 
 def _stop_on_sigterm(stop: threading.Event) -> Callable[[], None]:

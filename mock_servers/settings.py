@@ -8,17 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx
 
 from .clock import Clock
+from .dpop import DPoPChecker, DPoPProofCheck
 from .events import EventLog
 from .keys import SigningKey
 from .models import Client
+from .par import REQUEST_URI_LIFETIME, PushedRequests
+from .personal_access_tokens import LIFETIME_CHOICES_DAYS, PersonalAccessTokens
 from .randomness import Randomness
 from .store import Store
+from .token_exchange import ExchangedTokens, TokenExchangePolicy
 from .weaknesses import Weaknesses
+
+if TYPE_CHECKING:
+    from .resource_indicators import ProtectedResource
+    from .token_validation import AccessToken
 
 TokenFormat = Literal["jwt", "opaque"]
 TokenValidation = Literal["jwt", "introspection"]
@@ -68,6 +76,18 @@ class TokenLifetimes:
     # after a day unused and a week in all; then the user signs in again.
     public_refresh_token_idle: int = DAY
     public_refresh_token_absolute: int = 7 * DAY
+    # RFC 8628 5.4: the user code must live long enough for the user to reach
+    # a second device and sign in, "but should be sufficiently short to limit
+    # the usability of a code obtained for phishing".
+    device_code: int = 10 * MINUTE
+    # RFC 8693 2.2.1 / RFC 9700 2.3: a token made by token exchange for one
+    # call to another API needs minutes, not an hour; it never outlives the
+    # token it came from either.
+    exchanged_access_token: int = 5 * MINUTE
+    # A personal access token lives as long as its owner chose, at most a
+    # year (GitHub's fine-grained tokens: 366 days unless an organisation
+    # allows more); there is no "never".
+    personal_access_token_max: int = max(LIFETIME_CHOICES_DAYS) * DAY
 
     def refresh_token_idle_for(self, client: Client) -> int:
         if client.is_public:
@@ -118,6 +138,27 @@ class TokenLifetimes:
                 "public clients",
                 "RFC 9700 4.14.2, OAuth for Browser-Based Apps",
             ),
+            Lifetime(
+                "device code and user code",
+                self.device_code,
+                "device clients",
+                "RFC 8628 3.2, 5.4",
+            ),
+            Lifetime(
+                "access token from a token exchange (at most; never past the "
+                "subject token's exp)",
+                self.exchanged_access_token,
+                "the photos API calling the print lab",
+                "RFC 8693 2.2.1, RFC 9700 2.3",
+            ),
+            Lifetime(
+                "personal access token (at most; the user picks "
+                + ", ".join(str(days) for days in LIFETIME_CHOICES_DAYS)
+                + " days)",
+                self.personal_access_token_max,
+                "tokens made on the account page",
+                "GitHub and Laravel Sanctum practice",
+            ),
         )
 
 
@@ -144,6 +185,27 @@ class AuthorizationServerSettings:
     # confidential ones; this AS requires it (with S256) of every client, as
     # OAuth 2.1 and FAPI 2.0 do, unless the as.pkce_optional weakness is on.
     require_pkce_for_all_clients: bool = True
+    # RFC 8707: resources besides the photos API that this AS issues tokens for.
+    extra_resources: dict[str, ProtectedResource] = field(default_factory=dict)
+    # RFC 9126 5: PAR for every client (each may also require it for itself,
+    # client metadata require_pushed_authorization_requests, RFC 9126 6).
+    require_pushed_authorization_requests: bool = False
+    pushed_request_lifetime: int = REQUEST_URI_LIFETIME
+    pushed_requests: PushedRequests = field(default_factory=PushedRequests)
+    # RFC 9449: DPoP proofs at the token and PAR endpoints (jti memory, nonces).
+    dpop: DPoPChecker = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dpop = DPoPChecker(self.clock, self.randomness)
+
+    # The account page's personal access tokens (only their hashes).
+    personal_access_tokens: PersonalAccessTokens = field(
+        default_factory=PersonalAccessTokens
+    )
+    # RFC 8693: who may exchange which tokens for which audience, and what
+    # the server remembers of the tokens it issued that way.
+    token_exchange: TokenExchangePolicy = field(default_factory=TokenExchangePolicy)
+    exchanged_tokens: ExchangedTokens = field(default_factory=ExchangedTokens)
 
     @property
     def token_url(self) -> str:
@@ -170,7 +232,17 @@ class ResourceServerSettings:
     # A validator the world may install in place of JWT validation and
     # introspection (an exercise's student code): token -> AccessToken, or
     # raise token_validation.TokenRejected. Read per request.
-    token_check: Callable[[str], Any] | None = None
-    # A DPoP proof check the world may install in place of `dpop.verify_proof`
-    # (same arguments; returns the key's thumbprint or raises InvalidDPoPProof).
-    dpop_proof_check: Callable[..., str] | None = None
+    token_check: Callable[[str], AccessToken] | None = None
+    # RFC 9449 7: DPoP proofs with DPoP-bound access tokens (jti memory, nonces).
+    dpop: DPoPChecker | None = None
+    # A proof check the world may install in place of `dpop.check`'s RFC 9449
+    # 4.3 checks (an exercise's student code): (the request's DPoP header
+    # values, method, URL, access token) -> the RFC 7638 thumbprint of the
+    # proof's key, None without a proof; raises dpop.ProofRejected. The API
+    # still compares the thumbprint with the token's cnf.jkt (RFC 9449 7.1).
+    # Read per request (`dpop_resource.proof_key`).
+    dpop_proof_check: DPoPProofCheck | None = None
+    # The print lab's API, which the photos API calls to print an order
+    # (with a token from a token exchange, RFC 8693), and its URL (its `aud`).
+    print_lab: httpx.Client | None = None
+    print_lab_url: str = ""

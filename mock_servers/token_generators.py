@@ -14,7 +14,7 @@ from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from . import dpop
+from .dpop_binding import confirmation_claim
 
 if TYPE_CHECKING:
     from .settings import AuthorizationServerSettings
@@ -35,25 +35,38 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
         )
         self.settings = settings
 
-    def generate(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        token = super().generate(*args, **kwargs)
-        if dpop.bound_key() is not None:
-            token["token_type"] = "DPoP"  # RFC 9449 5
-        return token
-
-    def get_extra_claims(
-        self, client: Any, grant_type: str, user: Any, scope: str
-    ) -> dict[str, Any]:
-        # RFC 9449 6.1: a DPoP-bound JWT names its key in `cnf.jkt`.
-        jkt = dpop.bound_key()
-        return {"cnf": {"jkt": jkt}} if jkt else {}
-
     def get_jwks(self) -> KeySet:
         return self.settings.signing_key.key_set()
 
     def get_audiences(self, client: Any, user: Any, scope: str) -> str:
-        # RFC 9068 3: the default resource indicator is our one API.
+        # RFC 9068 3: without a resource indicator, the default is our one API.
         return self.settings.resource_server_url
+
+    def __call__(
+        self,
+        grant_type: str,
+        client: Any,
+        user: Any = None,
+        scope: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = True,
+        audience: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        """Authlib's bearer token response (RFC 6749 5.1), for `audience`:
+        the resources the token is for (RFC 8707 2)."""
+        scope = self.get_allowed_scope(client, scope)
+        token: dict[str, Any] = {
+            "token_type": "Bearer",
+            "access_token": self.access_token_generator(
+                client, grant_type, user, scope, audience=audience
+            ),
+            "expires_in": expires_in or self.expires_in(client, grant_type),
+        }
+        if include_refresh_token:
+            token["refresh_token"] = self.refresh_token()
+        if scope:
+            token["scope"] = scope
+        return token
 
     def get_jti(self, client: Any, grant_type: str, user: Any, scope: str) -> str:
         return self.settings.randomness.token(16)
@@ -66,7 +79,12 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
         return self.settings.randomness.token(32)
 
     def access_token_generator(
-        self, client: Any, grant_type: str, user: Any, scope: str
+        self,
+        client: Any,
+        grant_type: str,
+        user: Any,
+        scope: str,
+        audience: tuple[str, ...] = (),
     ) -> str:
         if self.settings.token_format == "opaque":
             return self.settings.randomness.token(32)
@@ -75,7 +93,8 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
             "iss": self.issuer,
             # RFC 9068 2.2: sub is the resource owner, or the client when none.
             "sub": str(user.get_user_id()) if user else client.get_client_id(),
-            "aud": self.get_audiences(client, user, scope),
+            # RFC 9068 3: aud is the resource indicator(s) of the request.
+            "aud": _aud(audience) or self.get_audiences(client, user, scope),
             "client_id": client.get_client_id(),
             "scope": scope,
             "iat": now,
@@ -83,5 +102,14 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
             "jti": self.get_jti(client, grant_type, user, scope),
         }
         claims.update(self.get_extra_claims(client, grant_type, user, scope))
+        # RFC 9449 6.1: a DPoP-bound token says which key with cnf.jkt.
+        claims.update(confirmation_claim())
         header = {"alg": self.alg, "typ": ACCESS_TOKEN_TYP}
         return jwt.encode(header, claims, self.get_jwks())
+
+
+def _aud(audience: tuple[str, ...]) -> str | list[str] | None:
+    """One audience as a string, several as an array (RFC 7519 4.1.3)."""
+    if not audience:
+        return None
+    return audience[0] if len(audience) == 1 else list(audience)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives import serialization
 
+from .personal_access_tokens import looks_like_personal_access_token
 from .settings import ResourceServerSettings
 from .token_generators import ACCESS_TOKEN_TYPES
 
@@ -80,8 +82,9 @@ class JWTValidator:
             verify_signature = False
         # RFC 9068 4: the RS MUST verify that the typ header is "at+jwt"; that
         # stops an ID token (or any other JWT of the same issuer) being used
-        # as an access token.
-        if header.get("typ") not in ACCESS_TOKEN_TYPES:
+        # as an access token. The header is not yet verified: any JSON value.
+        typ = header.get("typ")
+        if not isinstance(typ, str) or typ not in ACCESS_TOKEN_TYPES:
             raise TokenRejected(
                 f"typ is {header.get('typ')!r}, not 'at+jwt': not an access token",
                 "type",
@@ -109,8 +112,10 @@ class JWTValidator:
             raise TokenRejected(
                 f"{type(error).__name__}: {error}", _check_name(error)
             ) from None
-        if "rs.skip_expiry_check" not in weak and self.settings.clock.now() >= int(
-            claims["exp"]
+        _check_claim_types(claims)
+        if (
+            "rs.skip_expiry_check" not in weak
+            and self.settings.clock.now() >= (claims["exp"])
         ):
             raise TokenRejected(
                 "ExpiredSignatureError: the token expired at exp "
@@ -127,7 +132,12 @@ class JWTValidator:
         )
         signing_input, _, signature = token.rpartition(".")
         expected = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
-        sent = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+        try:
+            sent = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+        except ValueError:  # binascii.Error: not base64url
+            raise TokenRejected(
+                "DecodeError: the signature is not base64url", "format"
+            ) from None
         if not hmac.compare_digest(expected, sent):
             raise TokenRejected(
                 "InvalidSignatureError: HMAC does not match", "signature"
@@ -145,9 +155,14 @@ class JWTValidator:
     def _jwks(self, refresh: bool) -> jwt.PyJWKSet:
         cache = self.settings.jwks_cache
         if refresh or "jwks" not in cache:
-            response = self.settings.authorization_server.get("/jwks.json")
-            response.raise_for_status()
-            cache["jwks"] = response.json()
+            try:
+                response = self.settings.authorization_server.get("/jwks.json")
+                response.raise_for_status()
+                cache["jwks"] = response.json()
+            except (httpx.HTTPError, ValueError) as error:
+                raise TokenRejected(
+                    f"The issuer's JWKS could not be fetched: {error}", "key"
+                ) from None
         return jwt.PyJWKSet.from_dict(cache["jwks"])
 
 
@@ -175,14 +190,22 @@ class IntrospectionValidator:
             raise TokenRejected(
                 f"Introspection answered {response.status_code}", "introspection"
             )
-        claims = response.json()
+        try:
+            claims = response.json()
+        except ValueError:
+            claims = None
+        if not isinstance(claims, dict):
+            raise TokenRejected(
+                "Introspection answered something other than a JSON object",
+                "introspection",
+            )
         if not claims.get("active"):
             raise TokenRejected(
                 "The authorization server says the token is not active "
                 "(expired, revoked or unknown)",
                 "introspection",
             )
-        if claims.get("token_type") != "Bearer":
+        if claims.get("token_type") not in ("Bearer", "DPoP"):
             # RFC 6749 10.4: a refresh token goes to the AS only, never to an API.
             raise TokenRejected(
                 f"The token is a {claims.get('token_type')}, not an access token",
@@ -197,6 +220,29 @@ class IntrospectionValidator:
         return AccessToken(claims=claims, validated_by="introspection")
 
 
+def _check_claim_types(claims: dict[str, Any]) -> None:
+    """RFC 7519 4.1 and RFC 9068 2.2: each claim the API reads has a type.
+
+    PyJWT checks types only while it verifies the signature; a weakness that
+    skips the signature (alg none, no check) must not let a list or a string
+    where a number belongs reach the API's code.
+    """
+    for name in ("exp", "iat"):
+        # RFC 7519 2: NumericDate is a JSON number (Python's json also reads
+        # NaN and Infinity, which are not).
+        value = claims[name]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TokenRejected(f"InvalidClaimError: {name} is not a number", "claims")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise TokenRejected(f"InvalidClaimError: {name} is not a number", "claims")
+    for name in ("sub", "client_id", "jti", "iss"):
+        if not isinstance(claims[name], str):
+            raise TokenRejected(f"InvalidClaimError: {name} is not a string", "claims")
+    if not isinstance(claims.get("scope", ""), str):
+        # RFC 9068 2.2.3: scope is a space-delimited string (RFC 8693 4.2).
+        raise TokenRejected("InvalidClaimError: scope is not a string", "claims")
+
+
 class InstalledValidator:
     """The check the world installed (`settings.token_check`)."""
 
@@ -208,11 +254,17 @@ class InstalledValidator:
 
 
 def validator_for(
-    settings: ResourceServerSettings,
+    settings: ResourceServerSettings, token: str = ""
 ) -> JWTValidator | IntrospectionValidator | InstalledValidator:
+    """How to check this token. An installed check (an exercise's) judges
+    every token. A personal access token is opaque, and its prefix says so:
+    only its issuer can tell whether it is good, so it is otherwise always
+    introspected (RFC 7662), whatever the API does with JWTs."""
     if settings.token_check is not None:
         return InstalledValidator(settings.token_check)
-    if settings.validation == "introspection":
+    if settings.validation == "introspection" or looks_like_personal_access_token(
+        token
+    ):
         return IntrospectionValidator(settings)
     return JWTValidator(settings)
 

@@ -179,7 +179,7 @@ REGISTRY: tuple[Weakness, ...] = (
         "client.unsafe_referrer_policy",
         "PhotoPrint's pages send Referrer-Policy: no-referrer-when-downgrade, so "
         "a third-party image on a callback page gets the page's full address, "
-        "authorization code included, in Referer.",
+        "authorization code or token included, in Referer.",
         "playground.actors.web_client.WebClient (Referrer-Policy)",
         "RFC 9700 4.2, W3C Referrer Policy",
     ),
@@ -213,6 +213,38 @@ REGISTRY: tuple[Weakness, ...] = (
         "client_id) look like that user's.",
         "mock_servers.registration.RegistrationEndpoint.generate_client_id",
         "RFC 9700 4.15, RFC 7591 3.2.1, RFC 9068 2.2",
+    ),
+    Weakness(
+        "as.device_consent_hides_client",
+        "The device verification page only asks 'Approve this sign-in?' after "
+        "the user code: it does not say a device is being connected, name the "
+        "client, show the code or where the request came from, or warn.",
+        "mock_servers.device_verification.consent_page",
+        "RFC 8628 5.4, draft-ietf-oauth-cross-device-security",
+    ),
+    Weakness(
+        "rs.accept_bearer_for_dpop_bound",
+        "The photos API takes a DPoP-bound access token sent as a plain bearer "
+        "token (Authorization: Bearer, no DPoP proof), so whoever copies the "
+        "token can use it without the client's key.",
+        "mock_servers.dpop_resource.check",
+        "RFC 9449 7.2, FAPI 2.0 Security Profile 5.3.4",
+    ),
+    Weakness(
+        "rs.forward_user_token",
+        "The photos API sends the user's own access token on to the print lab "
+        "instead of exchanging it for one made for the print lab, so the print "
+        "lab holds a token that also opens the photos API.",
+        "mock_servers.print_orders.register",
+        "RFC 9700 2.3 and 4.9.2, RFC 8693 2",
+    ),
+    Weakness(
+        "rs.print_lab_any_audience",
+        "The print lab's API accepts an access token of the authorization "
+        "server whatever its aud, so a token issued for the photos API works "
+        "there too (and forwarding one seems to work).",
+        "mock_servers.print_lab.PrintLabTokenValidator.validate",
+        "RFC 9068 4, RFC 9700 4.10.2",
     ),
 )
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from mock_servers.weaknesses import REGISTRY, UnknownWeaknessError, lookup
 
 if TYPE_CHECKING:  # imported when a command runs, not for `--help`
+    from playground.lesson.outline import LessonOutline
     from playground.lesson.pool import LessonPool
     from playground.lesson.runner import LessonEntry, LessonError
 
@@ -77,10 +78,11 @@ def _add_weakness_option(parser: argparse.ArgumentParser) -> None:
 def _add_serve(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve",
-        help="serve the mock authorization and resource servers on loopback",
+        help="serve the mock authorization server and APIs on loopback",
         description=(
-            "Serve the mock authorization server and resource server on\n"
-            "loopback ports, for curl, a browser or a real OAuth client.\n"
+            "Serve the mock authorization server, the resource server and\n"
+            "the print lab's API on loopback ports, for curl, a browser or a\n"
+            "real OAuth client.\n"
             "They hold demo secrets: only loopback hosts are accepted."
         ),
         formatter_class=argparse.RawTextHelpFormatter,
@@ -102,6 +104,13 @@ def _add_serve(subparsers: argparse._SubParsersAction) -> None:
         default=9001,
         help="resource server port, 0 for any free one (default: %(default)s)",
     )
+    parser.add_argument(
+        "--lab-port",
+        type=_port,
+        default=9002,
+        help="print lab API port (the API the resource server calls with a\n"
+        "token exchange), 0 for any free one (default: %(default)s)",
+    )
     _add_weakness_option(parser)
     parser.add_argument(
         "--redirect-uri",
@@ -112,6 +121,12 @@ def _add_serve(subparsers: argparse._SubParsersAction) -> None:
         help="register another redirect URI for a demo client (repeatable),\n"
         "e.g. photo-gallery-spa=http://127.0.0.1:5173/callback; its origin\n"
         "may then call the servers from a browser (CORS)",
+    )
+    parser.add_argument(
+        "--dpop-nonce",
+        action="store_true",
+        help="both servers ask for their own nonce in every DPoP proof\n"
+        "(RFC 9449 8 and 9: answered use_dpop_nonce with a DPoP-Nonce header)",
     )
     parser.add_argument(
         "--token-format",
@@ -132,7 +147,9 @@ def _run_serve(args: argparse.Namespace) -> int:
         args.rs_port,
         args.weakness,
         args.token_format,
+        lab_port=args.lab_port,
         redirect_uris=args.redirect_uri,
+        dpop_nonces=args.dpop_nonce,
     )
 
 
@@ -283,10 +300,25 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawTextHelpFormatter,
     )
     parser.add_argument("lesson", type=Path, help="a lesson file, e.g. lessons/...py")
-    parser.add_argument(
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
         "--until", type=int, default=None, metavar="N", help="stop after step N"
     )
-    parser.add_argument(
+    where.add_argument(
+        "--step",
+        type=int,
+        default=None,
+        metavar="N",
+        help="show step N alone (the steps before it run, unshown)",
+    )
+    form = parser.add_mutually_exclusive_group()
+    form.add_argument(
+        "--brief",
+        action="store_true",
+        help="narrative, request and status lines, form and JSON bodies,\n"
+        "decoded claims and checks; no headers or pages",
+    )
+    form.add_argument(
         "--json", action="store_true", help="print the transcript as JSON instead"
     )
     parser.add_argument(
@@ -325,12 +357,18 @@ def _run_run(args: argparse.Namespace) -> int:
         outline = pool.outline(source)
         if isinstance(outline, LessonError):
             return _lesson_failed(outline)
+        refusal = _run_refusal(args, outline)
+        if refusal:
+            print(f"oauth-playground run: error: {refusal}", file=sys.stderr)
+            return 2
         report = pool.report(
             source,
             until=args.until,
             weaknesses=args.weakness,
             defended=args.defended,
             as_json=args.json,
+            brief=args.brief,
+            only_step=args.step,
             outline=outline,
         )
     if isinstance(report, LessonError):  # stopped, or its process ended
@@ -355,6 +393,26 @@ def _run_run(args: argparse.Namespace) -> int:
         print(f"error: {report.error}", file=sys.stderr)
         return 1
     return 0 if report.passed else 1
+
+
+def _run_refusal(args: argparse.Namespace, outline: LessonOutline) -> str:
+    """What `run`'s options ask that this lesson cannot do, in one line, or ''.
+    Known only once the file is loaded, so argparse cannot say it."""
+    name = args.lesson
+    count = len(outline.steps)
+    for option, value, lowest in (("--until", args.until, 0), ("--step", args.step, 1)):
+        if value is not None and not lowest <= value <= count:
+            return (
+                f"{option} {value}: {name} has steps 1 to {count}"
+                if count
+                else f"{option} {value}: {name} has no steps"
+            )
+    if args.defended and not outline.weaknesses:
+        return (
+            f"--defended turns an attack lesson's weakness off, and {name} "
+            f"is a {outline.kind} lesson that turns on none"
+        )
+    return ""
 
 
 def _lesson_failed(error: LessonError) -> int:

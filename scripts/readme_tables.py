@@ -28,9 +28,12 @@ def clients_table() -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for client in CLIENTS:
-        secret = f"`{client.client_secret}`" if client.client_secret else "(public)"
-        if client.uses_private_key_jwt:
-            secret += " or private_key_jwt"
+        if client.client_secret:
+            secret = f"`{client.client_secret}`"
+            if client.uses_private_key_jwt:
+                secret += " or private_key_jwt"
+        else:
+            secret = "private_key_jwt" if client.uses_private_key_jwt else "(public)"
         redirects = "<br>".join(f"`{uri}`" for uri in client.redirect_uris) or "-"
         grants = ", ".join(client.grant_types) or "(introspection only)"
         rows.append(

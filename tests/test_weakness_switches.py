@@ -339,6 +339,72 @@ def client_registered_under_a_users_subject(world: World) -> bool:
     return response.json().get("client_id") == "u-1001"
 
 
+@probe("as.device_consent_hides_client")
+def device_page_hides_what_is_connected(world: World) -> bool:
+    world.attacker_tv.start("basic photos.read")
+    phone = world.new_browser()
+    phone.open(world.attacker_tv.verification_uri)
+    phone.sign_in("alice", "wonderland")
+    phone.follow_redirect()
+    phone.submit("device-code-form", user_code=world.attacker_tv.user_code)
+    text = phone.page.text
+    assert phone.page.form("consent-form") is not None
+    return "PhotoFrame TV" not in text and "203.0.113.66" not in text
+
+
+@probe("rs.accept_bearer_for_dpop_bound")
+def dpop_bound_token_sent_as_bearer(world: World) -> bool:
+    """The FAPI client's DPoP-bound token, copied and sent as a bearer token."""
+    client = world.fapi_client
+    assert client.push_authorization_request("basic").status_code == 201
+    browser = world.browser
+    browser.open(client.pending.url)  # type: ignore[union-attr]
+    browser.sign_in("alice", "wonderland")
+    browser.follow_redirect()
+    browser.approve()
+    tokens = client.exchange_code(browser.redirect_params["code"])
+    assert tokens.json()["token_type"] == "DPoP", tokens.text
+    return (
+        world.attacker.call_api("/api/user", client.tokens["access_token"]).status_code
+        == 200
+    )
+
+
+def photos_web_token(world: World) -> str:
+    """Alice's token from Photos (first-party: the sign-in answers at once),
+    with the scope the print lab takes."""
+    app = world.photos_web
+    world.browser.open(
+        app.authorization_url("basic photos.read prints.order", pkce_method="S256")
+    )
+    world.browser.sign_in("alice", "wonderland")
+    app.exchange_code(world.browser.redirect_params["code"])
+    return app.tokens["access_token"]
+
+
+@probe("rs.forward_user_token")
+def user_token_sent_on_to_the_print_lab(world: World) -> bool:
+    token = photos_web_token(world)
+    world.photos_web.call_api("/api/prints", method="POST", json={"photo_id": "p-1"})
+    sent = [
+        e.request.header("Authorization")
+        for e in world.transcript.exchanges
+        if e.request.target == "/api/print-jobs"
+    ]
+    return sent == [f"Bearer {token}"]
+
+
+@probe("rs.print_lab_any_audience")
+def print_lab_takes_a_photos_api_token(world: World) -> bool:
+    token = photos_web_token(world)
+    response = world.photos_web.http.post(
+        f"{world.print_lab_url}/api/print-jobs",
+        json={"photo": {"id": "p-1"}, "ship_to": {"name": "A", "city": "O"}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    return response.status_code == 201
+
+
 # -- the test --------------------------------------------------------------------
 
 

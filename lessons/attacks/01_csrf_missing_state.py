@@ -53,7 +53,8 @@ def mallory_signs_in(run):
     step 3 on, as **Browser**.
     """
     mallory = run.attacker.browser
-    mallory.open(f"{run.client_url}/login")
+    mallory.open(f"{run.client_url}/")
+    mallory.click_link("sign-in")
     run.check(
         "PhotoPrint sends Mallory's browser to /authorize",
         (mallory.redirect_location or "").startswith(f"{run.issuer}/authorize?"),

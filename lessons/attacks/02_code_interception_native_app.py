@@ -106,7 +106,8 @@ def authorization_request(run):
         run.check(
             "the error_description names the missing code_challenge",
             params.get("error_description")
-            == "Missing 'code_challenge': this client must use PKCE (RFC 9700 2.1.1).",
+            == "Missing 'code_challenge': public clients must use PKCE "
+            "(RFC 9700 2.1.1).",
         )
 
 
@@ -146,12 +147,15 @@ def redirect_reaches_attacker(run):
     """
     The browser follows the redirect to `127.0.0.1:51004`. Look at the
     exchange heading: **Browser -> Attacker**. Mallory's app reads the query
-    string exactly as Photo Uploader would have, and answers with a page of
-    its own (here, Mallory's usual "free prints" page).
+    string exactly as Photo Uploader would have, and answers with a copy of
+    Photo Uploader's own page: "Photo Uploader received the answer. You can
+    close this tab." Alice sees nothing wrong, in either run.
 
     - **Weakness on**: the app now holds Alice's authorization code.
     - **Defended**: the app receives only `error=invalid_request` and its
-      description: nothing it can redeem.
+      description: nothing it can redeem. PKCE takes the value out of what
+      arrives at the port; it cannot stop another app from owning the port
+      and receiving it (RFC 8252 8.1).
     """
     if run.browser.redirect_location:
         run.browser.follow_redirect()
@@ -159,6 +163,10 @@ def redirect_reaches_attacker(run):
     run.check(
         "the browser's request went to the Attacker",
         bool(run.exchanges) and run.exchanges[-1].receiver == "Attacker",
+    )
+    run.check(
+        "which answers with a copy of Photo Uploader's page",
+        "Photo Uploader received the answer." in run.browser.page.text,
     )
     if run.weakness_on:
         run.check("the malicious app caught a code", len(run.stolen_codes) == 1)

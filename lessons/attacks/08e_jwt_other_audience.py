@@ -83,8 +83,9 @@ def call_quotes(run):
     QuickQuote token, exactly as RFC 6750 2.1 says. Read the request: it goes
     from the **client** to the **attacker's** host.
 
-    A resource server sees every token sent to it; that is how it works
-    (RFC 9700 4.9). Mallory's server simply logs the `Authorization` header.
+    QuickQuote answers with a price, as any price API would. A resource
+    server sees every token sent to it; that is how it works (RFC 9700 4.9).
+    Mallory's server simply logs the `Authorization` header too.
     """
     response = run.native_app.http.get(
         f"{QUOTES_API}/api/quote?prints=12",
@@ -93,7 +94,10 @@ def call_quotes(run):
     # Mallory's server log: the Authorization header of that request.
     received = run.last_request.header("Authorization") or ""
     run.stolen_token = received.removeprefix("Bearer ")
-    run.check("QuickQuote answers", response.status_code == 200)
+    run.check(
+        "QuickQuote answers with a price (200)",
+        response.status_code == 200 and "price" in response.json(),
+    )
     run.check(
         "Mallory's server now holds Alice's QuickQuote token",
         run.stolen_token == run.quotes_token,

@@ -29,7 +29,10 @@ lesson = Lesson(
 """,
 )
 
-REFUSED = "Unsupported 'code_challenge_method': use S256 (RFC 9700 2.1.1)."
+REFUSED = (
+    "Unsupported 'code_challenge_method': this server accepts only S256 "
+    "(RFC 7636 4.4.1; RFC 9700 2.1.1 asks clients to use S256)."
+)
 
 
 @lesson.step("Photo Gallery picks PKCE's plain method")
@@ -66,8 +69,10 @@ def go_and_leak(run):
     verifier and all.
 
     An authorization server that accepts `plain` shows Alice its sign-in
-    page. One that follows RFC 9700 2.1.1 refuses the request before anyone
-    signs in, and sends the browser back to the app with `invalid_request`.
+    page. One that accepts only `S256` (RFC 9700 2.1.1 asks clients to use
+    it; this server insists) refuses the request before anyone signs in, and
+    sends the browser back to the app with `invalid_request` (RFC 7636
+    4.4.1).
     """
     run.browser.open(run.url)
     run.attacker.extension_reports(run.browser)

@@ -11,6 +11,11 @@ REFUSAL = (
     "A code_verifier was sent, but the authorization request had no "
     "code_challenge (RFC 9700 4.8.2)."
 )
+MISSING_CHALLENGE = (
+    "Missing 'code_challenge': this server requires PKCE of every client "
+    "(RFC 9700 2.1.1 requires it of public clients and recommends it for "
+    "confidential ones)."
+)
 
 lesson = Lesson(
     "PKCE downgrade: a challenge stripped, a verifier ignored",
@@ -89,7 +94,8 @@ def alice_starts(run):
     """
     run.world.deployment.as_settings.require_pkce_for_all_clients = False
     run.web_client.configure(csrf="pkce")
-    run.browser.open(f"{run.client_url}/login")
+    run.browser.open(f"{run.client_url}/")
+    run.browser.click_link("sign-in")
     params = run.browser.redirect_params
     run.check(
         "PhotoPrint's authorization request carries an S256 code challenge",
@@ -121,7 +127,8 @@ def mallory_strips_the_challenge(run):
     challenge** (step 3). Mallory keeps that URL and does not follow it.
     """
     mallory = run.attacker.browser
-    mallory.open(f"{run.client_url}/login")
+    mallory.open(f"{run.client_url}/")
+    mallory.click_link("sign-in")
     requested = mallory.redirect_location or ""
     stripped = without_pkce(requested)
     run.check(
@@ -241,14 +248,17 @@ def pkce_required(run):
 
     Both runs: the server refuses the authorization request itself and sends
     the error back to PhotoPrint's redirect URI: **302** with
-    `error=invalid_request` and "Missing 'code_challenge': this client must use
-    PKCE (RFC 9700 2.1.1).". No code exists to inject. RFC 9700 4.8.2:
+    `error=invalid_request` and "Missing 'code_challenge': this server
+    requires PKCE of every client (RFC 9700 2.1.1 requires it of public
+    clients and recommends it for confidential ones).". No code exists to
+    inject. RFC 9700 4.8.2:
     "Authorization servers that mandate the use of PKCE ... implicitly
     implement this security measure."
     """
     run.world.deployment.as_settings.require_pkce_for_all_clients = True
     mallory = run.attacker.browser
-    mallory.open(f"{run.client_url}/login")
+    mallory.open(f"{run.client_url}/")
+    mallory.click_link("sign-in")
     mallory.open(without_pkce(mallory.redirect_location or ""))
     params = mallory.redirect_params
     run.check(
@@ -258,7 +268,6 @@ def pkce_required(run):
     run.check(
         "with invalid_request: Missing 'code_challenge'",
         params.get("error") == "invalid_request"
-        and params.get("error_description")
-        == "Missing 'code_challenge': this client must use PKCE (RFC 9700 2.1.1).",
+        and params.get("error_description") == MISSING_CHALLENGE,
     )
     run.check("and no code", "code" not in params)

@@ -73,8 +73,10 @@ def bounce_to_honest_server(run):
     """
     Mallory's authorization endpoint authorizes nothing. It answers with a
     **302** to the honest server's `/authorize`, copying `client_id`,
-    `redirect_uri`, `state` and `scope` unchanged: the honest server sees an
-    ordinary request from PhotoPrint.
+    `redirect_uri`, `state` and `scope` unchanged (and, when PhotoPrint sends
+    one, the `code_challenge` and its method, without which the honest
+    server would refuse): the honest server sees an ordinary request from
+    PhotoPrint.
 
     Alice sees the real sign-in page at `auth.photos.test`. Nothing looks
     wrong, because nothing on this page is wrong.

@@ -97,7 +97,8 @@ def alice_signs_in(run):
 
     The browser has the redirect but has not followed it yet.
     """
-    run.browser.open(f"{run.client_url}/login")
+    run.browser.open(f"{run.client_url}/")
+    run.browser.click_link("sign-in")
     sent = run.browser.redirect_params
     if run.weakness_on:
         run.check(
@@ -154,7 +155,8 @@ def mallory_gets_a_state(run):
     follow the redirect: she needs no code of her own.
     """
     mallory = run.attacker.browser
-    mallory.open(f"{run.client_url}/login")
+    mallory.open(f"{run.client_url}/")
+    mallory.click_link("sign-in")
     run.mallorys_state = mallory.redirect_params.get("state", "")
     run.check("PhotoPrint gave Mallory's session a state", run.mallorys_state != "")
 
@@ -252,9 +254,10 @@ def alice_arrives(run):
         )
         reused = run.events_named("authorization_code.reused")
         run.check(
-            "the server logged authorization_code.reused and revoked 1 token",
+            "the server logged authorization_code.reused and revoked both tokens",
             len(reused) == 1
-            and reused[0].detail == "1 token(s) issued from this code revoked",
+            and reused[0].detail
+            == "1 access token and 1 refresh token issued from this code revoked",
         )
     else:
         run.check(

@@ -47,7 +47,9 @@ lesson = Lesson(
   redirects, but the consent page has told Alice the address ("You will be
   sent back to ...") before she decides. The RFC also asks the server to
   "always authenticate the user first" before redirecting, except for
-  silent authentication.
+  silent authentication; this server relies instead on trusting only
+  verified clients' redirect URIs (attacks 02 and 09b show it redirecting
+  an error to a verified client before anyone signs in).
 - RFC 6749 4.1.2.1 already forbids redirecting for an unknown client or an
   unregistered redirect URI; this attack needs neither, so that rule alone
   is not enough.

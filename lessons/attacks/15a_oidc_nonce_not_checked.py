@@ -195,9 +195,10 @@ def alice_arrives(run):
     )
     reused = run.events_named("authorization_code.reused")
     run.check(
-        "the server logged authorization_code.reused and revoked 1 token",
+        "the server logged authorization_code.reused and revoked both tokens",
         len(reused) == 1
-        and reused[0].detail == "1 token(s) issued from this code revoked",
+        and reused[0].detail
+        == "1 access token and 1 refresh token issued from this code revoked",
     )
     account = run.web_client.account_for_browser(run.attacker.browser)
     if run.weakness_on:

@@ -38,7 +38,9 @@ lesson = Lesson(
   (a backend for the front end), so no token arrives from outside and the
   server can check the `nonce` it sent too.
 - The same rule for access tokens at an API is `aud` (RFC 9068 4; lesson
-  08e), and for sign-in with an access token, `client_id` (lesson 05).
+  08e). An access token is never proof of sign-in, not even with a
+  `client_id` check: a client cannot tell an injected one from its own
+  (RFC 9700 4.6.1; lesson 05).
 """,
 )
 

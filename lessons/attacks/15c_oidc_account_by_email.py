@@ -55,7 +55,9 @@ def alice_signs_in(run):
     https://auth.photos.test`, `sub: u-1001`, `email: alice@example.org`.
 
     PhotoPrint has its own records for her, beyond the photos: a **delivery
-    address** and an **order paid with her saved card**. Read the page.
+    address** and an **order paid with her saved card**. Read the page. This
+    sign-in asks for no scope of the photos API, so PhotoPrint calls no API:
+    the ID token alone says who signed in.
     """
     run.browser.open(f"{run.client_url}/login?{urlencode({'scope': SCOPE})}")
     run.browser.follow_redirect()
@@ -112,7 +114,10 @@ def mallory_signs_in(run):
     response: `iss: https://as.attacker.test`, `sub: m-666`, `email:
     alice@example.org`. (The JWT panel checks tokens against the photo
     service's keys, so it calls this one invalid; PhotoPrint checks it
-    against its issuer's.)
+    against its issuer's.) The access token in that response goes to no
+    API: the photos API takes the photo service's tokens, and a client that
+    offers a token to a resource server it is not meant for hands it to
+    that server (RFC 9700 4.9.1).
 
     - **Weakness on** (`client.identify_by_email`): PhotoPrint looks the
       account up by `email` and opens **Alice's**: "PhotoPrint account: Alice

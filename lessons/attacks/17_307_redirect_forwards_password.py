@@ -86,10 +86,12 @@ def alice_approved_photoprintz(run):
 def sign_in_again(run):
     """
     A week later PhotoPrintz sends Alice to the real server with
-    `prompt=login`, an OpenID Connect parameter any client may send to ask
-    for a fresh sign-in (OIDC Core 3.1.2.1): "for your security, confirm
-    it's you". The server shows its real sign-in page, at its real address.
-    There is nothing for Alice to distrust.
+    `prompt=login`, asking for a fresh sign-in: "for your security, confirm
+    it's you". The request's scope is `basic`, without `openid`, so it is not
+    an OpenID Connect request; `prompt` is an OpenID Connect parameter (OIDC
+    Core 3.1.2.1) that this server also honours in plain OAuth requests.
+    The server shows its real sign-in page, at its real address. There is
+    nothing for Alice to distrust.
     """
     run.clock.advance(7 * 24 * 3600)
     printz = run.oauth_client("photo-printz")

@@ -213,37 +213,20 @@ def proofs_made_for_something_else(run):
        (the gallery has refreshed since).
     """
     old_token = sign_in(run)
-    key = run.spa.dpop_key
     photos = f"{run.api_url}/api/photos"
     proofs = {}
-    proofs["old token"] = key.proof(
-        "GET",
-        photos,
-        now=run.clock.now(),
-        jti=run.world.randomness.token(12),
-        access_token=old_token,
-    )
+    proofs["old token"] = run.dpop_proof(run.spa, "GET", photos, access_token=old_token)
     run.clock.advance(run.random.randint(60, 300))
     run.spa.refresh()
     token = run.spa.tokens.get("access_token", "")
     made = run.clock.now()
-    proofs["stale"] = key.proof(
-        "GET",
-        photos,
-        now=made - 600,
-        jti=run.world.randomness.token(12),
-        access_token=token,
+    proofs["stale"] = run.dpop_proof(
+        run.spa, "GET", photos, access_token=token, iat=made - 600
     )
-    proofs["other URI"] = key.proof(
-        "GET",
-        f"{run.api_url}/api/user",
-        now=made,
-        jti=run.world.randomness.token(12),
-        access_token=token,
+    proofs["other URI"] = run.dpop_proof(
+        run.spa, "GET", f"{run.api_url}/api/user", access_token=token
     )
-    proofs["token endpoint"] = key.proof(
-        "POST", f"{run.issuer}/token", now=made, jti=run.world.randomness.token(12)
-    )
+    proofs["token endpoint"] = run.dpop_proof(run.spa, "POST", f"{run.issuer}/token")
     described = {
         "old token": "a proof made for Alice's previous access token (ath)",
         "stale": "a proof signed ten minutes ago (iat)",
@@ -295,14 +278,9 @@ def proofs_made_by_mallory(run):
         "iat": run.clock.now(),
         "htu": photos,
     }
-    mallorys_key = run.new_dpop_key()
     proofs = {
-        "a proof signed with Mallory's own key": mallorys_key.proof(
-            "GET",
-            photos,
-            now=run.clock.now(),
-            jti=run.world.randomness.token(12),
-            access_token=token,
+        "a proof signed with Mallory's own key": run.attacker.own_dpop_proof(
+            "GET", "/api/photos", token, jti=run.world.randomness.token(12)
         ),
         "an unsigned proof (alg: none) with Alice's key": jwt_forge.unsigned(
             claims, header={"typ": "dpop+jwt", "jwk": alices_jwk}

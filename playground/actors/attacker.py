@@ -19,6 +19,7 @@ from flask import Flask, jsonify, redirect, render_template_string, request
 
 from mock_servers.keys import SigningKey
 from playground.actors.browser import Browser, Clock
+from playground.actors.dpop_proofs import make_proof
 from playground.wire.exchange import Party
 from playground.wire.network import Host, Network
 
@@ -88,6 +89,31 @@ _SIGNED_IN = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <h1>Thank you</h1><p>Your account is confirmed. You can close this tab.</p>
 </body></html>"""
 
+# What the free-prints form answers once it has the password.
+_PRINTS_ON_THE_WAY = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Free prints! - totally legit</title></head><body>
+<h1>Thank you!</h1><p>Your 100 free prints are being prepared.</p>
+</body></html>"""
+
+# What the prize button answers when it is pressed on its own.
+_PRIZE_ENTERED = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Win 100 free prints! - totally legit</title></head><body>
+<h1>You are in the draw!</h1><p>We will write to you if you win.</p>
+</body></html>"""
+
+# A malicious app that took a native app's loopback port (RFC 8252 8.1)
+# answers with a copy of that app's own page (world.loopback_listener), code
+# or no code: nothing in the browser looks wrong.
+_LOOPBACK_COPY = (
+    "<!doctype html><title>Photo Uploader</title>"
+    "<p>Photo Uploader received the answer. You can close this tab.</p>"
+)
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+# QuickQuote, Mallory's price API at quotes.attacker.test: a price, as any
+# client expects (and a log of every Authorization header it is sent).
+PRINT_PRICE_CENTS = 30
+
 
 @dataclass(frozen=True)
 class Loot:
@@ -137,8 +163,11 @@ class AttackerSite:
 
         @app.route("/callback", methods=["GET", "POST"])
         def callback() -> str:
-            """PhotoPrintz's redirect URI (a registered client of Mallory's)."""
+            """PhotoPrintz's redirect URI (a registered client of Mallory's),
+            or, on a loopback address Mallory's app took, a native app's."""
             self._keep()
+            if urlsplit(f"//{request.host}").hostname in _LOOPBACK_HOSTS:
+                return _LOOPBACK_COPY
             if "error" in request.args:
                 return render_template_string(
                     _LOOK_ALIKE_SIGN_IN, issuer=self.honest_issuer
@@ -150,6 +179,40 @@ class AttackerSite:
             """Where the look-alike sign-in form posts: the password is loot."""
             self._keep()
             return _SIGNED_IN
+
+        @app.post("/photoprintz/sign-in")
+        def free_prints_sign_in() -> str:
+            """Where the free-prints page's form posts: the password is loot."""
+            self._keep()
+            return _PRINTS_ON_THE_WAY
+
+        @app.post("/win")
+        def win() -> str:
+            """The prize button, pressed on its own (no frame over it)."""
+            self._keep()
+            return _PRIZE_ENTERED
+
+        @app.post("/report")
+        @app.post("/collect")
+        @app.post("/steal")
+        @app.post("/upload")
+        def collect() -> tuple[str, int]:
+            """Where scripts, an extension, an SDK and a log uploader send
+            what they read: kept, and answered with nothing."""
+            self._keep()
+            return "", 204
+
+        @app.get("/api/quote")
+        def quote() -> Any:
+            """QuickQuote's price API."""
+            self._keep()
+            prints = request.args.get("prints", "1")
+            count = int(prints) if prints.isdigit() else 1
+            return jsonify(
+                prints=count,
+                price=f"{count * PRINT_PRICE_CENTS / 100:.2f}",
+                currency="EUR",
+            )
 
         @app.route("/", defaults={"path": ""}, methods=["GET", "POST"])
         @app.route("/<path:path>", methods=["GET", "POST"])
@@ -307,7 +370,10 @@ class Attacker:
         clock: Clock | None = None,
         *,
         signing_key: SigningKey | None = None,
+        dpop_key: SigningKey | None = None,
     ) -> None:
+        self.clock = clock
+        self.dpop_key = dpop_key
         self.site = AttackerSite(honest_issuer=issuer)
         # Mallory's own authorization server (mix-up), routed by the world.
         self.authorization_server = MixUpAuthorizationServer(
@@ -402,6 +468,37 @@ class Attacker:
     def call_api(self, path: str, access_token: str) -> httpx.Response:
         return self.http.get(
             f"{self.api_url}{path}", headers={"Authorization": f"Bearer {access_token}"}
+        )
+
+    def call_api_with_dpop(
+        self,
+        path: str,
+        access_token: str,
+        proof: str | None,
+        *,
+        method: str = "GET",
+    ) -> httpx.Response:
+        """A stolen DPoP-bound token with `Authorization: DPoP` (RFC 9449 7.1)
+        and `proof` (a stolen one, or one Mallory signed) in the DPoP header."""
+        headers = {"Authorization": f"DPoP {access_token}"}
+        if proof is not None:
+            headers["DPoP"] = proof
+        return self.http.request(method, f"{self.api_url}{path}", headers=headers)
+
+    def own_dpop_proof(
+        self, method: str, path: str, access_token: str, *, jti: str
+    ) -> str:
+        """A proof for the stolen token, signed with Mallory's own DPoP key:
+        everything right but the key (the token's cnf.jkt is the client's)."""
+        assert self.dpop_key is not None, "Mallory has no DPoP key in this world"
+        assert self.clock is not None
+        return make_proof(
+            self.dpop_key,
+            method,
+            f"{self.api_url}{path}",
+            jti=jti,
+            iat=self.clock.now(),
+            access_token=access_token,
         )
 
 

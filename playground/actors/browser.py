@@ -5,13 +5,17 @@ It never follows a redirect by itself (DESIGN decision 4): each 302 is a step
 the learner sees, and the address bar keeps the fragment, which a browser
 never sends to a server but a script on the page can read.
 
-Every request says what a real browser's would: the cookies that `SameSite`
-lets go with it (`cookies.py`), `Origin` on a POST and on a script's
-cross-origin fetch, `Referer` as the default policy
-(strict-origin-when-cross-origin) or the page's own allows, and the Fetch
-Metadata headers `Sec-Fetch-Site`, `-Mode` and `-Dest`. A page's script may
-read a cross-origin answer only if CORS allows it (`cors.py`), and a framed
-page is shown only if it lets itself be framed (`framing.py`).
+Every request says what Chrome's would: the cookies that `SameSite` lets go
+with it (`cookies.py`), `Origin` on a POST and on a script's cross-origin
+fetch, `Referer` as the default policy (strict-origin-when-cross-origin) or
+the page's own allows, Chrome's `Accept` for a page, an image or a
+`fetch()`, and the Fetch Metadata headers `Sec-Fetch-Site`, `-Mode`, `-Dest`
+and, on a navigation a person started (typed, clicked, submitted),
+`Sec-Fetch-User: ?1`. A page's script may read a cross-origin answer only if
+CORS allows it (`cors.py`), and a framed page is shown only if it lets
+itself be framed (`framing.py`). Chrome's other headers (`Accept-Language`,
+`Upgrade-Insecure-Requests`, client hints) are left out; `Accept-Encoding`
+and `Connection` are the HTTP library's.
 """
 
 from __future__ import annotations
@@ -45,6 +49,14 @@ __all__ = ["Browser", "BrowserError", "CorsError", "FrameResult", "frame_verdict
 # A frame has no address bar to show a redirect in: it follows them itself.
 MAX_FRAME_REDIRECTS = 5
 DEFAULT_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# Chrome's Accept for each kind of request (Fetch leaves them to the browser;
+# a script's fetch() gets Fetch's own default, */*).
+ACCEPT_DOCUMENT = (
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,"
+    "image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
+)
+ACCEPT_IMAGE = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
+ACCEPT_ANY = "*/*"
 # Headers the browser sets itself: a script's own values for these are ignored.
 _BROWSER_HEADERS = frozenset(
     {
@@ -79,6 +91,9 @@ class Navigation:
     urls: tuple[str, ...] = ()  # every URL of its redirect chain so far
     method: str = "GET"  # the method and form of the last request sent
     data: tuple[tuple[str, str], ...] = ()
+    # A person started it (typed, clicked, submitted): HTML's user activation,
+    # which Fetch Metadata reports as `Sec-Fetch-User: ?1`, redirects included.
+    user: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,14 +186,34 @@ class Browser:
 
     # -- navigation ------------------------------------------------------------
     def open(self, url: str) -> httpx.Response:
-        """Type a URL in the address bar: no page started this navigation, so
-        no Referer, `Sec-Fetch-Site: none`, and every cookie SameSite allows."""
+        """Type a URL in the address bar (or pick a bookmark): no page started
+        this navigation, so no Referer, `Sec-Fetch-Site: none`, and every
+        cookie SameSite allows; a person did it, so `Sec-Fetch-User: ?1`."""
         url = urljoin(self.address, url) if self.address else url
-        return self._navigate("GET", url, Navigation(None, None, "no-referrer"))
+        return self._navigate(
+            "GET", url, Navigation(None, None, "no-referrer", user=True)
+        )
 
     def click(self, url: str) -> httpx.Response:
-        """Follow a link on the current page (or be sent on by its script)."""
-        return self._navigate("GET", urljoin(self.address, url), self._from_page())
+        """A person clicks a link to `url` on the current page."""
+        return self._navigate(
+            "GET", urljoin(self.address, url), self._from_page(user=True)
+        )
+
+    def click_link(self, link_id: str) -> httpx.Response:
+        """A person clicks the link `<a id="link_id">` of the current page."""
+        href = self.page.link(link_id)
+        if href is None:
+            raise BrowserError(f"There is no link {link_id!r} here: {self.where()}")
+        return self.click(href)
+
+    def navigate_from_script(self, url: str) -> httpx.Response:
+        """The page's own script sends the browser to `url` (`location.href =
+        ...`) as the page loads: like a click for `Referer` and
+        `Sec-Fetch-Site`, but no person did it, so no `Sec-Fetch-User`."""
+        return self._navigate(
+            "GET", urljoin(self.address, url), self._from_page(user=False)
+        )
 
     def follow_redirect(self) -> httpx.Response:
         location = self.redirect_location
@@ -189,7 +224,9 @@ class Browser:
             # RFC 9110 10.2.2: a redirect without a fragment inherits the
             # original one, which is how an open redirector forwards a token.
             location = f"{location}#{fragment}"
-        navigation = self._navigation or Navigation(None, None, "no-referrer")
+        navigation = self._navigation or Navigation(
+            None, None, "no-referrer", user=True
+        )
         status = self.response.status_code if self.response else 0
         if status in (307, 308):
             # Fetch 4.4 (HTTP-redirect fetch): 307 and 308 keep the method and
@@ -209,7 +246,9 @@ class Browser:
             raise BrowserError(self._no_form(form_id))
         data = {**form.fields, **values}
         action = urljoin(self.address, form.action or self.address)
-        return self._navigate(form.method, action, self._from_page(), data=data)
+        return self._navigate(
+            form.method, action, self._from_page(user=True), data=data
+        )
 
     def sign_in(self, username: str, password: str) -> httpx.Response:
         return self.submit("login-form", username=username, password=password)
@@ -220,8 +259,10 @@ class Browser:
     def deny(self) -> httpx.Response:
         return self.submit("consent-form", decision="deny")
 
-    def _from_page(self) -> Navigation:
-        return Navigation(self.origin, self.address or None, self._page_policy())
+    def _from_page(self, *, user: bool) -> Navigation:
+        return Navigation(
+            self.origin, self.address or None, self._page_policy(), user=user
+        )
 
     def _navigate(
         self,
@@ -244,6 +285,7 @@ class Browser:
             destination="document",
             mode="navigate",
             site=site,
+            accept=ACCEPT_DOCUMENT,
         )
         self.address = url
         self.history.append(url)
@@ -268,6 +310,7 @@ class Browser:
         """
         url = urljoin(self.address, url) if self.address else url
         top = origin_of(embedding_origin)
+        # The page's own <iframe>: no person started this load.
         navigation = Navigation(top, f"{top}/", DEFAULT_REFERRER_POLICY)
         return self._load_frame("GET", url, top, navigation)
 
@@ -290,6 +333,7 @@ class Browser:
             origin_of(frame.url),
             frame.url,
             _referrer_policy(frame.response, _page_of(frame.response)),
+            user=True,  # a person clicked in the frame, seen or not
         )
         return self._load_frame(
             form.method,
@@ -325,6 +369,7 @@ class Browser:
                 destination="iframe",
                 mode="navigate",
                 site=site,
+                accept=ACCEPT_DOCUMENT,
             )
             response = self._send(
                 self.http, method, request_url, headers, data, site=site
@@ -395,7 +440,9 @@ class Browser:
             urls=(target,),
         )
         if mode == "cors" and cross_origin and needs_preflight(method, script_headers):
-            self._preflight(page, target, method, script_headers, send_cookies)
+            self._preflight(
+                page, target, method, script_headers, send_cookies, navigation
+            )
         site = RequestSite(
             same_site=same_site(page, target), top_level_navigation=False
         )
@@ -406,9 +453,17 @@ class Browser:
             destination="empty",
             mode=mode,
             site=site,
+            accept=ACCEPT_ANY,
             cookies=send_cookies,
             always_origin=mode == "cors" and cross_origin,
         )
+        # A script's own Accept replaces fetch()'s default.
+        replaced = {name.lower() for name in script_headers}
+        request_headers = {
+            name: value
+            for name, value in request_headers.items()
+            if name.lower() not in replaced
+        }
         request_headers.update(script_headers)
         response = self._send(
             self._scripts, method, target, request_headers, None, body, site=site
@@ -445,6 +500,7 @@ class Browser:
             destination="image",
             mode="no-cors",
             site=site,
+            accept=ACCEPT_IMAGE,
         )
         self._send(self.http, "GET", target, headers, None, site=site)
 
@@ -455,8 +511,10 @@ class Browser:
         method: str,
         script_headers: dict[str, str],
         credentials: bool,
+        navigation: Navigation,
     ) -> None:
-        """Fetch's CORS-preflight request: OPTIONS, no cookies, no body."""
+        """Fetch's CORS-preflight request: OPTIONS, no cookies, no body; the
+        `Referer` of the request it asks for."""
         unsafe = unsafe_request_headers(script_headers)
         now = self._now()
         if self.preflights.covers(
@@ -464,12 +522,16 @@ class Browser:
         ):
             return
         headers = {
+            "Accept": ACCEPT_ANY,
             "Origin": page,
             "Access-Control-Request-Method": method,
             "Sec-Fetch-Mode": "cors",
             "Sec-Fetch-Site": fetch_site(page, target),
             "Sec-Fetch-Dest": "empty",
         }
+        referer = _referrer(navigation.referrer, target, navigation.policy)
+        if referer:
+            headers["Referer"] = referer
         if unsafe:
             headers["Access-Control-Request-Headers"] = ",".join(unsafe)
         response = self._send(self._scripts, "OPTIONS", target, headers, None)
@@ -490,10 +552,11 @@ class Browser:
         destination: str,
         mode: str,
         site: RequestSite,
+        accept: str,
         cookies: bool = True,
         always_origin: bool = False,
     ) -> dict[str, str]:
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = {"Accept": accept}
         if cookies:
             cookie = self.cookies.header_for(url, method, site, self._now())
             if cookie:
@@ -507,6 +570,9 @@ class Browser:
             headers["Referer"] = referer
         headers["Sec-Fetch-Site"] = _chain_site(navigation)
         headers["Sec-Fetch-Mode"] = mode
+        if mode == "navigate" and navigation.user:
+            # Fetch Metadata: only on a navigation with user activation.
+            headers["Sec-Fetch-User"] = "?1"
         headers["Sec-Fetch-Dest"] = destination
         return headers
 

@@ -90,9 +90,14 @@ class Page:
     forms: tuple[Form, ...]
     frames: tuple[str, ...] = ()  # each <iframe>'s src, as written
     referrer_policy: str = ""  # <meta name="referrer" content="...">
+    links: tuple[tuple[str, str], ...] = ()  # each <a id=... href=...>: (id, href)
 
     def form(self, form_id: str) -> Form | None:
         return next((form for form in self.forms if form.id == form_id), None)
+
+    def link(self, link_id: str) -> str | None:
+        """The `href` of the link `<a id="link_id">`, as written."""
+        return next((href for id_, href in self.links if id_ == link_id), None)
 
 
 class _PageParser(HTMLParser):
@@ -100,11 +105,15 @@ class _PageParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.forms: list[Form] = []
         self.frames: list[str] = []
+        self.links: list[tuple[str, str]] = []
         self.referrer_policy = ""
         self.title = ""
         self.parts: list[str] = []
         self._open: list[str] = []
         self._form: Form | None = None
+        # The <select> being read, and whether an <option> chose its value.
+        self._select: str | None = None
+        self._select_chosen = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attr = {key: value or "" for key, value in attrs}
@@ -123,14 +132,30 @@ class _PageParser(HTMLParser):
             self._form.fields[attr["name"]] = attr.get("value", "")
         elif tag == "button" and self._form is not None and attr.get("name"):
             self._form.buttons.append((attr["name"], attr.get("value", "")))
+        elif tag == "select" and self._form is not None and attr.get("name"):
+            self._select = attr["name"]
+            self._select_chosen = False
+        elif tag == "option" and self._form is not None and self._select:
+            # HTML: a select's value is its selected option's, else its first's.
+            if "selected" in attr:
+                self._form.fields[self._select] = attr.get("value", "")
+                self._select_chosen = True
+            elif not self._select_chosen and self._select not in self._form.fields:
+                self._form.fields[self._select] = attr.get("value", "")
         elif tag == "iframe" and attr.get("src"):
             self.frames.append(attr["src"])
+        elif tag == "a" and attr.get("id") and "href" in attr:
+            self.links.append((attr["id"], attr["href"]))
         elif tag == "meta" and attr.get("name", "").lower() == "referrer":
             self.referrer_policy = attr.get("content", "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self._form = None
+        if tag == "select":
+            self._select = None
+        if tag in ("td", "th"):
+            self.parts.append(" ")  # table cells read apart, as on screen
         if tag in _BLOCKS:
             self.parts.append("\n")
         if tag in self._open:
@@ -163,4 +188,5 @@ def parse_page(html: str) -> Page:
         tuple(parser.forms),
         tuple(parser.frames),
         parser.referrer_policy,
+        tuple(parser.links),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 import jwt
@@ -22,7 +22,7 @@ from mock_servers.clock import Clock
 from mock_servers.demo import CLIENTS, DemoClient
 from mock_servers.keys import SigningKey
 from mock_servers.randomness import Randomness
-from playground.actors.dpop import DPoPKey
+from playground.actors.dpop_proofs import make_proof
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
@@ -64,9 +64,10 @@ class OAuthClient:
     # Makes (code verifier, S256 challenge) in place of the code below: an
     # exercise plugs a student's function in here (RFC 7636 4.1, 4.2).
     pkce_pair: Callable[[], tuple[str, str]] | None = None
-    # With a key, every token request and API call carries a DPoP proof, and
-    # the tokens are bound to it (RFC 9449).
-    dpop_key: DPoPKey | None = None
+    # RFC 9449: the key this client proves possession of, when it uses DPoP,
+    # and the last nonce each server handed it (RFC 9449 8, 9), by origin.
+    dpop_key: SigningKey | None = None
+    dpop_nonces: dict[str, str] = field(default_factory=dict)
 
     # the front channel: where to send the user's browser
     def authorization_url(
@@ -120,6 +121,32 @@ class OAuthClient:
         self.pending = request
         return request.url
 
+    def push_authorization_request(
+        self,
+        scope: str,
+        *,
+        pkce_method: str | None = "S256",
+        nonce: bool = False,
+        extra: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """RFC 9126 2: send the authorization request to the PAR endpoint on
+        the back channel, authenticated as at the token endpoint (with a DPoP
+        proof when this client uses DPoP, RFC 9449 10.1); on 201 the request
+        to send the browser with is `client_id` and the `request_uri`."""
+        url = self.authorization_url(
+            scope, pkce_method=pkce_method, nonce=nonce, extra=extra
+        )
+        pending = self.pending
+        assert pending is not None
+        form = dict(parse_qsl(urlsplit(url).query))
+        form, auth = self._authenticate(form)
+        response = self._post_with_dpop(f"{self.issuer}/par", form, auth)
+        if response.status_code == 201:
+            request_uri = response.json()["request_uri"]
+            query = urlencode({"client_id": self.client_id, "request_uri": request_uri})
+            pending.url = f"{self.issuer}/authorize?{query}"
+        return response
+
     def state_matches(self, returned_state: str | None) -> bool:
         expected = self.pending.state if self.pending else None
         return expected is not None and returned_state == expected
@@ -169,23 +196,66 @@ class OAuthClient:
     def token_request(self, data: dict[str, str | None]) -> httpx.Response:
         form = {key: value for key, value in data.items() if value is not None}
         form, auth = self._authenticate(form)
-        url = f"{self.issuer}/token"
-        headers = {"DPoP": self.dpop_proof("POST", url)} if self.dpop_key else None
-        response = self.http.post(url, data=form, auth=auth, headers=headers)
+        response = self._post_with_dpop(f"{self.issuer}/token", form, auth)
         if response.status_code == 200:
             self.tokens = response.json()
         return response
 
+    def post_authenticated(self, url: str, form: dict[str, str]) -> httpx.Response:
+        """A form POST to an AS endpoint, with this client's authentication
+        (e.g. RFC 8628's device authorization endpoint)."""
+        form, auth = self._authenticate(form)
+        return self.http.post(url, data=form, auth=auth)
+
+    def _post_with_dpop(
+        self, url: str, form: dict[str, str], auth: tuple[str, str] | None
+    ) -> httpx.Response:
+        """POST, with a fresh DPoP proof when this client uses DPoP. RFC 9449
+        8: answered 400 `use_dpop_nonce`, the client retries once with the
+        nonce from the DPoP-Nonce header (the assertion, single use, anew)."""
+        response = self.http.post(
+            url, data=form, auth=auth, headers=self._dpop_headers("POST", url)
+        )
+        self._remember_nonce(url, response)
+        if (
+            self.dpop_key is not None
+            and response.status_code == 400
+            and response.headers.get("DPoP-Nonce")
+            and _error_of(response) == "use_dpop_nonce"
+        ):
+            if "client_assertion" in form:
+                form = {**form, "client_assertion": self.client_assertion()}
+            response = self.http.post(
+                url, data=form, auth=auth, headers=self._dpop_headers("POST", url)
+            )
+            self._remember_nonce(url, response)
+        return response
+
     def dpop_proof(self, method: str, url: str, access_token: str | None = None) -> str:
-        """A fresh DPoP proof for this request (RFC 9449 4.2)."""
-        assert self.dpop_key is not None
-        return self.dpop_key.proof(
+        """RFC 9449 4.2: a proof for one request, signed with this client's
+        DPoP key, its public key in the `jwk` header."""
+        assert self.dpop_key is not None, f"{self.client_id} has no DPoP key"
+        return make_proof(
+            self.dpop_key,
             method,
             url,
-            now=self.clock.now(),
             jti=self.randomness.token(12),
+            iat=self.clock.now(),
             access_token=access_token,
+            nonce=self.dpop_nonces.get(_origin(url)),
         )
+
+    def _dpop_headers(
+        self, method: str, url: str, access_token: str | None = None
+    ) -> dict[str, str]:
+        if self.dpop_key is None:
+            return {}
+        return {"DPoP": self.dpop_proof(method, url, access_token)}
+
+    def _remember_nonce(self, url: str, response: httpx.Response) -> None:
+        nonce = response.headers.get("DPoP-Nonce")
+        if nonce:
+            self.dpop_nonces[_origin(url)] = nonce
 
     def revoke(self, token: str, hint: str | None = None) -> httpx.Response:
         form = {"token": token}
@@ -196,18 +266,29 @@ class OAuthClient:
 
     # the protected resources
     def call_api(
-        self, path: str = "/api/user", access_token: str | None = None
+        self,
+        path: str = "/api/user",
+        access_token: str | None = None,
+        *,
+        method: str = "GET",
+        json: dict[str, Any] | None = None,
     ) -> httpx.Response:
+        """A request to the photos API with the token (RFC 6750 2.1); a POST
+        sends `json` as its body (`POST /api/prints`)."""
         token = access_token or self.tokens.get("access_token", "")
         url = f"{self.api_url}{path}"
-        if self.dpop_key is not None:
-            # RFC 9449 7.1: the DPoP scheme, and a proof bound to the token.
+        if self.tokens.get("token_type") == "DPoP" and self.dpop_key is not None:
+            # RFC 9449 7.1: the DPoP scheme, and a proof with the token's hash.
             headers = {
                 "Authorization": f"DPoP {token}",
-                "DPoP": self.dpop_proof("GET", url, token),
+                **self._dpop_headers(method, url, token),
             }
-            return self.http.get(url, headers=headers)
-        return self.http.get(url, headers={"Authorization": f"Bearer {token}"})
+            response = self.http.request(method, url, headers=headers, json=json)
+            self._remember_nonce(url, response)
+            return response
+        return self.http.request(
+            method, url, headers={"Authorization": f"Bearer {token}"}, json=json
+        )
 
     def userinfo(self, access_token: str | None = None) -> httpx.Response:
         token = access_token or self.tokens.get("access_token", "")
@@ -258,9 +339,22 @@ class OAuthClient:
         return jwt.encode(
             claims,
             self.key.private_key,
-            algorithm="RS256",
+            algorithm=self.key.alg,
             headers={"kid": self.key.kid, "typ": "client-authentication+jwt"},
         )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _error_of(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("error") if isinstance(body, dict) else None
 
 
 _THIS_CLIENT = "this client"

@@ -54,7 +54,9 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 ANALYTICS_PIXEL = "https://stats.pixelstats.test/p.gif"
 # The pages an authorization response lands on, with the code (or token) in
 # their address.
-CALLBACK_PATHS = frozenset({"/callback", "/spa/callback", "/legacy/callback"})
+CALLBACK_PATHS = frozenset(
+    {"/callback", "/spa/callback", "/legacy/callback", "/fapi/callback"}
+)
 
 
 def _page(
@@ -320,6 +322,15 @@ class WebClient:
                 image=ANALYTICS_PIXEL,
             )
 
+        @app.get("/fapi/callback")
+        def fapi_callback():
+            return _page(
+                "fapi-callback",
+                "PhotoPrint Business",
+                "PhotoPrint Business received the answer; its server redeems the "
+                "code on the back channel.",
+            )
+
         @app.post("/spa/session")
         def spa_session():
             return self._spa_session()
@@ -422,13 +433,19 @@ class WebClient:
         account = self._account_for(claims) if claims else None
         if account is not None:
             self.sessions[sid]["account"] = account.key
-        user = server.call_api("/api/user", tokens["access_token"])
+        # The photos API takes the photo service's tokens: PhotoPrint offers
+        # it no token from another server (RFC 9700 4.9.1: a token sent to a
+        # resource server it is not meant for is handed to that server), and
+        # calls it only for what the token's scope allows.
+        granted = tokens.get("scope", "").split() if server is self.oauth else []
         lines = []
-        if user.status_code == 200:
-            profile = user.json()
-            lines.append(f"Hello {profile['name']} from {profile['city']}!")
+        if "basic" in granted:
+            user = server.call_api("/api/user", tokens["access_token"])
+            if user.status_code == 200:
+                profile = user.json()
+                lines.append(f"Hello {profile['name']} from {profile['city']}!")
         photos: list[dict[str, str]] = []
-        if "photos.read" in tokens.get("scope", "").split():
+        if "photos.read" in granted:
             listing = server.call_api("/api/photos", tokens["access_token"])
             if listing.status_code == 200:
                 photos = listing.json()["photos"]

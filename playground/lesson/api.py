@@ -22,11 +22,17 @@ import httpx
 from mock_servers.clock import Clock
 from mock_servers.demo import USERS
 from mock_servers.events import Event
+from mock_servers.personal_access_tokens import PersonalAccessTokens
+from mock_servers.print_orders import TokenExchangeClient
 from mock_servers.store import Store
 from mock_servers.weaknesses import lookup
 from playground.actors.attacker import Attacker
 from playground.actors.browser import Browser
+from playground.actors.device_app import DeviceApp
+from playground.actors.discovering_client import DiscoveringClient
 from playground.actors.oauth_client import OAuthClient
+from playground.actors.print_lab import PrintLab
+from playground.actors.script import ApiScript
 from playground.actors.web_client import WebClient
 from playground.views.jwt_decoder import DecodedJwt, verify_jwt
 from playground.views.pkce import PkceExplanation, explain
@@ -173,6 +179,48 @@ class LessonRun:
         return self.world.legacy_app
 
     @property
+    def tv(self) -> DeviceApp:
+        """Alice's PhotoFrame TV at home: a device client (RFC 8628)."""
+        return self.world.tv
+
+    @property
+    def photobook(self) -> DiscoveringClient:
+        """PhotoBook, a desktop app that knows only the photos API's URL."""
+        return self.world.photobook
+
+    @property
+    def attacker_tv(self) -> DeviceApp:
+        """The PhotoFrame TV app running on Mallory's own machine."""
+        return self.world.attacker_tv
+
+    @property
+    def fapi_client(self) -> OAuthClient:
+        """PhotoPrint Business: the FAPI 2.0 client (private_key_jwt, PAR,
+        PKCE, DPoP)."""
+        return self.world.fapi_client
+
+    @property
+    def photos_web(self) -> OAuthClient:
+        """Photos, the photo service's own (first-party) web app."""
+        return self.world.photos_web
+
+    @property
+    def script(self) -> ApiScript:
+        """Alice's own script: calls the API with a token she pasted into it."""
+        return self.world.script
+
+    @property
+    def photos_api(self) -> TokenExchangeClient:
+        """The photos API as a client of the authorization server (`photos-api`,
+        its own credentials): `exchange(subject_token, resource=..., ...)`."""
+        return self.world.photos_api
+
+    @property
+    def print_lab(self) -> PrintLab:
+        """The print lab: its jobs, and an HTTP client of its own."""
+        return self.world.print_lab
+
+    @property
     def attacker(self) -> Attacker:
         return self.world.attacker
 
@@ -205,7 +253,10 @@ class LessonRun:
         browser.open(app.authorization_url(scope, pkce_method="S256"))
         if browser.page.form("login-form") is not None:
             browser.sign_in(username, password)
-            browser.follow_redirect()
+            # Back to the authorization request, unless the server answered
+            # the app at once (consent on record, or a first-party app).
+            if (browser.redirect_location or "").startswith(self.issuer):
+                browser.follow_redirect()
         if browser.page.form("consent-form") is not None:
             browser.approve()
         browser.follow_redirect()
@@ -228,6 +279,11 @@ class LessonRun:
         return self.world.client_url
 
     @property
+    def print_lab_url(self) -> str:
+        """The print lab's API (a second resource server)."""
+        return self.world.print_lab_url
+
+    @property
     def attacker_url(self) -> str:
         """Mallory's site."""
         return self.world.attacker_url
@@ -247,6 +303,12 @@ class LessonRun:
         at: a real server's database, which no client could read."""
         return self.world.store
 
+    @property
+    def personal_access_tokens(self) -> PersonalAccessTokens:
+        """The authorization server's records of personal access tokens (their
+        hashes, never the tokens), for teaching."""
+        return self.world.deployment.as_settings.personal_access_tokens
+
     def events_named(self, name: str) -> list[Event]:
         """The servers' events of this name so far, oldest first."""
         return self.world.events.named(name)
@@ -258,6 +320,15 @@ class LessonRun:
     def use_introspection(self, on: bool = True) -> None:
         """Make the photos API introspect every token instead of reading JWTs."""
         self.world.use_introspection(on)
+
+    def require_dpop_nonces(
+        self, *, authorization_server: bool = True, resource_server: bool = False
+    ) -> None:
+        """Make the servers ask for their own nonce in every DPoP proof (RFC
+        9449 8 at the authorization server, 9 at the photos API)."""
+        self.world.require_dpop_nonces(
+            authorization_server=authorization_server, resource_server=resource_server
+        )
 
     @property
     def weakness_on(self) -> bool:
@@ -295,7 +366,9 @@ class LessonRun:
 
     def decode(self, token: str) -> DecodedJwt:
         """Decode and verify a JWT against this world's AS keys and clock; an
-        access token must also be for the photos API (as the JWT panel says)."""
+        access token must also be for the API it names (the photos API or the
+        print lab; any other audience is judged as the photos API would), as
+        the JWT panel says."""
         _require_text("run.decode", "token", token, "a JWT, e.g. app.tokens[...]")
         return verify_jwt(token, self.world.token_trust(), at=self.world.clock.now())
 

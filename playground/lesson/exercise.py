@@ -24,8 +24,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mock_servers.keys import SigningKey, generate_ec_signing_key
 from mock_servers.weaknesses import lookup
-from playground.actors.dpop import DPoPKey
+from playground.actors.dpop_proofs import make_proof
 from playground.lesson import plugs
 from playground.lesson.api import LEVELS, LessonRun
 from playground.lesson.student_code import (
@@ -247,15 +248,32 @@ class ScenarioRun(LessonRun):
         thumbprint of the proof's key (RFC 9449 4.3, 7.1)."""
         plugs.verify_dpop_proofs_with(self.world, check)
 
-    def new_dpop_key(self) -> DPoPKey:
-        """A fresh ES256 key pair for DPoP (a client's, or Mallory's own)."""
-        return DPoPKey.generate()
-
-    def give_dpop_key(self, app: Any) -> DPoPKey:
-        """From now on `app` sends DPoP proofs made with a key of its own, and
-        its tokens are bound to that key (RFC 9449)."""
-        app.dpop_key = DPoPKey.generate()
+    def give_dpop_key(self, app: Any) -> SigningKey:
+        """From now on `app` sends DPoP proofs made with an ES256 key of its
+        own, and its tokens are bound to that key (RFC 9449)."""
+        app.dpop_key = generate_ec_signing_key()
         return app.dpop_key
+
+    def dpop_proof(
+        self,
+        app: Any,
+        method: str,
+        url: str,
+        *,
+        access_token: str | None = None,
+        iat: int | None = None,
+    ) -> str:
+        """A proof signed with `app`'s DPoP key for `method` and `url`, as its
+        own code signs one (RFC 9449 4.2), made at `iat` (now by default): a
+        script running in its page can ask for one without reading the key."""
+        return make_proof(
+            app.dpop_key,
+            method,
+            url,
+            jti=self.world.randomness.token(12),
+            iat=self.clock.now() if iat is None else iat,
+            access_token=access_token,
+        )
 
     def use_refresh_token_rotation(self, decide: Callable[..., Any]) -> None:
         """The authorization server's refresh grant asks `decide(token)` what

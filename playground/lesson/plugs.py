@@ -16,7 +16,7 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import InvalidGrantError
 
-from mock_servers.dpop import InvalidDPoPProof
+from mock_servers.dpop import ProofRejected
 from mock_servers.grants import RefreshTokenGrant
 from mock_servers.models import Client, Token
 from mock_servers.token_validation import AccessToken, TokenRejected
@@ -94,30 +94,31 @@ def validate_access_tokens_with(world: World, check: Callable[..., Any]) -> None
 def verify_dpop_proofs_with(world: World, check: Callable[..., Any]) -> None:
     """The photos API checks each DPoP proof with `check(proof, *, method,
     url, access_token, now, seen_jtis)`, which returns the proof key's
-    thumbprint; the API then checks that the token is bound to that key
-    (RFC 9449 7.1). A refusal is answered 401 invalid_dpop_proof."""
+    thumbprint, in place of its own RFC 9449 4.3 checks
+    (`ResourceServerSettings.dpop_proof_check`); the API still checks that
+    the token is bound to that key (7.1). A refusal is answered 401
+    invalid_dpop_proof. `seen_jtis` is the API's memory of accepted proofs'
+    `jti` values (11.1), kept for this world."""
     settings = world.deployment.rs_settings
+    seen_jtis: set[str] = set()
 
     def verify(
-        proof: str | None,
-        *,
-        method: str,
-        url: str,
-        now: int,
-        seen_jtis: Any,
-        access_token: str | None = None,
-    ) -> str:
+        proofs: list[str], method: str, url: str, access_token: str
+    ) -> str | None:
+        if len(proofs) > 1:
+            # RFC 9449 4.3 item 1, before the student's function sees one.
+            raise ProofRejected("More than one DPoP header in the request.")
         try:
             return check(
-                proof,
+                proofs[0] if proofs else None,
                 method=method,
                 url=url,
                 access_token=access_token,
-                now=now,
+                now=settings.clock.now(),
                 seen_jtis=seen_jtis,
             )
         except REFUSALS as refusal:
-            raise InvalidDPoPProof(reason(refusal)) from None
+            raise ProofRejected(reason(refusal)) from None
 
     settings.dpop_proof_check = verify
 

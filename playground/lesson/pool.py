@@ -376,10 +376,15 @@ class LessonPool:
         weaknesses: Sequence[str] = (),
         defended: bool = False,
         as_json: bool = False,
+        brief: bool = False,
+        only_step: int | None = None,
         outline: LessonOutline | None = None,
     ) -> RunReport | LessonError:
-        """A whole run in a fresh world with fresh keys, reported as text or JSON."""
-        request = ReportRequest(source, until, tuple(weaknesses), defended, as_json)
+        """A whole run in a fresh world with fresh keys, reported as text or JSON
+        (`render_text` says what `brief` and `only_step` leave out)."""
+        request = ReportRequest(
+            source, until, tuple(weaknesses), defended, as_json, brief, only_step
+        )
         try:
             value = self._call(request, source)
         except WorkerGone as gone:

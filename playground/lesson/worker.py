@@ -34,10 +34,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from joserfc.jwk import RSAKey
-
-from mock_servers.keys import SIGNING_ALGORITHM, SigningKey
+from mock_servers.keys import signing_key_from_pem
 from playground.lesson.api import Lesson
 from playground.lesson.grading import (
     ExerciseOutline,
@@ -78,36 +75,30 @@ class KeysPem:
 
     authorization_server: bytes
     clients: tuple[tuple[str, bytes], ...] = ()
+    # DPoP keys (RFC 9449) by owner: a client's, or Mallory's.
+    dpop: tuple[tuple[str, bytes], ...] = ()
 
     @classmethod
     def of(cls, keys: WorldKeys) -> KeysPem:
         return cls(
             keys.authorization_server.private_pem(),
             tuple((name, key.private_pem()) for name, key in keys.clients.items()),
+            tuple((name, key.private_pem()) for name, key in keys.dpop.items()),
         )
 
     @property
     def digest(self) -> str:
         hashed = hashlib.sha256(self.authorization_server)
-        for name, pem in self.clients:
+        for name, pem in (*self.clients, *self.dpop):
             hashed.update(name.encode() + b"\0" + pem)
         return hashed.hexdigest()
 
     def keys(self) -> WorldKeys:
         return WorldKeys(
-            authorization_server=_signing_key(self.authorization_server),
-            clients={name: _signing_key(pem) for name, pem in self.clients},
+            authorization_server=signing_key_from_pem(self.authorization_server),
+            clients={name: signing_key_from_pem(pem) for name, pem in self.clients},
+            dpop={name: signing_key_from_pem(pem) for name, pem in self.dpop},
         )
-
-
-def _signing_key(pem: bytes) -> SigningKey:
-    """The same key and `kid` (RFC 7638 thumbprint) `generate_signing_key` made."""
-    private_key = serialization.load_pem_private_key(pem, password=None)
-    thumbprint = RSAKey.import_key(private_key).thumbprint()
-    jwk = RSAKey.import_key(
-        private_key, {"kid": thumbprint, "alg": SIGNING_ALGORITHM, "use": "sig"}
-    )
-    return SigningKey(private_key=private_key, jwk=jwk)  # type: ignore[arg-type]
 
 
 # --- requests -----------------------------------------------------------------
@@ -150,6 +141,8 @@ class ReportRequest:
     weaknesses: tuple[str, ...]
     defended: bool
     as_json: bool
+    brief: bool = False
+    only_step: int | None = None  # show this step alone (run until it)
 
 
 @dataclass(frozen=True)
@@ -317,14 +310,25 @@ class Worker:
             defended=request.defended,
             outline=loaded.outline,
         )
-        live.advance(request.until, on_step=self.progress.start)
+        only = request.only_step
+        until = request.until if only is None else only
+        live.advance(until, on_step=self.progress.start)
         result = live.result()
-        document = to_json(result) if request.as_json else None
+        document = to_json(result, only_step=only) if request.as_json else None
+        text = (
+            ""
+            if request.as_json
+            else render_text(result, brief=request.brief, only_step=only)
+        )
         return RunReport(
             lesson=loaded.outline,
-            text="" if request.as_json else render_text(result),
+            text=text,
             document=document,
-            exchanges=tuple(result.world.transcript.exchanges),
+            exchanges=tuple(
+                exchange
+                for exchange in result.world.transcript.exchanges
+                if only in (None, exchange.step)
+            ),
             error=result.error,
             passed=result.passed,
         )

@@ -110,7 +110,8 @@ TERMS: tuple[Term, ...] = (
         "PKCE",
         "Proof Key for Code Exchange: the client sends the hash of a random "
         "code verifier with the authorization request and the verifier itself "
-        "with the code, so a stolen code is useless to anyone else.",
+        "with the code, so a stolen code is useless to anyone who does not "
+        "also hold the verifier.",
         "RFC 7636",
         "03_authorization_code_pkce.py",
     ),
@@ -134,7 +135,9 @@ TERMS: tuple[Term, ...] = (
     Term(
         "Consent",
         "The resource owner's decision, on the authorization server's own page, "
-        "to let this client have these scopes. The password grant skips it.",
+        "to let this client have these scopes. The server remembers it, so the "
+        "next request for the same scopes is answered at once; it asks none of "
+        "the company's own (first-party) apps; the password grant skips it.",
         "RFC 6749 4.1 (B)",
         "02_authorization_code.py",
     ),
@@ -200,11 +203,77 @@ TERMS: tuple[Term, ...] = (
         "05_implicit.py",
     ),
     Term(
+        "Device authorization grant",
+        "For a device with no browser or keyboard (a TV): it gets a device code "
+        "and a short user code, the person types the user code on their phone "
+        "and approves there, and the device polls the token endpoint until "
+        "they have decided (authorization_pending, slow_down).",
+        "RFC 8628",
+        "10_device_authorization.py",
+    ),
+    Term(
+        "Protected resource metadata",
+        "A JSON document an API publishes at /.well-known/oauth-protected-resource: "
+        "its resource identifier, the authorization servers that issue its "
+        "tokens, its scopes. The API's 401 answers point to it "
+        "(resource_metadata), so a client that knows only the API finds the rest.",
+        "RFC 9728",
+        "14_discovering_an_api.py",
+    ),
+    Term(
+        "Resource indicator",
+        "The resource parameter: which API the client wants a token for, sent "
+        "to the authorization and token endpoints. The token's aud is that API; "
+        "an unknown one is refused with invalid_target.",
+        "RFC 8707",
+        "14_discovering_an_api.py",
+    ),
+    Term(
         "Password grant",
         "The client collects the user's username and password and sends them "
         "to the token endpoint itself. Deprecated: it MUST NOT be used.",
         "RFC 6749 4.3, RFC 9700 2.4",
         "06_password.py",
+    ),
+    Term(
+        "Personal access token",
+        "A token a user makes for herself on her account page, for her own "
+        "scripts: no client, no redirect, no consent screen. It carries the "
+        "scopes and expiry she picked; the server keeps only its hash and the "
+        "API asks the server about it. A stolen one is her, anywhere.",
+        "RFC 6750 2.1 (sent as a bearer token); GitHub's and Laravel "
+        "Sanctum's practice",
+        "12_personal_access_tokens.py",
+    ),
+    Term(
+        "First-party client",
+        "An app of the company that runs the authorization server (here: "
+        "Photos at photos.test). The server asks its users no consent, and "
+        "only for a client that authenticates itself.",
+        "RFC 6749 10.2",
+        "13_approved_apps.py",
+    ),
+    Term(
+        "Token exchange",
+        "A client (often an API calling another API) trades a token it was "
+        "given (the subject token) at the token endpoint for a new one with "
+        "another audience, fewer scopes and a shorter life.",
+        "RFC 8693",
+        "11_token_exchange.py",
+    ),
+    Term(
+        "Actor (act)",
+        "The claim of an exchanged token that names who acts for the subject: "
+        "delegation. The subject (sub) stays the user.",
+        "RFC 8693 4.1",
+        "11_token_exchange.py",
+    ),
+    Term(
+        "Audience (aud)",
+        "The resource server a token is for. Every API must refuse a token "
+        "whose aud is not itself, or a token given to one API opens them all.",
+        "RFC 9068 4, RFC 9700 2.3",
+        "11_token_exchange.py",
     ),
 )
 

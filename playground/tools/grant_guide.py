@@ -19,6 +19,7 @@ CLIENT_CREDENTIALS = "client_credentials"
 AUTHORIZATION_CODE = "authorization_code"
 AUTHORIZATION_CODE_PKCE = "authorization_code_pkce"
 AUTHORIZATION_CODE_NATIVE = "authorization_code_native"
+DEVICE_CODE = "device_code"
 
 # answer values
 MACHINE = "machine"
@@ -26,6 +27,7 @@ USER = "user"
 SERVER = "server"
 BROWSER = "browser"
 DEVICE = "device"
+INPUT_CONSTRAINED = "tv"
 YES = "yes"
 NO = "no"
 
@@ -106,6 +108,11 @@ QUESTIONS: tuple[Question, ...] = (
             Choice(SERVER, "On a server: a web app that can keep a client secret"),
             Choice(BROWSER, "In the browser: a single-page app (SPA)"),
             Choice(DEVICE, "On the user's device: a native or mobile app"),
+            Choice(
+                INPUT_CONSTRAINED,
+                "On a device with no browser or keyboard: a TV, a console, a "
+                "command line on a server",
+            ),
         ),
         asked_if=(("q1", USER),),
         help="RFC 6749 2.1: a confidential client can keep a secret; code that "
@@ -180,6 +187,17 @@ GRANTS: Mapping[str, Grant] = MappingProxyType(
                 "answer on a loopback port or a claimed https address, and uses "
                 "PKCE (RFC 8252 6) because another app may catch the redirect.",
             ),
+            Grant(
+                DEVICE_CODE,
+                "Device authorization grant",
+                "10_device_authorization.py",
+                "RFC 8628",
+                "The device cannot show the authorization server's pages, so it "
+                "shows a short user code; the user signs in and approves on their "
+                "phone or computer, and the device polls the token endpoint. The "
+                "approval page must say which device is being connected: device "
+                "code phishing (attack 19) abuses the flow.",
+            ),
         )
     }
 )
@@ -190,6 +208,7 @@ RULES: tuple[Rule, ...] = (
     Rule((("q1", USER), ("q2", SERVER)), AUTHORIZATION_CODE),
     Rule((("q1", USER), ("q2", BROWSER)), AUTHORIZATION_CODE_PKCE),
     Rule((("q1", USER), ("q2", DEVICE)), AUTHORIZATION_CODE_NATIVE),
+    Rule((("q1", USER), ("q2", INPUT_CONSTRAINED)), DEVICE_CODE),
 )
 
 EXTRAS: tuple[Extra, ...] = (

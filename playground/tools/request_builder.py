@@ -20,7 +20,7 @@ from urllib.parse import quote_plus, urlencode
 import httpx
 
 from mock_servers.demo import CLIENTS, DemoClient
-from mock_servers.deployment import API_URL, ISSUER
+from mock_servers.deployment import API_URL, ISSUER, PRINT_LAB_URL
 from playground.wire.exchange import Exchange, Headers, Party
 
 if TYPE_CHECKING:
@@ -28,11 +28,15 @@ if TYPE_CHECKING:
 
 AS = "AS"
 RS = "RS"
-TARGETS: Mapping[str, str] = MappingProxyType({AS: ISSUER, RS: API_URL})
+LAB = "LAB"
+TARGETS: Mapping[str, str] = MappingProxyType(
+    {AS: ISSUER, RS: API_URL, LAB: PRINT_LAB_URL}
+)
 TARGET_LABELS: Mapping[str, str] = MappingProxyType(
     {
         AS: "Authorization server (auth.photos.test)",
         RS: "Resource server: the photos API (api.photos.test)",
+        LAB: "Resource server: the print lab's API (api.printlab.test)",
     }
 )
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")

@@ -29,9 +29,11 @@ from playground.ui.browser_panel import BrowserView
 from playground.ui.replay_cache import Replay
 from playground.views import durations
 from playground.views.jwt_explanations import ClaimExplanation
+from playground.views.personal_access_token import PersonalTokenExplanation
 from playground.views.pkce import PkceExplanation
 from playground.views.sequence_diagram import to_dot
 from playground.views.step_view import FoundToken, StepView
+from playground.views.token_exchange import ExchangeExplanation
 from playground.wire.exchange import Exchange
 from playground.wire.transcript import CheckResult
 
@@ -155,8 +157,22 @@ def findings(view: StepView) -> None:
         st.markdown("#### :material/science: PKCE")
     for explanation in view.pkce:
         pkce(explanation)
+    if view.personal_tokens:
+        st.markdown("#### :material/password: Personal access tokens")
+    for personal in view.personal_tokens:
+        personal_token(personal)
+    if view.token_exchanges:
+        st.markdown("#### :material/swap_calls: Token exchange (RFC 8693)")
+    for exchange in view.token_exchanges:
+        token_exchange(exchange)
     events(view.events)
-    if not (view.tokens or view.pkce or view.events):
+    if not (
+        view.tokens
+        or view.pkce
+        or view.events
+        or view.personal_tokens
+        or view.token_exchanges
+    ):
         st.caption("No token, PKCE value or server event in this step.")
 
 
@@ -225,6 +241,47 @@ def token(found: FoundToken) -> None:
         st.markdown(f":material/timer: {durations.expiry_text(decoded.expires_in)}")
         st.markdown("**Header**\n\n" + "\n".join(map(_claim, decoded.header_lines)))
         st.markdown("**Claims**\n\n" + "\n".join(map(_claim, decoded.claim_lines)))
+
+
+def personal_token(explanation: PersonalTokenExplanation) -> None:
+    """A personal access token's parts: opaque, so no claims to decode."""
+    with st.container(border=True):
+        st.markdown(
+            f"**:material/password: Personal access token** (not a JWT): "
+            f"{explanation.where}"
+        )
+        st.code(explanation.token, language=None, wrap_lines=True)
+        st.markdown(
+            "\n".join(
+                f"- **{part}** {_code(value)}  \n  {meaning}"
+                for part, value, meaning in explanation.rows()
+            )
+        )
+
+
+def token_exchange(explanation: ExchangeExplanation) -> None:
+    """Each RFC 8693 parameter of a token exchange request and its answer."""
+    with st.container(border=True):
+        st.markdown(
+            f"**:material/swap_calls: {explanation.where}** ({explanation.status})"
+        )
+        for title, rows in (
+            ("Request", explanation.request),
+            ("Response", explanation.response),
+        ):
+            st.markdown(
+                f"**{title}**\n\n"
+                + "\n".join(
+                    f"- `{name}`: {_code(_short(value))}"
+                    + (f"  \n  {meaning}" if meaning else "")
+                    for name, value, meaning in rows
+                )
+            )
+
+
+def _short(value: str, keep: int = 24) -> str:
+    """A token in a parameter list: its ends (the JWT panel has it whole)."""
+    return value if len(value) <= 2 * keep + 3 else f"{value[:keep]}...{value[-keep:]}"
 
 
 def pkce(explanation: PkceExplanation) -> None:

@@ -22,11 +22,13 @@ import json
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
 import jwt
 
+from mock_servers.dpop import PROOF_TYP, public_key_thumbprint
+from mock_servers.dpop import SIGNING_ALGORITHMS as DPOP_SIGNING_ALGORITHMS
 from mock_servers.token_generators import ACCESS_TOKEN_TYPES
 from playground.views.durations import duration, utc_time
 from playground.views.jwt_explanations import (
@@ -127,7 +129,7 @@ def decode(
         payload_b64=segments[1] if len(segments) > 1 else "",
         signature_b64=segments[2] if len(segments) > 2 else "",
         header_lines=tuple(
-            explain_header(name, value) for name, value in header.items()
+            explain_header(name, value, kind) for name, value in header.items()
         ),
         claim_lines=tuple(
             explain_claim(name, value, claims, kind, moment)
@@ -146,6 +148,8 @@ class Trust(Protocol):
     jwks: dict[str, Any]
     issuer: str
     api_audience: str
+    client_jwks: dict[str, dict[str, Any]]
+    api_audiences: tuple[str, ...]
 
 
 def verify_jwt(token: str, trust: Trust, *, at: int) -> DecodedJwt:
@@ -156,19 +160,97 @@ def verify_jwt(token: str, trust: Trust, *, at: int) -> DecodedJwt:
     `iss` against its issuer, as of `at` on the world's clock. `aud` is judged
     for access tokens only (typ at+jwt, RFC 9068 4): an ID token is for the
     client (OIDC Core 3.1.3.7) and a client assertion for the AS, so the API's
-    audience is not theirs to carry.
+    audience is not theirs to carry. An access token is judged as the API it
+    names would judge it (the print lab's, from a token exchange, by the
+    print lab); one naming no API of the world, as the photos API would.
     """
+    text = str(token).strip()
     try:
-        typ = jwt.get_unverified_header(str(token).strip()).get("typ")
+        header = jwt.get_unverified_header(text)
     except jwt.PyJWTError:
-        typ = None
+        header = {}
+    typ = header.get("typ")
+    if typ == PROOF_TYP:
+        return _verify_dpop_proof(token, header, at)
+    client_id = _assertion_client(token)
+    if client_id in trust.client_jwks:
+        # RFC 7523 3: a client assertion is signed with the client's own key
+        # (registered with the AS) and addressed to the AS: its issuer
+        # identifier (draft-ietf-oauth-rfc7523bis 4).
+        return decode(
+            token,
+            jwks=trust.client_jwks[client_id],
+            issuer=client_id,
+            audience=trust.issuer,
+            now=at,
+            algorithms=("RS256", "ES256"),
+        )
+    audience = None
+    if typ in ACCESS_TOKEN_TYPES:
+        audience = trust.api_audience
+        named = _unverified_audiences(text)
+        for api in trust.api_audiences:
+            if api in named:
+                audience = api
+                break
     return decode(
-        token,
-        jwks=trust.jwks,
-        issuer=trust.issuer,
-        audience=trust.api_audience if typ in ACCESS_TOKEN_TYPES else None,
-        now=at,
+        token, jwks=trust.jwks, issuer=trust.issuer, audience=audience, now=at
     )
+
+
+def _assertion_client(token: str) -> str | None:
+    """The client a client assertion (RFC 7523 3: iss and sub both the client
+    id, no client_id claim) comes from, or None for any other JWT."""
+    try:
+        claims = jwt.decode(str(token).strip(), options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    issuer = claims.get("iss")
+    if (
+        isinstance(issuer, str)
+        and issuer == claims.get("sub")
+        and ("client_id" not in claims)
+    ):
+        return issuer
+    return None
+
+
+def _verify_dpop_proof(token: str, header: dict[str, Any], at: int) -> DecodedJwt:
+    """A DPoP proof is signed by the client's key, which the proof carries in
+    its `jwk` header (RFC 9449 4.3 step 6): verified with that key, not the
+    authorization server's. Whether it fits its request (htm, htu, iat, jti,
+    ath, nonce) only the server that received it can tell."""
+    jwk = header.get("jwk")
+    jwks = {"keys": [jwk]} if isinstance(jwk, dict) else None
+    decoded = decode(token, jwks=jwks, now=at, algorithms=DPOP_SIGNING_ALGORITHMS)
+    if decoded.verification.status != "valid" or not isinstance(jwk, dict):
+        return decoded
+    thumbprint = public_key_thumbprint(jwk)
+    return replace(
+        decoded,
+        verification=Verification(
+            "valid",
+            f"Signature verified ({header.get('alg')}) with the public key in "
+            "the proof's own jwk header: its sender holds that key's private "
+            f"half. Key thumbprint (jkt, RFC 7638): {thumbprint}. Whether htm, "
+            "htu, iat, jti, ath and nonce fit the request is the receiving "
+            "server's check: read its answer.",
+        ),
+    )
+
+
+def _unverified_audiences(token: str) -> list[str]:
+    """The aud values a token claims, read without trusting them: only to
+    choose which API's rule to judge it by (the verification checks them)."""
+    try:
+        aud = jwt.decode(token, options={"verify_signature": False}).get("aud")
+    except jwt.PyJWTError:
+        return []
+    if isinstance(aud, str):
+        return [aud]
+    if isinstance(aud, list):
+        return [value for value in aud if isinstance(value, str)]
+    return []
 
 
 def format_text(decoded: DecodedJwt) -> str:
@@ -212,6 +294,9 @@ def _normalise(token: object) -> object:
     # RFC 6750 2.1: "Authorization: Bearer <token>"; the scheme is case-insensitive.
     if text[:7].lower() == "bearer ":
         text = text[7:].strip()
+    # RFC 9449 7.1: "Authorization: DPoP <token>".
+    elif text[:5].lower() == "dpop ":
+        text = text[5:].strip()
     return text
 
 

@@ -14,6 +14,7 @@ stable from run to run and a test can read it.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Sequence
 from types import MappingProxyType
@@ -25,12 +26,14 @@ from playground.wire.exchange import Channel, Exchange, Party
 
 __all__ = ["build", "has_graphviz_binary", "render_svg", "to_dot"]
 
-# The order of RFC 6749 1.2's figure, left to right, with the attacker outside it.
+# The order of RFC 6749 1.2's figure, left to right, then the API the
+# resource server calls (token exchange), with the attacker outside it all.
 CANONICAL_ORDER: tuple[Party, ...] = (
     Party.BROWSER,
     Party.CLIENT,
     Party.AUTHORIZATION_SERVER,
     Party.RESOURCE_SERVER,
+    Party.PRINT_LAB,
     Party.ATTACKER,
 )
 
@@ -73,6 +76,7 @@ HEADER_FILLS: MappingProxyType[Party, str] = MappingProxyType(
         Party.CLIENT: "#e6f2e6",
         Party.AUTHORIZATION_SERVER: "#fdf0d9",
         Party.RESOURCE_SERVER: "#efe6f7",
+        Party.PRINT_LAB: "#e4f1f6",
         Party.ATTACKER: "#fbdcdc",
     }
 )
@@ -216,8 +220,29 @@ def request_label(exchange: Exchange) -> str:
 
 
 def reply_label(exchange: Exchange) -> str:
-    """``302 Found``: the status line's code and reason phrase (RFC 9112 4)."""
+    """``302 Found``: the status line's code and reason phrase (RFC 9112 4).
+
+    An OAuth error answer (RFC 6749 5.2's JSON `error`) shows its error code
+    instead of the reason phrase: a device polling the token endpoint gets
+    400 after 400, and only `authorization_pending` or `slow_down` tells
+    them apart (RFC 8628 3.5)."""
+    error = _oauth_error(exchange)
+    if error:
+        return f"{exchange.response.status} {error}"
     return f"{exchange.response.status} {exchange.response.phrase}".strip()
+
+
+def _oauth_error(exchange: Exchange) -> str | None:
+    response = exchange.response
+    content_type = response.header("Content-Type") or ""
+    if response.status < 400 or not content_type.startswith("application/json"):
+        return None
+    try:
+        body = json.loads(response.body)
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, str) and error.isprintable() else None
 
 
 def _lanes(
@@ -272,7 +297,10 @@ def _shorten_path(path: str) -> str:
 
 def _reply_tooltip(exchange: Exchange) -> str:
     location = exchange.response.header("Location")
-    line = reply_label(exchange)
+    line = f"{exchange.response.status} {exchange.response.phrase}".strip()
+    error = _oauth_error(exchange)
+    if error:
+        line = f"{line}: {error}"
     return f"{line}, Location: {location}" if location else line
 
 

@@ -15,7 +15,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from mock_servers.events import Event
 from playground.views.jwt_decoder import DecodedJwt, Trust, verify_jwt
+from playground.views.personal_access_token import (
+    PersonalTokenExplanation,
+    personal_tokens_in,
+)
 from playground.views.pkce import PkceExplanation, explain
+from playground.views.token_exchange import ExchangeExplanation, token_exchanges_in
 from playground.wire.exchange import Exchange
 from playground.wire.transcript import CheckResult, Transcript
 
@@ -50,6 +55,10 @@ class StepView:
     events: tuple[Event, ...]
     checks: tuple[CheckResult, ...]
     ran: bool
+    # Opaque personal access tokens (not JWTs) and token exchanges (RFC 8693)
+    # of this step, explained part by part.
+    personal_tokens: tuple[PersonalTokenExplanation, ...] = ()
+    token_exchanges: tuple[ExchangeExplanation, ...] = ()
 
 
 def step_views(
@@ -93,6 +102,8 @@ def step_view(
         events=tuple(transcript.events_for(step.number)),
         checks=tuple(transcript.checks_for(step.number)),
         ran=ran,
+        personal_tokens=tuple(personal_tokens_in(exchanges)),
+        token_exchanges=tuple(token_exchanges_in(exchanges)),
     )
 
 
@@ -105,13 +116,27 @@ def tokens_in(
 ) -> list[FoundToken]:
     """JWTs issued in responses (JSON bodies, redirect URLs), and those a
     lesson showed with `run.show_jwt` in this step."""
-    hits = [hit for exchange in exchanges for hit in _jwts_in_response(exchange)]
+    hits = [
+        hit
+        for exchange in exchanges
+        for hit in (*_jwts_in_request(exchange), *_jwts_in_response(exchange))
+    ]
     hits += [(shown.label, shown.token) for shown in transcript.tokens_shown_in(step)]
     found: dict[str, FoundToken] = {}
     for where, token in hits:
         if token not in found:
             found[token] = FoundToken(where, token, verify_jwt(token, trust, at=at))
     return list(found.values())
+
+
+def _jwts_in_request(exchange: Exchange) -> list[tuple[str, str]]:
+    """DPoP proofs (RFC 9449 4.1): a client makes one for each request and
+    sends it in the DPoP header."""
+    label = f"{exchange.request.method} {urlsplit(exchange.request.url).path}"
+    proof = (exchange.request.header("DPoP") or "").strip()
+    if proof and JWT_PATTERN.fullmatch(proof):
+        return [(f"DPoP proof sent with {label}", proof)]
+    return []
 
 
 def _jwts_in_response(exchange: Exchange) -> list[tuple[str, str]]:

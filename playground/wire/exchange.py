@@ -23,12 +23,15 @@ class Channel(StrEnum):
 
 
 class Party(StrEnum):
-    """The parties of RFC 6749 1.1, plus the attacker of the attack lessons."""
+    """The parties of RFC 6749 1.1, plus the attacker of the attack lessons,
+    and a second resource server, the print lab's API, that the photos API
+    (the resource server) calls with a token from a token exchange (RFC 8693)."""
 
     BROWSER = "Browser"
     CLIENT = "Client"
     AUTHORIZATION_SERVER = "Authorization Server"
     RESOURCE_SERVER = "Resource Server"
+    PRINT_LAB = "Print Lab API"
     ATTACKER = "Attacker"
 
 

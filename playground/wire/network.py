@@ -32,6 +32,7 @@ USER_AGENTS = MappingProxyType(
         Party.BROWSER: "Mozilla/5.0 (OAuth Playground browser)",
         Party.CLIENT: "OAuth-Playground-Client/1.0",
         Party.RESOURCE_SERVER: "PhotosAPI/1.0 (OAuth Playground resource server)",
+        Party.PRINT_LAB: "PrintLab/1.0 (OAuth Playground print lab API)",
         Party.ATTACKER: "EvilBot/6.6 (OAuth Playground attacker)",
     }
 )
@@ -100,12 +101,17 @@ class Network:
         channel: Channel | None = None,
         base_url: str = "",
         user_agent: str | None = None,
+        remote_addr: str = "127.0.0.1",
     ) -> httpx.Client:
-        """An HTTP client for one actor; its requests are recorded as `sender`'s."""
+        """An HTTP client for one actor; its requests are recorded as `sender`'s.
+
+        `remote_addr` is the network address the servers see the requests
+        come from (a device at home, Mallory's machine); in serve mode the
+        real socket's address is seen instead."""
         if channel is None:
             channel = Channel.FRONT if sender is Party.BROWSER else Channel.BACK
         return httpx.Client(
-            transport=RecordingTransport(self, sender, channel),
+            transport=RecordingTransport(self, sender, channel, remote_addr),
             base_url=base_url,
             follow_redirects=False,
             headers={
@@ -115,10 +121,17 @@ class Network:
 
 
 class RecordingTransport(httpx.BaseTransport):
-    def __init__(self, network: Network, sender: Party, channel: Channel) -> None:
+    def __init__(
+        self,
+        network: Network,
+        sender: Party,
+        channel: Channel,
+        remote_addr: str = "127.0.0.1",
+    ) -> None:
         self.network = network
         self.sender = sender
         self.channel = channel
+        self.remote_addr = remote_addr
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         host = self.network.host_for(request.url)
@@ -165,7 +178,8 @@ class RecordingTransport(httpx.BaseTransport):
 
     def _send(self, host: Host, request: httpx.Request) -> httpx.Response:
         if host.app is not None:
-            return httpx.WSGITransport(app=host.app).handle_request(request)
+            transport = httpx.WSGITransport(app=host.app, remote_addr=self.remote_addr)
+            return transport.handle_request(request)
         assert host.upstream is not None
         upstream = httpx.URL(host.upstream)
         url = request.url.copy_with(

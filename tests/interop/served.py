@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from mock_servers.clock import Clock
 from mock_servers.serve import serve
 
 START_TIMEOUT = 30.0
@@ -44,13 +45,30 @@ class Served:
         return self._find(r"^Resource server\s+(http://\S+)$")
 
     @property
+    def print_lab(self) -> str:
+        return self._find(r"^Print lab API\s+(http://\S+)")
+
+    @property
     def key_file(self) -> Path:
         return Path(self._find(r"private_key_jwt key: (\S+)"))
 
+    def key_file_for(self, client_id: str) -> Path:
+        """The private_key_jwt key the banner names for this client."""
+        return Path(
+            self._find(rf"\* {re.escape(client_id)} .*private_key_jwt key: (\S+)")
+        )
+
 
 @contextmanager
-def served(redirect_uris: tuple[tuple[str, str], ...] = ()) -> Iterator[Served]:
-    """Serve both servers while the block runs; check they stopped cleanly."""
+def served(
+    redirect_uris: tuple[tuple[str, str], ...] = (),
+    clock: Clock | None = None,
+    *,
+    dpop_nonces: bool = False,
+) -> Iterator[Served]:
+    """Serve both servers while the block runs; check they stopped cleanly.
+
+    A test may pass a frozen `clock` and advance it instead of sleeping."""
     ready, stop = threading.Event(), threading.Event()
     out, err = io.StringIO(), io.StringIO()
     result: list[int] = []
@@ -64,6 +82,8 @@ def served(redirect_uris: tuple[tuple[str, str], ...] = ()) -> Iterator[Served]:
                 (),
                 "jwt",
                 redirect_uris=redirect_uris,
+                clock=clock,
+                dpop_nonces=dpop_nonces,
                 out=out,
                 err=err,
                 ready=ready,

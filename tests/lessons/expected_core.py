@@ -17,6 +17,7 @@ BROWSER = Party.BROWSER
 CLIENT = Party.CLIENT
 AS = Party.AUTHORIZATION_SERVER
 RS = Party.RESOURCE_SERVER
+LAB = Party.PRINT_LAB
 ATTACKER = Party.ATTACKER
 FRONT = Channel.FRONT
 BACK = Channel.BACK
@@ -40,7 +41,12 @@ INTROSPECTION = "07_introspection_and_revocation.py"
 OPENID = "08_openid_connect.py"
 CLIENT_AUTH = "09_client_authentication.py"
 ADVANCED_LESSONS = (PASSWORD, INTROSPECTION, OPENID, CLIENT_AUTH)
-ALL = GRANT_LESSONS + ADVANCED_LESSONS
+PERSONAL_TOKENS = "12_personal_access_tokens.py"
+APPROVED_APPS = "13_approved_apps.py"
+TOKEN_EXCHANGE = "11_token_exchange.py"
+# Issue 10, "Modern OAuth": personal access tokens and token exchange.
+MODERN_LESSONS = (PERSONAL_TOKENS, APPROVED_APPS, TOKEN_EXCHANGE)
+ALL = GRANT_LESSONS + ADVANCED_LESSONS + MODERN_LESSONS
 
 # (sender, receiver, channel, method, path, status), in transcript order.
 
@@ -56,6 +62,7 @@ GRANT_EXCHANGES = {
     WHY_OAUTH: [
         (CLIENT, RS, BACK, "GET", "/api/photos", 401),
         (CLIENT, RS, BACK, "GET", "/api/photos", 401),
+        (BROWSER, CLIENT, FRONT, "GET", "/", 200),
         (BROWSER, CLIENT, FRONT, "GET", "/login", 302),
         *SIGN_IN_AND_APPROVE,
         (BROWSER, CLIENT, FRONT, "GET", "/callback", 200),
@@ -79,6 +86,7 @@ GRANT_EXCHANGES = {
         (CLIENT, AS, BACK, "POST", "/token", 400),
     ],
     AUTHORIZATION_CODE: [
+        (BROWSER, CLIENT, FRONT, "GET", "/", 200),
         (BROWSER, CLIENT, FRONT, "GET", "/login", 302),
         *SIGN_IN_AND_APPROVE,
         (BROWSER, CLIENT, FRONT, "GET", "/callback", 200),
@@ -173,7 +181,78 @@ ADVANCED_EXCHANGES = {
 
 # step number -> the check descriptions of that step, in order.
 
-EXCHANGES = {**GRANT_EXCHANGES, **ADVANCED_EXCHANGES}
+MODERN_EXCHANGES = {
+    PERSONAL_TOKENS: [
+        (BROWSER, AS, FRONT, "GET", "/account", 200),
+        (BROWSER, AS, FRONT, "POST", "/account/login", 303),
+        (BROWSER, AS, FRONT, "GET", "/account", 200),
+        (BROWSER, AS, FRONT, "POST", "/account/tokens", 200),
+        (CLIENT, RS, BACK, "GET", "/api/photos", 200),
+        (RS, AS, BACK, "POST", "/introspect", 200),
+        (CLIENT, RS, BACK, "GET", "/api/user", 200),
+        (RS, AS, BACK, "POST", "/introspect", 200),
+        (BROWSER, AS, FRONT, "GET", "/account", 200),
+        (ATTACKER, RS, BACK, "GET", "/api/photos", 200),
+        (RS, AS, BACK, "POST", "/introspect", 200),
+        (BROWSER, AS, FRONT, "POST", "/account/tokens/pat-1/revoke", 303),
+        (BROWSER, AS, FRONT, "GET", "/account", 200),
+        (ATTACKER, RS, BACK, "GET", "/api/photos", 401),
+        (RS, AS, BACK, "POST", "/introspect", 200),
+        (BROWSER, AS, FRONT, "POST", "/account/tokens", 400),
+        (BROWSER, AS, FRONT, "POST", "/account/tokens", 200),
+        (CLIENT, RS, BACK, "GET", "/api/photos", 401),
+        (RS, AS, BACK, "POST", "/introspect", 200),
+        (BROWSER, AS, FRONT, "GET", "/account", 200),
+    ],
+    APPROVED_APPS: [
+        (BROWSER, CLIENT, FRONT, "GET", "/login", 302),
+        *SIGN_IN_AND_APPROVE,
+        (BROWSER, CLIENT, FRONT, "GET", "/callback", 200),
+        (CLIENT, AS, BACK, "POST", "/token", 200),
+        (CLIENT, RS, BACK, "GET", "/api/user", 200),
+        (RS, AS, BACK, "GET", "/jwks.json", 200),
+        (CLIENT, RS, BACK, "GET", "/api/photos", 200),
+        (BROWSER, CLIENT, FRONT, "GET", "/login", 302),
+        (BROWSER, AS, FRONT, "GET", "/authorize", 302),
+        (BROWSER, CLIENT, FRONT, "GET", "/callback", 200),
+        (CLIENT, AS, BACK, "POST", "/token", 200),
+        (CLIENT, RS, BACK, "GET", "/api/user", 200),
+        (CLIENT, RS, BACK, "GET", "/api/photos", 200),
+        (BROWSER, AS, FRONT, "GET", "/authorize", 302),
+        (BROWSER, CLIENT, FRONT, "GET", "/callback", 200),
+        (CLIENT, AS, BACK, "POST", "/token", 200),
+        (BROWSER, AS, FRONT, "GET", "/account", 200),
+        (BROWSER, AS, FRONT, "POST", "/account/apps/photoprint/revoke", 303),
+        (BROWSER, AS, FRONT, "GET", "/account", 200),
+        (CLIENT, AS, BACK, "POST", "/token", 400),
+        (CLIENT, RS, BACK, "GET", "/api/photos", 200),
+        (CLIENT, RS, BACK, "GET", "/api/photos", 401),
+        (RS, AS, BACK, "POST", "/introspect", 200),
+        (BROWSER, CLIENT, FRONT, "GET", "/login", 302),
+        (BROWSER, AS, FRONT, "GET", "/authorize", 200),
+    ],
+    TOKEN_EXCHANGE: [
+        (BROWSER, AS, FRONT, "GET", "/authorize", 200),
+        (BROWSER, AS, FRONT, "POST", "/login", 303),
+        (BROWSER, CLIENT, FRONT, "GET", "/callback", 200),
+        (CLIENT, AS, BACK, "POST", "/token", 200),
+        (CLIENT, RS, BACK, "POST", "/api/prints", 201),
+        (RS, AS, BACK, "GET", "/jwks.json", 200),
+        (RS, AS, BACK, "POST", "/token", 200),
+        (RS, LAB, BACK, "POST", "/api/print-jobs", 201),
+        (LAB, AS, BACK, "GET", "/jwks.json", 200),
+        (CLIENT, AS, BACK, "POST", "/token", 400),
+        (RS, AS, BACK, "POST", "/token", 400),
+        (RS, AS, BACK, "POST", "/token", 400),
+        (CLIENT, LAB, BACK, "POST", "/api/print-jobs", 401),
+        (CLIENT, RS, BACK, "GET", "/api/photos", 401),
+        (CLIENT, LAB, BACK, "GET", "/api/print-jobs", 401),
+        (RS, AS, BACK, "POST", "/introspect", 200),
+        (CLIENT, RS, BACK, "GET", "/api/photos", 200),
+    ],
+}
+
+EXCHANGES = {**GRANT_EXCHANGES, **ADVANCED_EXCHANGES, **MODERN_EXCHANGES}
 
 GRANT_CHECKS = {
     WHY_OAUTH: {
@@ -261,6 +340,8 @@ GRANT_CHECKS = {
     },
     AUTHORIZATION_CODE: {
         1: [
+            "a person's click on PhotoPrint's page (Sec-Fetch-Site: same-origin, "
+            "Sec-Fetch-User: ?1)",
             "PhotoPrint answers 302",
             "the Location header points at the authorization server's /authorize",
             "the request asks for a code",
@@ -272,7 +353,7 @@ GRANT_CHECKS = {
             "the request carries a state",
         ],
         3: [
-            "sign-in answers 302 back to /authorize",
+            "sign-in answers 302 to /authorize/resume",
             "the consent page names PhotoPrint",
             "it lists the scopes basic and photos.read",
         ],
@@ -283,8 +364,8 @@ GRANT_CHECKS = {
         ],
         5: [
             'the page says "Hello Alice Liddell from Oxford!"',
-            "POST /token went from the Client to the Authorization Server "
-            "on the back channel",
+            "POST /token went from the Client to the Authorization Server on the "
+            "back channel",
             "it carried the code verifier",
             "PhotoPrint authenticated with Authorization: Basic (client_secret_basic)",
         ],
@@ -332,7 +413,7 @@ GRANT_CHECKS = {
             "the authorization server shows its sign-in page",
         ],
         2: [
-            "sign-in answers 302 back to /authorize",
+            "sign-in answers 302 to /authorize/resume",
             "the consent page names Legacy Gallery",
         ],
         3: [
@@ -492,7 +573,119 @@ ADVANCED_CHECKS = {
     },
 }
 
-CHECKS = {**GRANT_CHECKS, **ADVANCED_CHECKS}
+MODERN_CHECKS = {
+    PERSONAL_TOKENS: {
+        1: [
+            "the account page asks her to sign in first",
+            "the sign-in is answered 303, back to /account",
+            "the account page shows the form for a new token, with a CSRF token",
+            "it may not be framed: frame-ancestors 'none'",
+            "she has no tokens yet",
+        ],
+        2: [
+            "the page shows the new token",
+            "photos_pat_ + 30 random + 6 checksum characters",
+            "no cache may keep the page (Cache-Control: no-store)",
+            "the server keeps a SHA-256 hash, not the token",
+            "with basic photos.read, for 30 days (the default)",
+        ],
+        3: [
+            "the photos API answers 200 with Alice's photos",
+            "it asked the authorization server: POST /introspect",
+            "active, Alice's, basic photos.read, no client_id",
+            "/api/user: id, name and city, no email (no email scope)",
+        ],
+        4: [
+            "the page lists 'photo backup', active",
+            "with its last use",
+            "and never the token",
+        ],
+        5: [
+            "Mallory gets Alice's photos: 200",
+            "the API logged it as Alice's, with no client",
+        ],
+        6: [
+            "the revocation is answered 303",
+            "Mallory now gets 401",
+            "invalid_token, in the body and the WWW-Authenticate header",
+            "the page lists it as revoked",
+        ],
+        7: [
+            "a token without an expiry is refused: 400",
+            "eight days later the API answers 401 invalid_token",
+            "the page lists it as expired",
+        ],
+    },
+    APPROVED_APPS: {
+        1: [
+            "the consent page names PhotoPrint",
+            "PhotoPrint shows Alice's photos",
+            "the server remembers her approval of PhotoPrint",
+        ],
+        2: [
+            "/authorize answers with a redirect to PhotoPrint, no page",
+            "PhotoPrint shows her photos again",
+        ],
+        3: [
+            "/authorize answers at once with a redirect to photos.test",
+            "and Photos gets its tokens",
+            "no approval of Photos is on record: none was asked",
+        ],
+        4: [
+            "PhotoPrint is listed with what she approved",
+            "Photos is listed as first-party, signed in without a consent screen",
+        ],
+        5: [
+            "the removal is answered 303",
+            "PhotoPrint is gone from the list",
+            "the server logged app.access_revoked for PhotoPrint",
+            "PhotoPrint's refresh is refused: 400 invalid_grant",
+        ],
+        6: [
+            "the API checking the JWT itself still answers 200",
+            "the API asking the server answers 401 invalid_token",
+        ],
+        7: [
+            "the consent page is back for PhotoPrint",
+        ],
+    },
+    TOKEN_EXCHANGE: {
+        1: [
+            "the token endpoint answers 200",
+            "Alice's token is for the photos API, with every scope the app asked",
+        ],
+        2: [
+            "the photos API answers 201: the print is ordered",
+            "it sent a token exchange request: Alice's token as subject_token",
+            "for the print lab, with scope prints.order",
+            "issued_token_type: an access token, Bearer, 300 seconds",
+            "the lab queued the job for Alice, ordered by the photos API",
+        ],
+        3: [
+            "same sub (Alice), another aud: the print lab",
+            "a subset of the scope: prints.order only",
+            "act.sub is photos-api, the client that asked",
+            "five minutes, where Alice's has an hour",
+            "both verify for their own API (the panel's verdict)",
+        ],
+        4: [
+            "PhotoPrint: 400 unauthorized_client",
+            "a token for the photos API itself: 400 invalid_target",
+            "a scope Alice never granted: 400 invalid_scope",
+        ],
+        5: [
+            "the print lab refuses Alice's photos-API token: 401 invalid_token",
+            "the photos API refuses the print lab's token: 401 invalid_token",
+        ],
+        6: [
+            "the print lab answers 401 invalid_token: expired",
+            'introspection says {"active": false}',
+            "Alice's own token still works at the photos API",
+        ],
+    },
+}
+
+CHECKS = {**GRANT_CHECKS, **ADVANCED_CHECKS, **MODERN_CHECKS}
 
 # (kind, level)
 GRANT_KINDS = {
@@ -511,7 +704,13 @@ ADVANCED_KINDS = {
     CLIENT_AUTH: ("advanced", "intermediate"),
 }
 
-KINDS = {**GRANT_KINDS, **ADVANCED_KINDS}
+MODERN_KINDS = {
+    PERSONAL_TOKENS: ("advanced", "intermediate"),
+    APPROVED_APPS: ("advanced", "intermediate"),
+    TOKEN_EXCHANGE: ("grant", "advanced"),
+}
+
+KINDS = {**GRANT_KINDS, **ADVANCED_KINDS, **MODERN_KINDS}
 
 
 def run(name: str, keys: WorldKeys) -> LessonResult:

@@ -56,3 +56,16 @@ def test_account_is_found_by_issuer_and_subject(keys):
     assert accounts[(ISSUER, "u-1001")].address == "7 Rabbit Hole Lane, Oxford"
     account = result.world.web_client.account_for_browser(result.world.attacker.browser)
     assert account is not None and account.key == (MALLORYS_AS, "m-666")
+
+
+def test_no_token_goes_to_an_api_it_is_not_for(keys):
+    """RFC 9700 4.9.1: PhotoPrint offers the photos API no token of Mallory's
+    server; and a sign-in with no API scope calls no API at all."""
+    for defended in (False, True):
+        result = run(BY_EMAIL, keys, defended=defended)
+        api_calls = [
+            e
+            for e in result.world.transcript.exchanges
+            if e.receiver == Party.RESOURCE_SERVER
+        ]
+        assert api_calls == []

@@ -51,7 +51,7 @@ def test_revoked_jwt_is_accepted_locally_until_the_api_introspects(keys):
     revoked = result.world.events.named("token.revoked")
     assert [event.detail for event in revoked] == [
         "access token",
-        "refresh token and 2 token(s) of its grant",
+        "refresh token; with it, its grant's 2 access tokens and 2 refresh tokens",
     ]
 
 

@@ -28,6 +28,8 @@ LEAKED_EITHER_WAY = {
     "15b_oidc_id_token_for_another_client.py",  # PhotoPrintz's own sign-in
     "17_307_redirect_forwards_password.py",  # the code Alice approved for PhotoPrintz
     "18_client_id_sub_collision.py",  # PhotoPrintz's token; her client's own token
+    "20_stolen_token_bearer_vs_dpop.py",  # the token and proof in the leaked log
+    "21_token_forwarded_downstream.py",  # the print lab's log: whichever token it got
 }
 
 
@@ -75,7 +77,14 @@ SCENARIOS = {
     ),
     "a client impersonating a resource owner (4.15)": ("18_client_id_sub_collision.py"),
     "scope upgrade on refresh (4.14)": "11_scope_upgrade_on_refresh.py",
+    "misuse of a stolen access token, and sender-constraining (4.10)": (
+        "20_stolen_token_bearer_vs_dpop.py"
+    ),
     "clickjacking the consent page (4.16)": "12_clickjacking_consent.py",
+    "a token leaking from a compromised resource server, forwarded to it "
+    "instead of exchanged (4.9.2, 4.10.2; RFC 8693)": (
+        "21_token_forwarded_downstream.py"
+    ),
 }
 
 

@@ -110,7 +110,8 @@ def test_plain_pkce_authorization_request_is_refused(keys):
     assert location_params(authorize) == {
         "error": "invalid_request",
         "error_description": (
-            "Unsupported 'code_challenge_method': use S256 (RFC 9700 2.1.1)."
+            "Unsupported 'code_challenge_method': this server accepts only S256 "
+            "(RFC 7636 4.4.1; RFC 9700 2.1.1 asks clients to use S256)."
         ),
         "state": result.world.spa.pending.state,
         "iss": ISSUER,

@@ -98,7 +98,7 @@ def test_authorization_request_without_code_challenge_is_refused(keys):
     assert params == {
         "error": "invalid_request",
         "error_description": (
-            "Missing 'code_challenge': this client must use PKCE (RFC 9700 2.1.1)."
+            "Missing 'code_challenge': public clients must use PKCE (RFC 9700 2.1.1)."
         ),
         "state": params["state"],
         "iss": result.world.issuer,
@@ -196,7 +196,9 @@ def test_replayed_code_is_refused_and_revokes_the_first_tokens(keys):
     assert body(replay) == REUSED
     assert world.attacker.stolen == {}
     (reused,) = world.events.named("authorization_code.reused")
-    assert reused.detail == "1 token(s) issued from this code revoked"
+    assert reused.detail == (
+        "1 access token and 1 refresh token issued from this code revoked"
+    )
     assert world.introspect(body(first)["access_token"]).json() == {"active": False}
     refreshed = world.native_app.refresh(body(first)["refresh_token"])
     assert refreshed.json()["error"] == "invalid_grant"

@@ -49,7 +49,9 @@ def test_code_replayed_by_the_real_client_revokes_mallorys_tokens(keys):
     assert second.response.status == 400
     assert body(second) == {"error": "invalid_grant", "error_description": ALREADY_USED}
     (reused,) = result.world.events.named("authorization_code.reused")
-    assert reused.detail == "1 token(s) issued from this code revoked"
+    assert reused.detail == (
+        "1 access token and 1 refresh token issued from this code revoked"
+    )
 
 
 def test_injected_code_fails_the_code_challenge(keys):

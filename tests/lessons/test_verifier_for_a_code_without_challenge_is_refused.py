@@ -83,7 +83,9 @@ def test_pkce_required_of_every_client_refuses_the_stripped_request(keys):
         assert location_params(last) == {
             "error": "invalid_request",
             "error_description": (
-                "Missing 'code_challenge': this client must use PKCE (RFC 9700 2.1.1)."
+                "Missing 'code_challenge': this server requires PKCE of every client "
+                "(RFC 9700 2.1.1 requires it of public clients and recommends it "
+                "for confidential ones)."
             ),
             "iss": ISSUER,
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import jwt
 
 from tests.mock_servers.servers import (
@@ -281,7 +283,23 @@ def test_code_reuse_is_rejected_and_revokes_issued_tokens(servers):
     assert refresh.json()["error"] == "invalid_grant"
     record = servers.deployment.store.token_by_access_token(access_token)
     assert record is not None and record.access_token_revoked
-    assert servers.deployment.events.named("authorization_code.reused")
+    # The event counts tokens, not grant records: one record held two.
+    [reused] = servers.deployment.events.named("authorization_code.reused")
+    assert reused.detail == (
+        "1 access token and 1 refresh token issued from this code revoked"
+    )
+
+
+def test_revoked_tokens_are_counted_by_kind():
+    from mock_servers.models import count_tokens
+
+    with_refresh = SimpleNamespace(refresh_token="r")
+    without = SimpleNamespace(refresh_token=None)
+    assert count_tokens([with_refresh]) == "1 access token and 1 refresh token"
+    assert count_tokens([without]) == "1 access token and no refresh token"
+    assert count_tokens([with_refresh, with_refresh, without]) == (
+        "3 access tokens and 2 refresh tokens"
+    )
 
 
 def test_expired_code_is_invalid_grant(servers):

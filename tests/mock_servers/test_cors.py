@@ -195,7 +195,10 @@ def test_api_answers_are_readable_by_the_spa(servers):
     refused = servers.api.get("/api/photos", headers={"Origin": SPA_ORIGIN})
     assert refused.status_code == 401
     assert refused.headers["access-control-allow-origin"] == SPA_ORIGIN
-    assert refused.headers["www-authenticate"] == 'Bearer realm="photos-api"'
+    assert refused.headers["www-authenticate"] == (
+        'Bearer realm="photos-api", '
+        'resource_metadata="https://api.photos.test/.well-known/oauth-protected-resource"'
+    )
 
 
 # -- refused: unknown origins, malformed preflights -------------------------------

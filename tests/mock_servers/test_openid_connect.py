@@ -347,7 +347,8 @@ def test_wrong_password_keeps_the_pending_request(servers):
         (
             "request_uri",
             "request_uri_not_supported",
-            "This server does not support the request_uri parameter.",
+            "This server takes no request objects by reference: a request_uri must "
+            "come from its pushed authorization request endpoint (/par).",
         ),
     ],
 )

@@ -26,6 +26,10 @@ from tests.mock_servers.servers import WEB_CLIENT, Servers
 # A frozen world clock (2026-01-01T00:00:00Z), so expiry times are exact.
 FROZEN_AT = 1_767_225_600
 REALM_ONLY = 'Bearer realm="photos-api"'
+# RFC 9728 5.1: every 401 says where the API's metadata is.
+METADATA_HINT = (
+    'resource_metadata="https://api.photos.test/.well-known/oauth-protected-resource"'
+)
 HEADER_ONLY = "The Authorization header must be 'Bearer <access token>'."
 IN_QUERY = "Send the access token in the Authorization header."
 NOT_ACTIVE = (
@@ -170,7 +174,7 @@ def test_no_credentials_is_401_with_bare_challenge(servers, authorization):
     assert response.status_code == 401
     assert response.content == b""
     # RFC 6750 3.1: no authentication information -> no error code at all.
-    assert response.headers["www-authenticate"] == REALM_ONLY
+    assert response.headers["www-authenticate"] == f"{REALM_ONLY}, {METADATA_HINT}"
     assert "error" not in response.headers["www-authenticate"]
 
 

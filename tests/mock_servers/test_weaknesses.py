@@ -159,7 +159,9 @@ def test_reused_code_revokes_issued_tokens(servers):
         "error_description": "The refresh token has been revoked.",
     }
     (reused,) = servers.deployment.events.named("authorization_code.reused")
-    assert reused.detail == "1 token(s) issued from this code revoked"
+    assert reused.detail == (
+        "1 access token and 1 refresh token issued from this code revoked"
+    )
 
 
 # -- as.pkce_optional (RFC 7636 4.6, RFC 9700 2.1.1) ------------------------------
@@ -221,7 +223,7 @@ def test_public_client_without_code_challenge_is_refused(servers):
     assert params == {
         "error": "invalid_request",
         "error_description": (
-            "Missing 'code_challenge': this client must use PKCE (RFC 9700 2.1.1)."
+            "Missing 'code_challenge': public clients must use PKCE (RFC 9700 2.1.1)."
         ),
         "state": "xyz-state",
         "iss": ISSUER,
@@ -273,11 +275,13 @@ def test_allow_plain_pkce_accepts_and_verifies_plain_challenge(make):
     [
         (
             {"code_challenge": VERIFIER, "code_challenge_method": "plain"},
-            "Unsupported 'code_challenge_method': use S256 (RFC 9700 2.1.1).",
+            "Unsupported 'code_challenge_method': this server accepts only "
+            "S256 (RFC 7636 4.4.1; RFC 9700 2.1.1 asks clients to use S256).",
         ),
         (
             {"code_challenge": VERIFIER},
-            "Unsupported 'code_challenge_method': use S256 (RFC 9700 2.1.1).",
+            "Unsupported 'code_challenge_method': this server accepts only "
+            "S256 (RFC 7636 4.4.1; RFC 9700 2.1.1 asks clients to use S256).",
         ),
     ],
     ids=["explicit-plain", "method-missing-means-plain"],
@@ -338,7 +342,9 @@ def test_reused_refresh_token_revokes_the_whole_family(servers):
         ),
     }
     (reused,) = servers.deployment.events.named("refresh_token.reused")
-    assert reused.detail == "2 token(s) of this grant revoked"
+    assert reused.detail == (
+        "2 access tokens and 2 refresh tokens of this grant revoked"
+    )
     assert reused.client_id == "photoprint" and reused.user == "u-1001"
 
     # The newest tokens, possibly the legitimate client's, are revoked too.

@@ -199,7 +199,7 @@ def test_which_grant_asks_what_the_options_left_out(
     monkeypatch.setattr("builtins.input", lambda prompt="": next(replies))
     assert main(["which-grant", "--who", "user"]) == 0
     out = capsys.readouterr().out
-    assert "Type a number from 1 to 3." in out
+    assert "Type a number from 1 to 4." in out
     assert "Use: Authorization code with PKCE (" in out
     assert "And: OpenID Connect (scope openid)" in out
 

@@ -496,7 +496,7 @@ def _pump(stream: io.TextIOBase, lines: queue.Queue[str | None]) -> None:
 )
 def test_console_script_serves_until_ctrl_c_or_kill(stop_signal: int) -> None:
     command = [sys.executable, "-m", "playground", "serve"]
-    command += ["--as-port", "0", "--rs-port", "0"]
+    command += ["--as-port", "0", "--rs-port", "0", "--lab-port", "0"]
     with subprocess.Popen(
         command,
         cwd=ROOT,
@@ -557,3 +557,20 @@ def _drained(lines: queue.Queue[str | None]) -> str:
             return "".join(text)
         if line is not None:
             text.append(line)
+
+
+def test_banner_shows_the_device_grant_and_the_apis_metadata() -> None:
+    deployment = build_deployment(
+        issuer="http://127.0.0.1:9100", api_url="http://127.0.0.1:9101"
+    )
+    try:
+        lines = banner(deployment).splitlines()
+    finally:
+        deployment.rs_settings.authorization_server.close()
+    assert "  device authorization http://127.0.0.1:9100/device_authorization" in lines
+    assert "  device verification  http://127.0.0.1:9100/device" in lines
+    assert (
+        "  metadata (RFC 9728)  http://127.0.0.1:9101/.well-known/oauth-protected-resource"
+        in lines
+    )
+    assert any(line.startswith("  photoframe-tv ") for line in lines)

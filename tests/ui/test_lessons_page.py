@@ -536,3 +536,17 @@ def test_every_lesson_runs_to_the_end_on_the_page() -> None:
         assert not at.exception, name
         press(at, "back")  # and every last step replays one back
         assert not at.exception, name
+
+
+def test_token_exchange_and_personal_token_panels_are_shown() -> None:
+    at = press(pick(open_app(), "11_token_exchange.py"), "next", times=2)
+    shown = texts(at)
+    assert "Token exchange (RFC 8693)" in shown
+    assert "`issued_token_type`" in shown and "REQUIRED" in shown
+    assert "- `act`: `{'sub': 'photos-api'}`" in shown
+    assert "Actor (RFC 8693 4.1)" in shown
+    at = press(pick(at, "12_personal_access_tokens.py"), "next", times=2)
+    shown = texts(at)
+    assert "Personal access tokens" in shown
+    assert "(not a JWT)" in shown and "**checksum**" in shown
+    assert any(code.startswith("photos_pat_") for code in codes(at))

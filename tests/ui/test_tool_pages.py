@@ -174,7 +174,10 @@ def test_request_builder_preset_without_token_gets_401() -> None:
     at.button(key="rb_send").click().run()
     assert not at.exception
     assert "HTTP 401 Unauthorized" in texts(at.error)
-    assert 'Bearer realm="photos-api"' in texts(at.code)
+    assert (
+        'Bearer realm="photos-api", resource_metadata='
+        '"https://api.photos.test/.well-known/oauth-protected-resource"'
+    ) in texts(at.code)
 
 
 def test_request_builder_malformed_header_line_shows_an_error() -> None:

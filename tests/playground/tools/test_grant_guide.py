@@ -72,6 +72,14 @@ def test_public_clients_get_authorization_code_with_pkce(
     assert recommendation.grant.lesson == lesson
 
 
+def test_a_device_without_browser_or_keyboard_gets_the_device_grant() -> None:
+    recommendation = guide.recommend({"q1": guide.USER, "q2": guide.INPUT_CONSTRAINED})
+    assert recommendation is not None
+    assert recommendation.grant.id == guide.DEVICE_CODE
+    assert recommendation.grant.spec == "RFC 8628"
+    assert recommendation.grant.lesson == "10_device_authorization.py"
+
+
 def test_sign_in_and_offline_access_add_oidc_and_refresh_tokens() -> None:
     answers = {"q1": guide.USER, "q2": guide.BROWSER, "q3": guide.YES, "q4": guide.YES}
     recommendation = guide.recommend(answers)

@@ -59,7 +59,10 @@ def test_api_without_token_gets_bare_401(world: World) -> None:
     exchange = rb.send(world, rb.compose("RS", "GET", "/api/user"))
     assert exchange.receiver is Party.RESOURCE_SERVER
     assert exchange.response.status == 401
-    assert exchange.response.header("WWW-Authenticate") == 'Bearer realm="photos-api"'
+    assert exchange.response.header("WWW-Authenticate") == (
+        'Bearer realm="photos-api", '
+        'resource_metadata="https://api.photos.test/.well-known/oauth-protected-resource"'
+    )
 
 
 def test_send_returns_the_clients_exchange_not_the_apis_own(world: World) -> None:

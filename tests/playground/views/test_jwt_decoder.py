@@ -460,3 +460,62 @@ def test_client_assertion_is_explained_as_the_clients_own_token(
         line.name: line.explanation for line in decode(sign(key), now=NOW).claim_lines
     }
     assert access["iss"].startswith("Issuer: the authorization server")
+
+
+def test_access_token_audiences_are_explained_as_resource_indicators():
+    """RFC 8707: aud is the resource asked for; several audiences can each use
+    the token at the others (RFC 8707 3)."""
+    from playground.views.jwt_explanations import KIND_ACCESS_TOKEN, explain_claim
+
+    one = explain_claim("aud", "https://api.photos.test", {}, KIND_ACCESS_TOKEN, 0)
+    assert "resource= (RFC 8707)" in one.explanation
+    two = explain_claim(
+        "aud",
+        ["https://api.photos.test", "https://printlab.photos.test"],
+        {},
+        KIND_ACCESS_TOKEN,
+        0,
+    )
+    assert two.explanation.startswith("Audiences: each of these APIs accepts it")
+
+
+def test_an_access_token_is_judged_by_the_api_it_names(key: SigningKey) -> None:
+    """A token from a token exchange is for the print lab: the world's rule
+    checks it against the print lab, not against the photos API; a token for
+    no API of the world is still judged as the photos API would."""
+    lab = "https://api.printlab.test"
+    trust = TokenTrust(key.public_jwks(), ISSUER, API, api_audiences=(API, lab))
+    for_lab = sign(key, access_claims(aud=lab, act={"sub": "photos-api"}))
+    decoded = verify_jwt(for_lab, trust, at=NOW)
+    assert decoded.verification.status == "valid"
+    assert f"aud includes '{lab}'" in decoded.verification.reason
+    elsewhere = verify_jwt(
+        sign(key, access_claims(aud="https://x.test")), trust, at=NOW
+    )
+    assert elsewhere.verification.exception == "InvalidAudienceError"
+    assert f"expects '{API}'" in elsewhere.verification.reason
+
+
+def test_act_and_client_id_are_explained_as_delegation(key: SigningKey) -> None:
+    token = sign(
+        key,
+        access_claims(
+            client_id="photos-api",
+            act={"sub": "photos-api", "act": {"sub": "photos-web"}},
+        ),
+    )
+    lines = {line.name: line.explanation for line in check(token, key).claim_lines}
+    assert lines["act"] == (
+        "Actor (RFC 8693 4.1): delegation happened; 'photos-api' acts for the "
+        "subject 'alice', who stays the sub. A token exchange put it here. Access "
+        "decisions consider the top-level claims and this current actor only; the "
+        "nested act is an earlier actor, kept as history."
+    )
+    assert lines["client_id"].startswith("The client that requested this token")
+    plain = {line.name: line.explanation for line in check(sign(key), key).claim_lines}
+    assert plain["client_id"] == "The client the token was issued to (RFC 9068 2.2)."
+    may_act = sign(key, access_claims(may_act={"sub": "photos-api"}))
+    explained = {
+        line.name: line.explanation for line in check(may_act, key).claim_lines
+    }
+    assert explained["may_act"].startswith("Authorized actor (RFC 8693 4.4)")

@@ -438,3 +438,35 @@ def test_render_svg_gives_none_when_the_executable_vanishes(pkce_flow, monkeypat
     monkeypatch.setattr(graphviz.Digraph, "pipe", vanish)
 
     assert sequence_diagram.render_svg(pkce_flow) is None
+
+
+def _json_error(index: int, error: str) -> Exchange:
+    return Exchange(
+        index=index,
+        sender=CLIENT,
+        receiver=AS,
+        channel=BACK,
+        request=HttpRequest("POST", f"{AUTH}/token"),
+        response=HttpResponse(
+            400,
+            "Bad Request",
+            (("Content-Type", "application/json"),),
+            f'{{"error": "{error}", "error_description": "..."}}'.encode(),
+        ),
+    )
+
+
+def test_polling_replies_show_their_oauth_error_codes():
+    """RFC 8628 3.5: a device's polls are 400 after 400; the diagram says which."""
+    polls = [
+        _json_error(1, "authorization_pending"),
+        _json_error(2, "slow_down"),
+        _exchange(3, CLIENT, AS, BACK, "POST", f"{AUTH}/token", 200, "OK"),
+    ]
+    dot = _parse(sequence_diagram.build(polls))
+    assert [dot.nodes[f"m{n}_rep_label"]["label"] for n in (1, 2, 3)] == [
+        "400 authorization_pending",
+        "400 slow_down",
+        "200 OK",
+    ]
+    assert sequence_diagram._reply_tooltip(polls[1]) == "400 Bad Request: slow_down"

@@ -1,0 +1,174 @@
+"""Remembered consent, first-party apps and the account page's list of apps
+with access, and what removing one revokes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+
+from mock_servers.approved_apps import consent_implied
+from mock_servers.clock import Clock
+from tests.mock_servers.servers import PKCE, VERIFIER, WEB_CLIENT, Servers, form_value
+
+PHOTOS_WEB = ("photos-web", "photos-web-secret")
+PHOTOS_WEB_REDIRECT = "https://photos.test/callback"
+PHOTOS_API = ("photos-api", "photos-api-secret")
+
+
+@pytest.fixture
+def servers(make) -> Servers:
+    return make(clock=Clock(frozen_at=1_798_761_600))
+
+
+def test_a_confidential_first_party_app_is_answered_without_consent(servers):
+    page = servers.auth.get(
+        "/authorize?"
+        + urlencode(
+            {
+                "response_type": "code",
+                "client_id": "photos-web",
+                "redirect_uri": PHOTOS_WEB_REDIRECT,
+                "scope": "basic photos.read",
+                "state": "s",
+                **PKCE,
+            }
+        )
+    )
+    answer = servers.sign_in(page)
+    # Straight from the sign-in POST to the app: 303, no consent page.
+    assert answer.status_code == 303
+    location = answer.headers["location"]
+    assert location.startswith(PHOTOS_WEB_REDIRECT + "?")
+    code = parse_qs(urlsplit(location).query)["code"][0]
+    tokens = servers.token(
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": PHOTOS_WEB_REDIRECT,
+            "code_verifier": VERIFIER,
+        },
+        auth=PHOTOS_WEB,
+    )
+    assert tokens.status_code == 200
+    assert not servers.deployment.store.consents_of("u-1001")
+
+
+def test_prompt_consent_still_asks_a_first_party_app(servers):
+    page = servers.auth.get(
+        "/authorize?"
+        + urlencode(
+            {
+                "response_type": "code",
+                "client_id": "photos-web",
+                "redirect_uri": PHOTOS_WEB_REDIRECT,
+                "scope": "basic",
+                "prompt": "consent",
+                **PKCE,
+            }
+        )
+    )
+    answer = servers.sign_in(page)
+    consent = servers.auth.get(answer.headers["location"])
+    assert 'id="consent"' in consent.text
+
+
+def test_consent_is_implied_only_for_a_confidential_first_party_client(servers):
+    store = servers.deployment.store
+    photos_web = store.client("photos-web")
+    assert consent_implied(photos_web)
+    assert not consent_implied(store.client("photoprint"))
+    # RFC 6749 10.2: a client that cannot authenticate is asked like any other.
+    assert not consent_implied(replace(photos_web, client_type="public"))
+
+
+def account(servers: Servers):
+    page = servers.auth.get("/account")
+    if 'id="login-form"' in page.text:
+        servers.auth.post(
+            "/account/login",
+            data={
+                "username": "alice",
+                "password": "wonderland",
+                "csrf_token": form_value(page.text, "csrf_token"),
+            },
+        )
+        page = servers.auth.get("/account")
+    return page
+
+
+def photoprint_tokens(servers: Servers) -> dict:
+    return servers.redeem(servers.code_for()).json()
+
+
+def test_account_page_lists_approved_and_first_party_apps(servers):
+    photoprint_tokens(servers)
+    page = account(servers)
+    assert 'id="app-photoprint"' in page.text
+    assert "you approved basic photos.read" in page.text
+    assert 'id="app-photos-web"' not in page.text  # never signed in there
+    code = servers.code_for(
+        client_id="photos-web", redirect_uri=PHOTOS_WEB_REDIRECT, scope="basic"
+    )
+    servers.token(
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": PHOTOS_WEB_REDIRECT,
+            "code_verifier": VERIFIER,
+        },
+        auth=PHOTOS_WEB,
+    )
+    page = account(servers)
+    assert 'id="app-photos-web"' in page.text
+    assert "first-party app of the photo service" in page.text
+
+
+def test_removing_an_app_forgets_consent_and_revokes_its_tokens(servers):
+    tokens = photoprint_tokens(servers)
+    page = account(servers)
+    response = servers.auth.post(
+        "/account/apps/photoprint/revoke",
+        data={"csrf_token": form_value(page.text, "csrf_token")},
+    )
+    assert response.status_code == 303
+    store = servers.deployment.store
+    assert not store.has_consent("u-1001", "photoprint", "basic")
+    refresh = servers.token(
+        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        auth=WEB_CLIENT,
+    )
+    assert refresh.status_code == 400
+    assert refresh.json()["error"] == "invalid_grant"
+    # At the authorization server the access token is revoked too ...
+    answer = servers.auth.post(
+        "/introspect", data={"token": tokens["access_token"]}, auth=PHOTOS_API
+    )
+    assert answer.json() == {"active": False}
+    # ... but a JWT checked locally by the API still verifies until it expires.
+    assert servers.call_api(tokens["access_token"]).status_code == 200
+    [event] = servers.deployment.events.named("app.access_revoked")
+    assert event.client_id == "photoprint"
+    assert event.detail == (
+        "approval of basic photos.read forgotten; 1 token(s) revoked"
+    )
+    assert 'id="app-photoprint"' not in account(servers).text
+
+
+def test_removing_an_app_needs_the_csrf_token(servers):
+    photoprint_tokens(servers)
+    account(servers)
+    response = servers.auth.post("/account/apps/photoprint/revoke", data={})
+    assert response.status_code == 400
+    assert servers.deployment.store.has_consent("u-1001", "photoprint", "basic")
+
+
+def test_removing_an_app_without_access_is_404(servers):
+    page = account(servers)
+    response = servers.auth.post(
+        "/account/apps/photoprint/revoke",
+        data={"csrf_token": form_value(page.text, "csrf_token")},
+    )
+    assert response.status_code == 404
+    assert "No such app has access" in response.text
