@@ -17,8 +17,9 @@ from typing import Any
 from authlib.oauth2.rfc6749 import InvalidGrantError
 
 from mock_servers.dpop import ProofRejected
+from mock_servers.dpop_binding import check_refresh_binding
 from mock_servers.grants import RefreshTokenGrant
-from mock_servers.models import Client, Token
+from mock_servers.models import Client, Token, count_tokens
 from mock_servers.token_validation import AccessToken, TokenRejected
 from playground.actors.oauth_client import OAuthClient
 from playground.lesson.student_code import REFUSALS
@@ -201,7 +202,7 @@ class PresentedRefreshToken:
             "refresh_token.reused",
             self.client_id,
             self.user_id,
-            f"{len(family)} token(s) of this grant revoked by the rotation policy",
+            f"{count_tokens(family)} of this grant revoked by the rotation policy",
         )
         return len(family)
 
@@ -230,9 +231,9 @@ class _PolicyRefreshTokenGrant(RefreshTokenGrant):
         if not token.check_client(client):
             # RFC 6749 10.4: the refresh token is bound to its client.
             raise InvalidGrantError("The refresh token was issued to another client.")
-        expiry = token.refresh_token_expiry()
-        if expiry is not None:
-            raise InvalidGrantError(self._expiry_description(expiry, client))
+        # RFC 9449 5: a public client's refresh token bound to a DPoP key.
+        check_refresh_binding(token.refresh_token_jkt)
+        self.check_not_expired(token, client)
         presented = PresentedRefreshToken(self, token)
         try:
             type(self).decide(presented)
@@ -243,7 +244,10 @@ class _PolicyRefreshTokenGrant(RefreshTokenGrant):
 
     def revoke_old_credential(self, refresh_token: Token) -> None:
         if self._rotating:
-            refresh_token.refresh_token_used = True
+            # Under the store's lock: of two refreshes racing with one token
+            # (serve's threads), the second to mark it is refused.
+            if not self.settings.store.use_refresh_token(refresh_token):
+                raise InvalidGrantError("The refresh token was already used.")
             return
         super().revoke_old_credential(refresh_token)  # no rotation: idle renewal
 
