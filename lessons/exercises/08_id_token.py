@@ -170,9 +170,10 @@ def code_injection(run):
     """
     Alice signs in to PhotoPrint with OpenID Connect. Her browser extension
     *Coupon Finder* reports the redirect, code and all, to Mallory before
-    the browser follows it (RFC 9700 4.5, lesson 13). Mallory starts her own
-    sign-in at PhotoPrint, which gives her session a `state` and a `nonce`,
-    and opens PhotoPrint's `/callback` with Alice's code and her own state.
+    the browser follows it (RFC 9700 4.5, attack lesson 13). Mallory starts
+    her own sign-in at PhotoPrint, which gives her session a `state` and a
+    `nonce`, and opens PhotoPrint's `/callback` with Alice's code and her own
+    state.
 
     PhotoPrint's state check passes, and it redeems the code with its own
     secret: the token endpoint answers with *Alice's* ID token, whose
@@ -235,7 +236,7 @@ def tokens_posted_to_gallery(run):
     1. **An ID token issued to another client**: Alice tried PhotoPrintz,
        Mallory's registered look-alike app, and signed in to it with the
        photo service; PhotoPrintz legitimately holds an ID token of Alice's
-       with `aud: photo-printz` (RFC 8725 3.9, lesson 15b).
+       with `aud: photo-printz` (RFC 8725 3.9, attack lesson 15b).
     2. **An expired ID token** of the gallery's, which a script injected in
        the gallery's page sent her long ago.
     3. **An unsigned one** (`alg: none`) she wrote herself.
