@@ -84,9 +84,16 @@ def load_lesson(
     module = execute_file(path, source, on_progress=on_progress)
     lessons = [value for value in vars(module).values() if isinstance(value, Lesson)]
     if not lessons:
-        raise LessonLoadError(
-            LessonError(str(path), None, "no `lesson = Lesson(...)` in this file")
+        exercise = any(
+            getattr(value, "kind", None) == "exercise"
+            for value in vars(module).values()
         )
+        message = (
+            "an exercise, not a lesson: grade it with `oauth-playground check`"
+            if exercise
+            else "no `lesson = Lesson(...)` in this file"
+        )
+        raise LessonLoadError(LessonError(str(path), None, message))
     lesson = lessons[0]
     lesson.path = path
     if not lesson.steps:

@@ -55,6 +55,22 @@ def test_check_names_an_exercise_by_its_short_name(
     assert f"File: {EXERCISES / '02_state_check.py'}" in out
 
 
+def test_run_on_an_exercise_points_to_check(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # `run` (with main's --brief and --step too) replays lessons; an exercise
+    # file is graded by `check`, and `run` says so in its one error line.
+    path = (EXERCISES / "01_pkce_pair.py").resolve()
+    for options in ([], ["--brief"], ["--step", "1"], ["--json"]):
+        code = cli.main(["run", str(path), *options])
+        err = capsys.readouterr().err
+        assert code == 1
+        assert err.splitlines()[0] == (
+            f"error: {path}: an exercise, not a lesson: grade it with "
+            "`oauth-playground check`"
+        )
+
+
 def test_a_failed_attack_shows_what_mallory_got_the_messages_and_a_hint(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
