@@ -108,6 +108,15 @@ class PlaygroundAuthorizationServer(AuthorizationServer):
             Event(self.settings.clock.now(), name, SERVER_NAME, client_id, user, detail)
         )
 
+    def replace_grant(self, grant_cls: type[Any]) -> None:
+        """Put `grant_cls` in the place of the registered grant of the same
+        grant type, with its extensions: a world may install another policy
+        (an exercise's student code decides refresh token rotation)."""
+        self._token_grants = [
+            (grant_cls if cls.GRANT_TYPE == grant_cls.GRANT_TYPE else cls, extensions)
+            for cls, extensions in self._token_grants
+        ]
+
     def query_client(self, client_id: str) -> Client | None:
         return self.settings.store.client(client_id)
 

@@ -92,6 +92,13 @@ class UseDPoPNonceError(OAuth2Error):
         return [*super().get_headers(), (NONCE_HEADER, self.nonce)]
 
 
+# A check standing in for `DPoPChecker.check` at a protected resource: (the
+# request's DPoP header values, method, URL, access token) -> the RFC 7638
+# thumbprint of the proof's key, or None when there is no proof; raises
+# ProofRejected. `ResourceServerSettings.dpop_proof_check` holds one.
+DPoPProofCheck = Callable[[list[str], str, str, str], str | None]
+
+
 @dataclass(frozen=True)
 class DPoPProof:
     """A proof that passed every check: what it said, and whose key signed it."""

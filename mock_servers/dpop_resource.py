@@ -125,12 +125,7 @@ def check(
         # RFC 9449 7.1: "check that a DPoP proof was also received in the DPoP
         # header field of the HTTP request, check the DPoP proof according to
         # the rules in Section 4.3".
-        proof = checker.check(
-            header_values(request.headers),
-            request.method,
-            request.base_url,
-            access_token=token_string,
-        )
+        proof_jkt = proof_key(settings, token_string)
     except NonceRequired as needed:
         # RFC 9449 9: 401 with error="use_dpop_nonce" and the DPoP-Nonce header.
         record("dpop_proof.rejected", needed.reason)
@@ -149,7 +144,7 @@ def check(
             "invalid_dpop_proof",
             rejected.reason,
         )
-    if proof is None:
+    if proof_jkt is None:
         description = "A DPoP-bound access token needs a DPoP proof in the DPoP header."
         record("dpop_proof.rejected", description)
         return refusal(
@@ -158,12 +153,12 @@ def check(
             "invalid_dpop_proof",
             description,
         )
-    if proof.jkt != jkt:
+    if proof_jkt != jkt:
         # RFC 9449 7.1: "check that the public key of the DPoP proof matches
         # the public key to which the access token is bound" (its example
         # answers error="invalid_token", "Invalid DPoP key binding").
         description = (
-            f"The DPoP proof is signed by key {proof.jkt}, but the token is "
+            f"The DPoP proof is signed by key {proof_jkt}, but the token is "
             f"bound to key {jkt} (cnf.jkt)."
         )
         record("access_token.rejected", description)
@@ -174,6 +169,23 @@ def check(
             description,
         )
     return None
+
+
+def proof_key(settings: ResourceServerSettings, token_string: str) -> str | None:
+    """RFC 9449 4.3 for the request at hand: the RFC 7638 thumbprint of the
+    proof's key, None without a proof; raises ProofRejected. The settings'
+    `dpop_proof_check`, when the world installed one (an exercise's student
+    code), stands in for the checker's rules; it sees the URL with its query,
+    which 4.3 item 9 says to ignore."""
+    proofs = header_values(request.headers)
+    installed = settings.dpop_proof_check
+    if installed is not None:
+        return installed(proofs, request.method, request.url, token_string)
+    assert settings.dpop is not None
+    proof = settings.dpop.check(
+        proofs, request.method, request.base_url, access_token=token_string
+    )
+    return proof.jkt if proof is not None else None
 
 
 def _quotable(text: str) -> str:

@@ -307,6 +307,11 @@ class RefreshTokenGrant(_SettingsMixin, grants.RefreshTokenGrant):
         if token.refresh_token_revoked:
             raise InvalidGrantError("The refresh token has been revoked.")
         check_refresh_binding(token.refresh_token_jkt)
+        self.check_not_expired(token, client)
+        return token
+
+    def check_not_expired(self, token: Token, client: Any) -> None:
+        """RFC 9700 4.14.2: refresh tokens expire (idle and absolute lifetimes)."""
         expiry = token.refresh_token_expiry()
         if expiry is not None:
             description = self._expiry_description(expiry, client)
@@ -317,7 +322,6 @@ class RefreshTokenGrant(_SettingsMixin, grants.RefreshTokenGrant):
                 description,
             )
             raise InvalidGrantError(description)
-        return token
 
     def refresh_token_reused(self, token: Token) -> InvalidGrantError:
         """RFC 9700 4.14.2: a rotated refresh token presented again means one

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 import httpx
 
 from .clock import Clock
-from .dpop import DPoPChecker
+from .dpop import DPoPChecker, DPoPProofCheck
 from .events import EventLog
 from .keys import SigningKey
 from .models import Client
@@ -26,6 +26,7 @@ from .weaknesses import Weaknesses
 
 if TYPE_CHECKING:
     from .resource_indicators import ProtectedResource
+    from .token_validation import AccessToken
 
 TokenFormat = Literal["jwt", "opaque"]
 TokenValidation = Literal["jwt", "introspection"]
@@ -257,8 +258,19 @@ class ResourceServerSettings:
     jwks_cache: dict[str, dict] = field(default_factory=dict)
     # The origins whose pages may call the API (CORS), asked per request.
     browser_origins: Callable[[], Collection[str]] = frozenset
+    # A validator the world may install in place of JWT validation and
+    # introspection (an exercise's student code): token -> AccessToken, or
+    # raise token_validation.TokenRejected. Read per request.
+    token_check: Callable[[str], AccessToken] | None = None
     # RFC 9449 7: DPoP proofs with DPoP-bound access tokens (jti memory, nonces).
     dpop: DPoPChecker | None = None
+    # A proof check the world may install in place of `dpop.check`'s RFC 9449
+    # 4.3 checks (an exercise's student code): (the request's DPoP header
+    # values, method, URL, access token) -> the RFC 7638 thumbprint of the
+    # proof's key, None without a proof; raises dpop.ProofRejected. The API
+    # still compares the thumbprint with the token's cnf.jkt (RFC 9449 7.1).
+    # Read per request (`dpop_resource.proof_key`).
+    dpop_proof_check: DPoPProofCheck | None = None
     # The print lab's API, which the photos API calls to print an order
     # (with a token from a token exchange, RFC 8693), and its URL (its `aud`).
     print_lab: httpx.Client | None = None

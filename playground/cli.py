@@ -461,6 +461,92 @@ def _lesson_failed(error: LessonError) -> int:
     return 1
 
 
+def _add_check(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="grade an exercise: the playground attacks your code",
+        description="Run every scenario of an exercise against your code: the\n"
+        "honest flows must work, the attacks must be refused. Exits 0 only\n"
+        "when every scenario passes. With --all, grade a folder of\n"
+        "submissions (DIR/<student>/<exercise>.py) and print a table.",
+        formatter_class=argparse.RawTextHelpFormatter,
+    )
+    parser.add_argument(
+        "exercise",
+        nargs="?",
+        help="an exercise file, or a name in lessons/exercises (e.g. pkce_pair)",
+    )
+    parser.add_argument("--all", type=Path, metavar="DIR", help="grade DIR/*/*.py")
+    parser.add_argument(
+        "--exercises",
+        type=Path,
+        metavar="DIR",
+        help="the official exercises (default: lessons/exercises)",
+    )
+    parser.add_argument(
+        "--csv", type=Path, metavar="FILE", help="with --all: write CSV"
+    )
+    parser.add_argument(
+        "--hint", type=int, default=1, metavar="N", help="show hints 1..N (default 1)"
+    )
+    parser.add_argument("--seed", type=int, help="repeat a run's inputs")
+    parser.add_argument(
+        "--verbose", action="store_true", help="details of passing scenarios too"
+    )
+    parser.add_argument(
+        "--step-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop a scenario that runs longer (default 5)",
+    )
+    parser.set_defaults(run=_run_check)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    import os
+
+    from playground.lesson import grader, progress
+    from playground.lesson.grading import exercise_files, exercises_dir, find_exercise
+    from playground.lesson.pool import LessonPool
+    from playground.lesson.runner import default_lessons_dir
+
+    folder = args.exercises or exercises_dir(default_lessons_dir())
+    if args.all is not None:
+        if not args.all.is_dir() or not exercise_files(folder):
+            print(
+                f"error: no submissions in {args.all} or no exercises in {folder}",
+                file=sys.stderr,
+            )
+            return 2
+        size = min(4, os.cpu_count() or 1)
+        with _interruptible(LessonPool(size, step_limit=args.step_limit)) as pool:
+            marks = grader.mark_submissions(
+                pool, args.all, exercise_files(folder), seed=args.seed
+            )
+        print(grader.mark_table(marks), end="")
+        if args.csv:
+            args.csv.write_text(grader.mark_csv(marks), encoding="utf-8")
+        return 0
+    path = find_exercise(args.exercise or "", folder) if args.exercise else None
+    if path is None:
+        names = ", ".join(p.stem for p in exercise_files(folder)) or "none"
+        asked = f"no exercise {args.exercise!r}" if args.exercise else "name one"
+        print(f"error: {asked} (or --all DIR); exercises: {names}", file=sys.stderr)
+        return 2
+    with _interruptible(LessonPool(2, step_limit=args.step_limit)) as pool:
+        graded = grader.grade_file(pool, path, seed=args.seed)
+    print(grader.render_text(graded, hints=args.hint, verbose=args.verbose), end="")
+    if graded.outline is not None:
+        progress.record(
+            progress.default_progress_file(),
+            path.name,
+            graded.passed_count,
+            graded.total,
+        )
+    return 0 if graded.passed else 1
+
+
 def streamlit_command(
     port: int = 8501,
     host: str = "127.0.0.1",
@@ -580,6 +666,7 @@ COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_serve,
     _add_lessons,
     _add_run,
+    _add_check,
     _add_which_grant,
     _add_ui,
 )

@@ -8,6 +8,7 @@ each one real HTTP recorded in the transcript.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -60,6 +61,9 @@ class OAuthClient:
     key: SigningKey | None = None
     tokens: dict[str, Any] = field(default_factory=dict)
     pending: AuthorizationRequest | None = None
+    # Makes (code verifier, S256 challenge) in place of the code below: an
+    # exercise plugs a student's function in here (RFC 7636 4.1, 4.2).
+    pkce_pair: Callable[[], tuple[str, str]] | None = None
     # RFC 9449: the key this client proves possession of, when it uses DPoP,
     # and the last nonce each server handed it (RFC 9449 8, 9), by origin.
     dpop_key: SigningKey | None = None
@@ -90,7 +94,9 @@ class OAuthClient:
             # RFC 6749 10.12: an unguessable value bound to the user's session.
             request.state = self.randomness.token(16)
             params["state"] = request.state
-        if pkce_method:
+        if pkce_method == "S256" and self.pkce_pair is not None:
+            request.code_verifier, request.code_challenge = self.pkce_pair()
+        elif pkce_method:
             # RFC 7636 4.1: a 32-octet random sequence, base64url-encoded.
             request.code_verifier = urlsafe_b64encode(
                 self.randomness.token_bytes(32)
@@ -102,6 +108,7 @@ class OAuthClient:
                 if pkce_method == "S256"
                 else request.code_verifier
             )
+        if pkce_method:
             request.code_challenge_method = pkce_method
             params["code_challenge"] = request.code_challenge or ""
             params["code_challenge_method"] = pkce_method

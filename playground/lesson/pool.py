@@ -43,6 +43,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, TypeVar
 
+from playground.lesson.grading import ExerciseOutline, ScenarioResult
 from playground.lesson.outline import LessonOutline
 from playground.lesson.runner import LessonError
 from playground.lesson.snapshot import StepSnapshot
@@ -51,6 +52,7 @@ from playground.lesson.worker import (
     PROGRESS,
     READY,
     WORKER_NICENESS,
+    ExerciseRequest,
     KeysPem,
     LessonSource,
     NeedSource,
@@ -392,6 +394,22 @@ class LessonPool:
             return LessonError(source.path, None, str(failed))
         return _expect(value, RunReport)
 
+    def exercise(
+        self, source: LessonSource, scenario: int | None = None, *, seed: int = 0
+    ) -> ExerciseOutline | ScenarioResult | LessonError:
+        """An exercise file's outline, or scenario `scenario` run against it in
+        a world seeded by `seed` (each scenario a request of its own, so a
+        scenario that loops is stopped alone and the next one still runs)."""
+        request = ExerciseRequest(source, scenario, seed)
+        try:
+            value = self._call(request, source)
+        except WorkerGone as gone:
+            return self.stopped_error(source, gone.stopped, unit="scenario")
+        except WorkerFailed as failed:
+            return LessonError(source.path, None, str(failed), "", scenario)
+        kind = ExerciseOutline if scenario is None else ScenarioResult
+        return _expect(value, kind)  # type: ignore[return-value]
+
     def forget(self, session: str) -> None:
         """A session ended: its home worker drops its run with its next request.
         Never blocks (it runs from a finalizer, in whatever thread)."""
@@ -440,13 +458,17 @@ class LessonPool:
         source: LessonSource,
         stopped: Stopped,
         outline: LessonOutline | None = None,
+        *,
+        unit: str = "step",
     ) -> LessonError:
         """A stopped or crashed worker, told as a lesson error at the student's
-        line (from the stack the worker dumped on its way out)."""
+        line (from the stack the worker dumped on its way out): the deepest
+        frame in their file, not a library's line the loop was calling."""
         frames = _lesson_frames(stopped.dump, source.path)
-        line = frames[-1][1] if frames else None
+        mine = [number for file, number, _ in frames if _same_file(file, source.path)]
+        line = mine[-1] if mine else None
         if stopped.timed_out is not None:
-            what = "this step" if stopped.step else "the file"
+            what = f"this {unit}" if stopped.step else "the file"
             ending = "finished" if stopped.step else "finished loading"
             why = (
                 "waiting for what never comes?"

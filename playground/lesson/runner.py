@@ -81,6 +81,34 @@ def load_lesson(
     progress, not an endless loop.
     """
     path = Path(path).resolve()
+    module = execute_file(path, source, on_progress=on_progress)
+    lessons = [value for value in vars(module).values() if isinstance(value, Lesson)]
+    if not lessons:
+        exercise = any(
+            getattr(value, "kind", None) == "exercise"
+            for value in vars(module).values()
+        )
+        message = (
+            "an exercise, not a lesson: grade it with `oauth-playground check`"
+            if exercise
+            else "no `lesson = Lesson(...)` in this file"
+        )
+        raise LessonLoadError(LessonError(str(path), None, message))
+    lesson = lessons[0]
+    lesson.path = path
+    if not lesson.steps:
+        raise LessonLoadError(LessonError(str(path), None, "the lesson has no steps"))
+    return lesson
+
+
+def execute_file(
+    path: Path,
+    source: str | None = None,
+    *,
+    on_progress: Callable[[], None] | None = None,
+) -> types.ModuleType:
+    """Execute a lesson (or exercise) file afresh as a module of its own;
+    whatever it raises, or a syntax error, is a LessonLoadError at its line."""
     if source is None:
         try:
             source = path.read_text(encoding="utf-8")
@@ -105,22 +133,13 @@ def load_lesson(
             LessonError(str(path), error.lineno, message, _format_exception(error))
         ) from None
     except BaseException as error:  # SystemExit, KeyboardInterrupt...: the lesson's
-        raise LessonLoadError(_error_in(path, error)) from None
+        raise LessonLoadError(error_in(path, error)) from None
     finally:
         if previous is None:
             sys.modules.pop(module.__name__, None)
         else:
             sys.modules[module.__name__] = previous
-    lessons = [value for value in vars(module).values() if isinstance(value, Lesson)]
-    if not lessons:
-        raise LessonLoadError(
-            LessonError(str(path), None, "no `lesson = Lesson(...)` in this file")
-        )
-    lesson = lessons[0]
-    lesson.path = path
-    if not lesson.steps:
-        raise LessonLoadError(LessonError(str(path), None, "the lesson has no steps"))
-    return lesson
+    return module
 
 
 MAX_STEPS = 100_000  # declaring more is no longer progress (a loop making steps)
@@ -264,7 +283,7 @@ class LiveRun:
                 step.function(self.run)
             except BaseException as error:  # the student's, whatever it is
                 transcript.end_step(step.number, self.world.clock.now())
-                self.error = _error_in(self.lesson.path, error, step)
+                self.error = error_in(self.lesson.path, error, step)
                 return
             transcript.end_step(step.number, self.world.clock.now())
             self.steps_run = step.number
@@ -344,7 +363,7 @@ MAX_MESSAGE = 2_000  # characters of an exception's message worth showing
 MAX_TRACEBACK = 20_000
 
 
-def _error_in(
+def error_in(
     path: Path | None, error: BaseException, step: Step | None = None
 ) -> LessonError:
     """Point at the deepest line of the lesson file in the traceback."""
@@ -418,13 +437,20 @@ class LessonEntry:
         return self.lesson.kind if self.lesson else "broken"
 
 
+# The lessons folder's subfolder of exercises (`playground.lesson.grading`).
+EXERCISES = "exercises"
+
+
 def lesson_files(folder: str | Path) -> list[Path]:
     """The lesson files under a folder (attacks in `attacks/`), in order;
-    `_private.py` helpers and caches left out."""
+    `_private.py` helpers, caches and the exercises (`exercises/`) left out."""
+    folder = Path(folder)
     return sorted(
         path
-        for path in Path(folder).rglob("*.py")
-        if not path.name.startswith("_") and "__pycache__" not in path.parts
+        for path in folder.rglob("*.py")
+        if not path.name.startswith("_")
+        and "__pycache__" not in path.parts
+        and EXERCISES not in path.relative_to(folder).parts[:-1]
     )
 
 

@@ -37,6 +37,12 @@ from typing import Any
 from mock_servers.keys import signing_key_from_pem
 from playground.lesson import memory
 from playground.lesson.api import Lesson
+from playground.lesson.grading import (
+    ExerciseOutline,
+    ScenarioResult,
+    load_exercise,
+    run_scenario,
+)
 from playground.lesson.outline import LessonOutline
 from playground.lesson.report import render_text, to_json
 from playground.lesson.runner import (
@@ -152,6 +158,16 @@ class ReportRequest:
 
 
 @dataclass(frozen=True)
+class ExerciseRequest:
+    """An exercise file's outline (`scenario` None), or one of its scenarios
+    run against the student's code in a world seeded by `seed`."""
+
+    source: LessonSource
+    scenario: int | None
+    seed: int = 0
+
+
+@dataclass(frozen=True)
 class StatsRequest:
     """What the worker holds, for tests and benches."""
 
@@ -180,7 +196,7 @@ class WorkerStats:
     runs: tuple[str, ...]  # the sessions with a live run here
 
 
-Request = OutlineRequest | ShowRequest | ReportRequest | StatsRequest
+Request = OutlineRequest | ShowRequest | ReportRequest | ExerciseRequest | StatsRequest
 
 
 # --- the worker's state -------------------------------------------------------
@@ -207,6 +223,10 @@ class Worker:
     lessons: OrderedDict = field(default_factory=OrderedDict)
     runs: OrderedDict = field(default_factory=OrderedDict)
     keys: OrderedDict = field(default_factory=OrderedDict)
+    exercises: OrderedDict = field(default_factory=OrderedDict)
+    # The keys of every exercise scenario's world here: made once (RSA key
+    # generation is the slow part of a world), never a learner's own.
+    exercise_keys: WorldKeys | None = None
     # Set when the last live run was forgotten (the class has left), with
     # the memory those runs left behind: see `outgrown`.
     emptied: bool = False
@@ -222,6 +242,8 @@ class Worker:
             return self.show(request)
         if isinstance(request, ReportRequest):
             return self.report(request)
+        if isinstance(request, ExerciseRequest):
+            return self.exercise(request)
         if isinstance(request, StatsRequest):
             return WorkerStats(os.getpid(), len(self.lessons), tuple(self.runs))
         raise TypeError(f"unknown request {type(request).__name__}")
@@ -325,6 +347,48 @@ class Worker:
             ),
             error=result.error,
             passed=result.passed,
+        )
+
+    def exercise(
+        self, request: ExerciseRequest
+    ) -> ExerciseOutline | ScenarioResult | LessonError | NeedSource:
+        """An exercise file's outline (its content executed once here), or one
+        scenario run (the pool watches it as it watches a step). Each scenario
+        executes the file afresh: what the student's code keeps at module
+        level never carries from one scenario, or one student, to the next."""
+        source = request.source
+        key = (source.path, source.digest)
+        loaded = self.exercises.get(key)
+        if loaded is None:
+            if source.text is None:
+                return NeedSource()
+            self.progress.start(0)
+            try:
+                exercise = load_exercise(
+                    source.path, source.text, on_progress=self.progress.start
+                )
+                loaded = (source.text, ExerciseOutline.of(exercise))
+            except LessonLoadError as failure:
+                loaded = failure.error
+            _remember(self.exercises, key, loaded, MAX_LESSONS)
+        else:
+            self.exercises.move_to_end(key)
+        if isinstance(loaded, LessonError):
+            return loaded
+        text, outline = loaded
+        if request.scenario is None:
+            return outline
+        if not 0 < request.scenario <= len(outline.scenarios):
+            raise ValueError(f"the exercise has no scenario {request.scenario}")
+        if self.exercise_keys is None:
+            self.exercise_keys = WorldKeys.generate()
+        self.progress.start(request.scenario)
+        try:
+            exercise = load_exercise(source.path, text)
+        except LessonLoadError as failure:  # it loaded before: module state
+            return failure.error
+        return run_scenario(
+            exercise, request.scenario, request.seed, keys=self.exercise_keys
         )
 
     def forget(self, sessions: tuple[str, ...]) -> None:

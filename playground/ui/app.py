@@ -34,6 +34,9 @@ navigation = st.navigation(
                 default=True,
             ),
             st.Page(
+                PAGES / "exercises.py", title="Exercises", icon=":material/shield:"
+            ),
+            st.Page(
                 PAGES / "which_grant.py",
                 title="Which grant?",
                 icon=":material/explore:",

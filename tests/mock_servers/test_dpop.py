@@ -8,7 +8,12 @@ import jwt as pyjwt
 import pytest
 
 from mock_servers.clock import Clock
-from mock_servers.dpop import PROOF_WINDOW, ReplayCache, access_token_hash
+from mock_servers.dpop import (
+    PROOF_WINDOW,
+    ProofRejected,
+    ReplayCache,
+    access_token_hash,
+)
 from mock_servers.keys import generate_ec_signing_key
 from tests.mock_servers.dpop_helpers import (
     FAPI_CLIENT,
@@ -542,6 +547,48 @@ def test_proof_signed_by_another_key_is_invalid_token(servers):
         f'DPoP realm="photos-api", error="invalid_token", '
         f'error_description="{description}", {ALGS}'
     )
+
+
+def test_an_installed_proof_check_stands_in_for_the_rfc_9449_checks(servers):
+    # ResourceServerSettings.dpop_proof_check (an exercise's student code):
+    # it sees the header values, method, URL with its query, and the token.
+    token, key = bound_token(servers)
+    seen = []
+
+    def installed(proofs, method, url, access_token):
+        seen.append((len(proofs), method, url, access_token))
+        if not proofs:
+            raise ProofRejected("no proof, says the installed check")
+        return key.jwk.thumbprint()  # whatever the proof says
+
+    servers.deployment.rs_settings.dpop_proof_check = installed
+    stale = proof(key, "GET", f"{API}/api/user", now(servers) - 3600)
+    answer = api_call(servers, token, stale, path="/api/photos?page=2")
+    # The installed check accepted a proof the checker refuses (htu, iat, ath).
+    assert answer.status_code == 200, answer.text
+    assert seen == [(1, "GET", f"{API}/api/photos?page=2", token)]
+    refused = api_call(servers, token)
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"] == (
+        f'{CHALLENGE_START}error_description="no proof, says the installed '
+        f'check", {ALGS}'
+    )
+
+
+def test_an_installed_proof_check_cannot_skip_the_key_binding(servers):
+    # RFC 9449 7.1: the key it names must still be the token's cnf.jkt.
+    token, _ = bound_token(servers)
+    mallory = new_key()
+    servers.deployment.rs_settings.dpop_proof_check = lambda *_: (
+        mallory.jwk.thumbprint()
+    )
+    answer = api_call(
+        servers,
+        token,
+        proof(mallory, "GET", f"{API}/api/photos", now(servers), access_token=token),
+    )
+    assert answer.status_code == 401
+    assert answer.json()["error"] == "invalid_token"
 
 
 def test_api_nonce_is_asked_for_with_use_dpop_nonce(servers):

@@ -47,3 +47,26 @@ def test_lessons_readme_example_runs_and_passes(tmp_path):
         "the token endpoint answers 200",
         "the API answers 200",
     ]
+
+
+def test_lessons_readme_exercise_example_grades_its_starter(tmp_path):
+    """The exercise example loads; its honest scenario passes and its attack
+    fails with the starter, and passes once the TODO is done."""
+    from playground.lesson.grading import load_exercise, run_scenario
+
+    text = (Path(__file__).resolve().parents[2] / "lessons" / "README.md").read_text()
+    example = text.split("# Writing an exercise", 1)[1]
+    example = example.split("```python\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example_exercise.py"
+    path.write_text(example)
+    exercise = load_exercise(path)
+    starter = [run_scenario(exercise, n, 1).passed for n in (1, 2)]
+    path.write_text(
+        example.replace(
+            "    return True\n",
+            "    return expected is not None and received == expected\n",
+        )
+    )
+    solved = load_exercise(path)
+    assert starter == [True, False]
+    assert [run_scenario(solved, n, 1).passed for n in (1, 2)] == [True, True]
