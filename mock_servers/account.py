@@ -17,13 +17,12 @@ another site can neither post to it nor overlay it.
 
 from __future__ import annotations
 
-import hmac
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, redirect, request, session
 
-from . import pages
+from . import csrf, pages
 from .approved_apps import approved_apps, revoke_app
 from .demo import SCOPES
 from .personal_access_tokens import (
@@ -132,16 +131,6 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
     store = settings.store
     tokens = settings.personal_access_tokens
 
-    def csrf_token() -> str:
-        if "csrf_token" not in session:
-            session["csrf_token"] = settings.randomness.token(16)
-        return session["csrf_token"]
-
-    def csrf_ok() -> bool:
-        sent = request.form.get("csrf_token", "")
-        expected = session.get("csrf_token", "")
-        return bool(expected) and hmac.compare_digest(sent, expected)
-
     def bad_csrf() -> tuple[str, int]:
         return pages.error_page(
             "invalid_request",
@@ -158,7 +147,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
             "Your account",
             _SIGN_IN,
             issuer=settings.issuer,
-            csrf_token=csrf_token(),
+            csrf_token=csrf.form_token(settings.randomness),
             error=error,
         ), status
 
@@ -175,7 +164,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
             lifetimes=LIFETIME_CHOICES_DAYS,
             default_days=DEFAULT_LIFETIME_DAYS,
             access_minutes=settings.lifetimes.access_token // 60,
-            csrf_token=csrf_token(),
+            csrf_token=csrf.form_token(settings.randomness),
             error=error,
             now=now,
             when=_when,
@@ -190,7 +179,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
 
     @app.post("/account/login")
     def account_login() -> HTML:
-        if not csrf_ok():
+        if not csrf.form_ok():
             return bad_csrf()
         username = request.form.get("username", "")
         user = store.user_by_username(username)
@@ -212,7 +201,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
         user = signed_in_user()
         if user is None:
             return redirect("/account", code=303)
-        if not csrf_ok():
+        if not csrf.form_ok():
             return bad_csrf()
         days = request.form.get("expires_in_days", "")
         try:
@@ -252,7 +241,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
         user = signed_in_user()
         if user is None:
             return redirect("/account", code=303)
-        if not csrf_ok():
+        if not csrf.form_ok():
             return bad_csrf()
         try:
             record = tokens.revoke(user.id, token_id, settings.clock.now())
@@ -271,7 +260,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
         user = signed_in_user()
         if user is None:
             return redirect("/account", code=303)
-        if not csrf_ok():
+        if not csrf.form_ok():
             return bad_csrf()
         if client_id not in {app.client_id for app in approved_apps(store, user.id)}:
             return account_page(user, "No such app has access to your account.", 404)

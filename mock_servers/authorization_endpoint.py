@@ -16,7 +16,6 @@ is never trusted more than a fresh one.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -25,7 +24,7 @@ from authlib.oauth2.rfc6749 import OAuth2Payload
 from flask import Flask, Response, redirect, request, session
 from werkzeug.datastructures import MultiDict
 
-from . import pages, par
+from . import csrf, pages, par
 from .approved_apps import consent_implied
 from .demo import SCOPES
 from .interaction import AuthenticationRequest, Step, next_step, with_redirect
@@ -98,20 +97,6 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
         if user is None:
             return None
         return SignedInUser.of(user, int(session.get("auth_time", 0)))
-
-    def csrf_token() -> str:
-        if "csrf_token" not in session:
-            session["csrf_token"] = settings.randomness.token(16)
-        return session["csrf_token"]
-
-    def csrf_ok() -> bool:
-        sent = request.form.get("csrf_token", "")
-        expected = session.get("csrf_token", "")
-        # Compared as bytes: compare_digest refuses str with non-ASCII
-        # characters (TypeError, a 500 for any hostile form).
-        return bool(expected) and hmac.compare_digest(
-            sent.encode(), str(expected).encode()
-        )
 
     def pending_of_this_browser(pending_id: str) -> PendingAuthorization | None:
         if pending_id not in session.get("interactions", []):
@@ -191,7 +176,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
                 issuer=settings.issuer,
                 client_name=client.client_name,
                 interaction=pending.id,
-                csrf_token=csrf_token(),
+                csrf_token=csrf.form_token(settings.randomness),
                 error=None,
             )
         assert user is not None
@@ -201,7 +186,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
             scopes=[(s, SCOPES.get(s, s)) for s in scope.split()],
             interaction=pending.id,
             redirect_uri=grant.redirect_uri,
-            csrf_token=csrf_token(),
+            csrf_token=csrf.form_token(settings.randomness),
         )
 
     def kept_request(pending: PendingAuthorization) -> KeptRequest:
@@ -236,7 +221,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
 
     @app.post("/login")
     def login() -> Response | tuple[str, int] | str:
-        if not csrf_ok():
+        if not csrf.form_ok():
             return pages.error_page(
                 "invalid_request",
                 "The sign-in form's CSRF token is missing or wrong.",
@@ -251,7 +236,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
                 issuer=settings.issuer,
                 client_name="the application",
                 interaction=pending_id,
-                csrf_token=csrf_token(),
+                csrf_token=csrf.form_token(settings.randomness),
                 error="Wrong username or password.",
             )
         interactions = session.get("interactions", [])
@@ -306,7 +291,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
         pending = pending_of_this_browser(request.form.get("interaction", ""))
         if pending is None:
             return unknown_interaction()
-        if not csrf_ok():
+        if not csrf.form_ok():
             # The pending request is kept: a correct submission still works.
             return pages.error_page(
                 "invalid_request",

@@ -19,13 +19,12 @@ bare "approve this sign-in?" instead.
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, redirect, request, session
 
-from . import pages
+from . import csrf, pages
 from .demo import SCOPES
 from .device_authorization import DeviceAuthorization, Status
 from .models import Client, User
@@ -152,16 +151,6 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
     def current_user() -> User | None:
         return store.user(session.get("user_id"))
 
-    def csrf_token() -> str:
-        if "csrf_token" not in session:
-            session["csrf_token"] = settings.randomness.token(16)
-        return session["csrf_token"]
-
-    def csrf_ok() -> bool:
-        sent = request.form.get("csrf_token", "")
-        expected = session.get("csrf_token", "")
-        return bool(expected) and hmac.compare_digest(sent, expected)
-
     def csrf_refused() -> tuple[str, int]:
         return pages.error_page(
             "invalid_request",
@@ -176,7 +165,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
             _SIGN_IN,
             issuer=settings.issuer,
             user_code=user_code,
-            csrf_token=csrf_token(),
+            csrf_token=csrf.form_token(settings.randomness),
             error=error,
         )
 
@@ -187,7 +176,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
             _ENTER_CODE,
             user_name=user.name,
             user_code=user_code,
-            csrf_token=csrf_token(),
+            csrf_token=csrf.form_token(settings.randomness),
             error=error,
         )
 
@@ -209,7 +198,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
 
     @app.post("/device/login")
     def device_login() -> HTML:
-        if not csrf_ok():
+        if not csrf.form_ok():
             return csrf_refused()
         user_code = request.form.get("user_code", "")
         username = request.form.get("username", "")
@@ -227,7 +216,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
 
     @app.post("/device")
     def device_code() -> HTML:
-        if not csrf_ok():
+        if not csrf.form_ok():
             return csrf_refused()
         typed = request.form.get("user_code", "")
         user = current_user()
@@ -251,12 +240,16 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
         assert client is not None
         session["device_user_code"] = device.user_code
         return consent_page(
-            settings, user=user, client=client, device=device, csrf_token=csrf_token()
+            settings,
+            user=user,
+            client=client,
+            device=device,
+            csrf_token=csrf.form_token(settings.randomness),
         )
 
     @app.post("/device/consent")
     def device_consent() -> HTML:
-        if not csrf_ok():
+        if not csrf.form_ok():
             return csrf_refused()
         user = current_user()
         typed = request.form.get("user_code", "")

@@ -78,6 +78,11 @@ AUTHORIZATION_SERVER_PATHS = (
     "/device",
     "/device/login",
     "/device/consent",
+    "/account",
+    "/account/login",
+    "/account/tokens",
+    "/account/tokens/x/revoke",
+    "/account/apps/photoprint/revoke",
     "/no-such-page",
 )
 RESOURCE_SERVER_PATHS = (

@@ -820,6 +820,18 @@ def templates(m: Material) -> dict[str, list[Template]]:
         )
         for c, i, csrf in pages
     ]
+    # The account page's and the device page's forms, with the same
+    # session's token (one per browser session, whatever the form).
+    for path, fields in (
+        ("/account/login", (("username", "alice"), ("password", "wonderland"))),
+        ("/device/login", (("username", "alice"), ("password", "wonderland"))),
+        ("/device", (("user_code", "BCDF-GHJK"),)),
+        ("/account/tokens", (("name", "n"), ("scope", "basic"))),
+    ):
+        found[path] = [
+            Template("POST", (*fields, ("csrf_token", csrf)), cookie=c)
+            for c, _, csrf in pages
+        ]
     # Revocation last: sent as they are, its requests end the tokens the
     # others use.
     found["/revoke"] = found.pop("/revoke")

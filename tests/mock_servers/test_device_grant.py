@@ -391,6 +391,15 @@ def test_consent_needs_the_csrf_token_and_the_code_entered_in_this_browser(
         data={"user_code": device["user_code"], "decision": "approve"},
     )
     assert forged.status_code == 400
+    non_ascii = phone.post(  # compared as bytes: a refused form, never a 500
+        "/device/consent",
+        data={
+            "csrf_token": "é",
+            "user_code": device["user_code"],
+            "decision": "approve",
+        },
+    )
+    assert non_ascii.status_code == 400
     other = servers.new_browser()
     enter_code(other, "BCDF-GHJK")  # signs in, enters some other code
     other_page = other.get("/device")

@@ -435,3 +435,16 @@ def test_another_user_cannot_revoke_alices_token(servers):
     assert response.status_code == 404
     [record] = servers.deployment.as_settings.personal_access_tokens.of_user("u-1001")
     assert not record.is_revoked()
+
+
+@pytest.mark.parametrize("path", ["/account/login", "/account/tokens"])
+def test_a_non_ascii_csrf_token_is_a_refused_form_not_a_500(servers, path):
+    if path == "/account/login":
+        servers.auth.get("/account")  # the session has its token
+    else:
+        sign_in(servers)
+    response = servers.auth.post(
+        path, data={"username": "alice", "password": "x", "csrf_token": "é"}
+    )
+    assert response.status_code == 400
+    assert "CSRF token" in response.text
