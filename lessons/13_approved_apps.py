@@ -63,9 +63,12 @@ def remembered(run):
     so `/authorize` answers **at once**: a redirect straight back to
     PhotoPrint with a code, no sign-in and no consent page (the request is
     the same as before: same app, same scopes). PhotoPrint is a confidential
-    client: the code is useless without its secret, which is what lets the
-    server answer without asking again (RFC 6749 10.2, quoted in the next
-    step).
+    client: whoever receives the code must still authenticate as PhotoPrint
+    to redeem it, which is what lets the server answer without asking again
+    (RFC 6749 10.2, quoted in the next step). A public client gets this only
+    when its redirect URI proves who it is: the single-page app's https
+    origin does, but a native app's loopback port could be any app on the
+    device, so the server asks Alice again every time (RFC 8252 8.6).
     """
     photoprint_sign_in(run)
     run.check(

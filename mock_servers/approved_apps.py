@@ -21,6 +21,7 @@ already holds still verifies at an API that checks JWTs itself, until its
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from .models import Client, Token
 from .store import Store
@@ -39,6 +40,35 @@ def consent_implied(client: Client) -> bool:
     other; a confidential one redeems its code with its secret.
     """
     return client.first_party and not client.is_public
+
+
+def identity_assured(client: Client) -> bool:
+    """Can a repeated request be trusted to come from this client? A secret
+    proves a confidential one; a public one only by where its codes go. A
+    web origin is its own; a native app's loopback redirect (any port, RFC
+    8252 7.3) or private-use scheme can be any app on the device (8.6)."""
+    if not client.is_public:
+        return True
+    return bool(client.redirect_uris) and not any(
+        map(_any_app_on_the_device, client.redirect_uris)
+    )
+
+
+def _any_app_on_the_device(uri: str) -> bool:
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https"):
+        return True  # a private-use URI scheme: any app may claim it
+    loopback = parts.hostname in ("127.0.0.1", "::1", "localhost")
+    return loopback and parts.port is None  # the port picked at run time
+
+
+def consent_on_record(store: Store, user_id: str, client: Client, scope: str) -> bool:
+    """May this request skip the consent page? RFC 8252 8.6: unless the
+    client's identity can be assured, a request "SHOULD be processed as if no
+    previous request had been approved"."""
+    return consent_implied(client) or (
+        identity_assured(client) and store.has_consent(user_id, client.client_id, scope)
+    )
 
 
 @dataclass(frozen=True)

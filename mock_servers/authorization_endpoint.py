@@ -25,7 +25,7 @@ from flask import Flask, Response, redirect, request, session
 from werkzeug.datastructures import MultiDict
 
 from . import csrf, pages, par
-from .approved_apps import consent_implied
+from .approved_apps import consent_on_record
 from .demo import SCOPES
 from .interaction import AuthenticationRequest, Step, next_step, with_redirect
 from .models import PendingAuthorization, SignedInUser
@@ -156,10 +156,7 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
                 user,
                 signed_in_for_this_request=pending.signed_in,
                 consent_on_record=user is not None
-                and (
-                    consent_implied(client)
-                    or store.has_consent(user.id, client.client_id, scope)
-                ),
+                and consent_on_record(store, user.id, client, scope),
                 now=settings.clock.now(),
             )
         except OAuth2Error as error:
@@ -267,11 +264,8 @@ def register(app: Flask, server: Any, settings: AuthorizationServerSettings) -> 
                 user,
                 signed_in_for_this_request=True,
                 consent_on_record=user is not None
-                and (
-                    consent_implied(grant.client)
-                    or store.has_consent(
-                        user.id, grant.client.client_id, grant.request.scope or ""
-                    )
+                and consent_on_record(
+                    store, user.id, grant.client, grant.request.scope or ""
                 ),
                 now=settings.clock.now(),
             )

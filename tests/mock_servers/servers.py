@@ -98,6 +98,8 @@ class Servers:
             page = browser.post("/authorize", data=params)
         else:
             page = browser.get("/authorize?" + urlencode(params))
+        if page.status_code == 200 and 'id="consent"' in page.text:
+            return self.decide(page, decision, browser)  # signed in already
         if page.status_code != 200 or 'id="login"' not in page.text:
             return page
         signed_in = self.sign_in(page, username, password, browser)

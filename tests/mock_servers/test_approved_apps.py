@@ -172,3 +172,44 @@ def test_removing_an_app_without_access_is_404(servers):
     )
     assert response.status_code == 404
     assert "No such app has access" in response.text
+
+
+def authorize_again(servers: Servers, client_id: str, redirect_uri: str):
+    """A repeated request from a browser already signed in, after consent."""
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "scope": "basic photos.read",
+        "state": "s",
+        **PKCE,
+    }
+    first = servers.authorize(client_id=client_id, redirect_uri=redirect_uri)
+    assert first.status_code in (302, 303), first.text
+    return servers.auth.get("/authorize?" + urlencode(params))
+
+
+@pytest.mark.parametrize(
+    ("client_id", "redirect_uri"),
+    [
+        (WEB_CLIENT[0], "https://photoprint.test/callback"),  # its secret
+        ("photo-gallery-spa", "https://photoprint.test/spa/callback"),  # its origin
+    ],
+)
+def test_remembered_consent_answers_a_client_whose_identity_is_assured(
+    servers, client_id, redirect_uri
+):
+    again = authorize_again(servers, client_id, redirect_uri)
+    assert again.status_code == 302
+    assert again.headers["location"].startswith(redirect_uri + "?code=")
+
+
+def test_a_native_apps_repeated_request_asks_again(servers):
+    """RFC 8252 8.6: any app on the device can listen on a loopback port, so
+    a native app's request is "processed as if no previous request had been
+    approved"."""
+    again = authorize_again(
+        servers, "photo-uploader-native", "http://127.0.0.1:51004/callback"
+    )
+    assert again.status_code == 200
+    assert 'id="consent"' in again.text
