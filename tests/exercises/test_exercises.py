@@ -211,3 +211,20 @@ def test_every_scenario_varies_with_the_seed(name: str, keys: WorldKeys) -> None
     assert [e.request.url for e in one.exchanges] != [
         e.request.url for e in two.exchanges
     ] or one.calls != two.calls
+
+
+def test_a_redirect_check_on_the_string_alone_lets_a_tab_through(
+    tmp_path: Path, keys: WorldKeys
+) -> None:
+    """`/<tab>/attacker.test` starts with one slash, yet PhotoPrint's server
+    (Werkzeug) sends `Location: //attacker.test/...`, as a browser reads it."""
+    string_only = (
+        "def is_own_page(target: str) -> bool:\n"
+        "    return target.startswith('/') and not target.startswith('//')\n"
+    )
+    path = with_answer("06_open_redirector", string_only, tmp_path)
+    own_pages, attack = run_all(path, 7, keys)
+    assert own_pages.passed
+    assert [v.description for v in attack.breaches] == [
+        "/go refuses to=/\\t/attacker.test/landing"
+    ]
