@@ -228,3 +228,18 @@ def test_a_redirect_check_on_the_string_alone_lets_a_tab_through(
     assert [v.description for v in attack.breaches] == [
         "/go refuses to=/\\t/attacker.test/landing"
     ]
+
+
+def test_a_dpop_window_open_to_the_future_takes_a_pre_generated_proof(
+    tmp_path: Path, keys: WorldKeys
+) -> None:
+    """RFC 9449 11.2: a proof dated ahead must not pass a check that only
+    asks whether iat is too old."""
+    past_only = solution("09_dpop_proof").replace(
+        'if abs(now - claims["iat"]) > 60:', 'if now - claims["iat"] > 60:'
+    )
+    assert past_only != solution("09_dpop_proof")
+    results = run_all(with_answer("09_dpop_proof", past_only, tmp_path), 4, keys)
+    assert [v.description for r in results for v in r.breaches] == [
+        "the API refuses a proof dated a day ahead (iat): 401"
+    ]
