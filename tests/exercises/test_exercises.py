@@ -243,3 +243,49 @@ def test_a_dpop_window_open_to_the_future_takes_a_pre_generated_proof(
     assert [v.description for r in results for v in r.breaches] == [
         "the API refuses a proof dated a day ahead (iat): 401"
     ]
+
+
+AUD_AS_SUBSTRING = '''
+import jwt
+from playground import Refused
+
+
+def validate_access_token(
+    token: str, *, jwks: dict, issuer: str, audience: str, now: int
+) -> dict:
+    header = jwt.get_unverified_header(token)
+    if header.get("typ") not in ("at+jwt", "application/at+jwt"):
+        raise Refused("typ")
+    key = jwt.PyJWKSet.from_dict(jwks)[header["kid"]]
+    claims = jwt.decode(token, key, algorithms=["RS256"], issuer=issuer, options={
+        "verify_aud": False, "verify_exp": False, "verify_iat": False})
+    if audience not in claims["aud"]:  # a substring test when aud is a string
+        raise Refused("aud")
+    if now >= claims["exp"] + LEEWAY:
+        raise Refused("exp")
+    return claims
+'''
+
+
+def test_an_audience_found_with_in_on_a_string_lets_a_look_alike_in(
+    tmp_path: Path, keys: WorldKeys
+) -> None:
+    answer = AUD_AS_SUBSTRING.replace("LEEWAY", "0")
+    results = run_all(with_answer("07_access_token", answer, tmp_path), 5, keys)
+    assert [v.description for r in results for v in r.breaches] == [
+        "the API refuses it (aud starts with this API's identifier): 401"
+    ]
+
+
+@pytest.mark.parametrize(("leeway", "passes"), [(300, True), (3600, False)])
+def test_a_few_minutes_of_exp_leeway_pass_an_hour_does_not(
+    leeway: int, passes: bool, tmp_path: Path, keys: WorldKeys
+) -> None:
+    """RFC 7519 4.1.4: "some small leeway, usually no more than a few minutes"."""
+    answer = AUD_AS_SUBSTRING.replace(
+        'if audience not in claims["aud"]:',
+        'if audience not in ([claims["aud"]] if isinstance(claims["aud"], str) '
+        'else claims["aud"]):',
+    ).replace("LEEWAY", str(leeway))
+    results = run_all(with_answer("07_access_token", answer, tmp_path), 6, keys)
+    assert all(r.passed for r in results) is passes, failures(results)
