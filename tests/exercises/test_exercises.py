@@ -245,7 +245,7 @@ def test_a_dpop_window_open_to_the_future_takes_a_pre_generated_proof(
     ]
 
 
-AUD_AS_SUBSTRING = '''
+AUD_AS_SUBSTRING = """
 import jwt
 from playground import Refused
 
@@ -264,7 +264,7 @@ def validate_access_token(
     if now >= claims["exp"] + LEEWAY:
         raise Refused("exp")
     return claims
-'''
+"""
 
 
 def test_an_audience_found_with_in_on_a_string_lets_a_look_alike_in(
