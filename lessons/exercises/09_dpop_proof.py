@@ -44,7 +44,11 @@ def verify_dpop_proof(
       `method`, `url`: the request's; `access_token`: the token in
       `Authorization: DPoP ...`; `now`: the playground's clock.
     - `seen_jtis`: the `jti` values of proofs this API accepted before;
-      add the ones you accept (RFC 9449 11.1: replay detection).
+      add the ones you accept. This API refuses a `jti` it has seen: RFC
+      9449 11.1 says servers "can store the jti value of each DPoP proof
+      for the time window in which the respective DPoP proof JWT would be
+      accepted to prevent multiple uses of the same DPoP proof" (a choice,
+      not a MUST; the MUST is the limited time window).
 
     RFC 9449 4.3: the proof is a well-formed JWT with `typ` "dpop+jwt"; its
     `alg` is an asymmetric algorithm ("not none", no MAC: here ES256 or
