@@ -48,6 +48,15 @@ def issuer_matches(expected: str, iss: str | None, server_sends_iss: bool) -> bo
     authorization responses without the iss parameter from authorization
     servers that do support the parameter according to the client's
     configuration".
+
+    A server that sends `iss` without saying so in its metadata: "Clients
+    SHOULD discard authorization responses with the iss parameter from
+    authorization servers that do not indicate their support for the
+    parameter. However, there might be legitimate authorization servers
+    that provide the iss parameter without indicating their support in
+    their metadata. Local policy or configuration can determine whether to
+    accept such responses". PhotoPrint's policy: it accepts them when `iss`
+    matches, because one of its servers is such a server.
     """
     # TODO: compare iss with the server this sign-in started at.
     return True
@@ -103,8 +112,10 @@ def honest_photo_service(run):
         "iss=https://as.attacker.test: they match. PhotoPrint works with "
         "more than one server.",
         "Do not compare with one fixed issuer: compare with `expected`, the "
-        "server this very sign-in started at. A server whose metadata does "
-        "not promise iss may still send it, and then it must match.",
+        "server this very sign-in started at. This server's metadata does "
+        "not promise iss, yet it sends it: RFC 9207 2.4 leaves such "
+        "responses to local policy, and PhotoPrint's accepts them when iss "
+        "matches.",
     ),
 )
 def honest_other_server(run):
@@ -113,7 +124,9 @@ def honest_other_server(run):
     people who have an account there it is an ordinary authorization
     server: it answers with a code and `iss=https://as.attacker.test`, and
     PhotoPrint redeems the code at that server's token endpoint. (Its
-    metadata does not promise `iss`, but it sends it.)
+    metadata does not promise `iss`, but it sends it: RFC 9207 2.4 says
+    clients SHOULD discard such responses, and lets local policy accept
+    them; PhotoPrint's policy accepts a matching `iss`.)
     """
     identity = run.pick(
         [

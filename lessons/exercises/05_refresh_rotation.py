@@ -40,7 +40,7 @@ def refresh(token) -> None:
 
     RFC 9700 4.14.2, refresh token rotation: "the authorization server
     issues a new refresh token with every access token refresh response.
-    The previous refresh token is invalidated but information about the
+    The previous refresh token is invalidated, but information about the
     relationship is retained by the authorization server. If a refresh
     token is compromised and subsequently used by both the attacker and the
     legitimate client, one of them will present an invalidated refresh

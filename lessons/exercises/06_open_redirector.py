@@ -42,7 +42,9 @@ def is_own_page(target: str) -> bool:
 
     Mind how a browser reads the `Location` it is sent (RFC 3986 5.2):
     `//host/path` is another host, `https://photoprint.test.example/` is
-    not PhotoPrint, and neither is `https://photoprint.test@example/`.
+    not PhotoPrint, and neither is `https://photoprint.test@example/`; and
+    browsers drop tabs and newlines from a URL (WHATWG URL), so `/<tab>/host`
+    is `//host`.
     """
     # TODO: allow PhotoPrint's own pages only.
     return target.startswith("/") or "photoprint.test" in target
@@ -60,6 +62,10 @@ ELSEWHERE = (
     "//attacker.test/landing",
     "https://photoprint.test.attacker.test/landing",
     "https://photoprint.test@attacker.test/landing",
+    # A tab: PhotoPrint's server (Werkzeug) drops it from the Location it
+    # sends, as browsers drop tabs and newlines from URLs (WHATWG URL), so
+    # the browser is sent to //attacker.test/landing.
+    "/\t/attacker.test/landing",
 )
 
 
@@ -104,9 +110,11 @@ def own_pages(run):
     attack=True,
     hints=(
         "Every one of Mallory's targets sends the browser away from "
-        "photoprint.test, though some mention it, and one starts with '/'.",
+        "photoprint.test, though some mention it, and some start with '/'.",
         "Parse the target (urllib.parse.urlsplit): a scheme or a netloc means "
-        "another site; '//attacker.test/x' has netloc 'attacker.test'.",
+        "another site; '//attacker.test/x' has netloc 'attacker.test', and so "
+        "has '/\\t/attacker.test/x' (urlsplit drops tabs, as browsers do). "
+        "Checking the string alone misses that one.",
         "parts = urlsplit(target); return not parts.scheme and not "
         "parts.netloc and target.startswith('/') and '\\\\' not in target",
     ),
@@ -142,8 +150,9 @@ def token_through_go(run):
         if run.party_at(run.browser.address) == "Attacker":  # her page's script
             run.attacker.exfiltrate(run.browser)
         stolen = run.attacker.loot("access_token")[before:]
+        shown = target.encode("unicode_escape").decode("ascii")  # the tab as \t
         run.refused(
-            f"/go refuses to={target}",
+            f"/go refuses to={shown}",
             not stolen,
             attacker_gets="Alice's access token for Legacy Gallery, read from "
             "the address bar of her own page",

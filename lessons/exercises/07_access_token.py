@@ -45,10 +45,12 @@ def validate_access_token(
     tokens ...
     using the algorithm specified in the JWT alg Header Parameter", and
     "MUST reject any JWT in which the value of "alg" is "none""; the
-    current time "MUST be before the time represented by the "exp" claim".
+    current time "MUST be before the time represented by the "exp" claim"
+    (RFC 7519 4.1.4: "Implementers MAY provide for some small leeway,
+    usually no more than a few minutes, to account for clock skew").
     RFC 8725 3.1: "Libraries MUST enable the caller to specify a supported
-    set of algorithms and MUST NOT use any other algorithms": this issuer
-    signs with RS256 only.
+    set of algorithms and MUST NOT use any other algorithms when performing
+    cryptographic operations": this issuer signs with RS256 only.
     """
     # TODO: verify the signature and every claim before trusting any of them.
     return jwt.decode(token, options={"verify_signature": False})
@@ -63,6 +65,9 @@ def install(run):
 
 ALICE = "u-1001"
 QUICKQUOTE_API = "https://quotes.attacker.test"
+# Another API of Mallory's, registered at the authorization server under a
+# resource identifier that starts with the photos API's.
+LOOKALIKE_API = "https://api.photos.test.attacker.test"
 STAGING = "https://auth.staging.photos.test"
 
 
@@ -202,17 +207,24 @@ def expired(run):
     """
     Alice's access token ended up in a debug log that Mallory can read. By
     the time she finds it, it has expired: the clock is past its `exp`
-    (RFC 7519 4.1.4) by some minutes or hours. She presents it anyway.
+    (RFC 7519 4.1.4) by a quarter of an hour or so, more than the few
+    minutes of leeway a check may allow for clock skew. She presents it
+    anyway, and again hours later.
     """
     token = alices_token(run)
     exp = claims_of(token)["exp"]
-    run.clock.advance(exp - run.clock.now() + run.random.randint(0, 6 * 3600))
-    got_in = mallory_presents(run, token)
-    run.refused(
-        "the API refuses the expired token: 401",
-        not got_in,
-        attacker_gets="Alice's photos, with a token that expired",
-    )
+    late = run.random.randint(15 * 60, 20 * 60)
+    for when, after in (
+        (f"{late // 60} minutes", late),
+        ("hours", late + run.random.randint(3600, 6 * 3600)),
+    ):
+        run.clock.advance(exp + after - run.clock.now())
+        got_in = mallory_presents(run, token)
+        run.refused(
+            f"the API refuses the token {when} after it expired: 401",
+            not got_in,
+            attacker_gets="Alice's photos, with a token that expired",
+        )
     control(run, alices_token(run))
 
 
@@ -223,21 +235,24 @@ def expired(run):
         "Each token is signed with the authorization server's key. Read "
         "what else the token says: who it is for (aud), who issued it (iss), "
         "what kind of token it is (typ).",
-        "aud must contain `audience`, iss must equal `issuer`, and the "
-        "header's typ must be at+jwt (RFC 9068 4).",
+        "aud must contain `audience` as a whole value (aud is a string or "
+        "a list of strings: `in` on a string finds substrings), iss must "
+        "equal `issuer`, and the header's typ must be at+jwt (RFC 9068 4).",
         "jwt.decode(..., audience=audience, issuer=issuer) and "
         "header.get('typ', '').lower() in ('at+jwt', 'application/at+jwt')",
     ),
 )
 def not_for_this_api(run):
     """
-    Three tokens, each signed with the photo service's key, none of them an
+    Four tokens, each signed with the photo service's key, none of them an
     access token for the photos API:
 
     1. **Another audience**: Alice also uses QuickQuote, a print-price
        service that Mallory runs; the authorization server issued Alice's
        token for it with `aud` QuickQuote's API. QuickQuote presents it
-       here (RFC 8725 3.9).
+       here (RFC 8725 3.9). Mallory has another API registered, whose
+       identifier `https://api.photos.test.attacker.test` starts with this
+       API's: a token for it comes here too.
     2. **Another issuer**: the photo service's staging server,
        `auth.staging.photos.test`, was set up with a copy of production's
        signing key; anyone may sign up there, under any user id (RFC 8725
@@ -254,6 +269,10 @@ def not_for_this_api(run):
     tokens = {
         "aud is QuickQuote's API": jwt_forge.sign(
             {**genuine, "aud": QUICKQUOTE_API, "jti": run.world.randomness.token(16)},
+            key,
+        ),
+        "aud starts with this API's identifier": jwt_forge.sign(
+            {**genuine, "aud": LOOKALIKE_API, "jti": run.world.randomness.token(16)},
             key,
         ),
         "iss is the staging server": jwt_forge.sign(

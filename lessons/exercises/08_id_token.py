@@ -48,13 +48,16 @@ def validate_id_token(
     OIDC Core 3.1.3.7: the `iss` "MUST exactly match" the issuer; the
     client "MUST validate that the aud (audience) Claim contains its
     client_id value ... The ID Token MUST be rejected if the ID Token does
-    not list the Client as a valid audience"; with several audiences it
-    "SHOULD verify that an azp Claim is present", and if `azp` is present
-    "SHOULD verify that its client_id is the Claim Value". An ID token
-    received straight from the token endpoint may rely on TLS instead of
-    its signature (step 6), but the client "MUST validate the signature of
-    all other ID Tokens according to JWS", and `/spa/session` receives its
-    ID tokens from a browser: verify the signature in both places, with
+    not list the Client as a valid audience, or if it contains additional
+    audiences not trusted by the Client"; `azp` is checked "as specified
+    by" the extensions that put it there (steps 4 and 5, errata set 2:
+    "This validation MAY include that when an azp (authorized party) Claim
+    is present, the Client SHOULD verify that its client_id is the Claim
+    Value"). An ID token received straight from the token endpoint may
+    rely on TLS instead of its signature (step 6), but the client "MUST
+    validate the signature of all other ID Tokens according to JWS", and
+    `/spa/session` receives its ID tokens from a browser: verify the
+    signature in both places, with
     the alg you expect (RS256 here: OIDC Core 2 allows `none` only to a
     client that asked for it at registration, and none of these did); "The
     current time MUST be before the time represented by the exp Claim"; and

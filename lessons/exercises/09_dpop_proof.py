@@ -44,7 +44,11 @@ def verify_dpop_proof(
       `method`, `url`: the request's; `access_token`: the token in
       `Authorization: DPoP ...`; `now`: the playground's clock.
     - `seen_jtis`: the `jti` values of proofs this API accepted before;
-      add the ones you accept (RFC 9449 11.1: replay detection).
+      add the ones you accept. This API refuses a `jti` it has seen: RFC
+      9449 11.1 says servers "can store the jti value of each DPoP proof
+      for the time window in which the respective DPoP proof JWT would be
+      accepted to prevent multiple uses of the same DPoP proof" (a choice,
+      not a MUST; the MUST is the limited time window).
 
     RFC 9449 4.3: the proof is a well-formed JWT with `typ` "dpop+jwt"; its
     `alg` is an asymmetric algorithm ("not none", no MAC: here ES256 or
@@ -194,7 +198,8 @@ def replay(run):
         "Each proof is signed by the gallery's own key and unused. Compare "
         "what it was made for with the request it comes with.",
         "htm must be the method, htu the URI without query and fragment, iat "
-        "within the window around now, and ath the hash of this access "
+        "within the window around now (on either side of it), and ath the "
+        "hash of this access "
         "token (RFC 9449 4.3 items 8, 9, 11 and 12).",
         "if claims['htm'] != method or claims['htu'] != url.split('?')[0] "
         "or abs(now - claims['iat']) > 60 or claims.get('ath') != ath: "
@@ -211,7 +216,11 @@ def proofs_made_for_something_else(run):
     1. a proof for `GET /api/user`, which she sends to `/api/photos`;
     2. a proof for `POST https://auth.photos.test/token`;
     3. a proof for `GET /api/photos` signed ten minutes before she uses it;
-    4. a proof for `GET /api/photos` made for Alice's previous access token
+    4. a proof for `GET /api/photos` dated a day ahead: RFC 9449 11.2's
+       attacker pre-generates proofs "arbitrarily far into the future", and
+       a check that only asks whether `iat` is too old takes it at any time
+       until then;
+    5. a proof for `GET /api/photos` made for Alice's previous access token
        (the gallery has refreshed since).
     """
     old_token = sign_in(run)
@@ -226,6 +235,9 @@ def proofs_made_for_something_else(run):
     proofs["stale"] = run.dpop_proof(
         run.spa, "GET", photos, access_token=token, iat=made - 600
     )
+    proofs["future"] = run.dpop_proof(
+        run.spa, "GET", photos, access_token=token, iat=made + 86400
+    )
     proofs["other URI"] = run.dpop_proof(
         run.spa, "GET", f"{run.api_url}/api/user", access_token=token
     )
@@ -233,6 +245,7 @@ def proofs_made_for_something_else(run):
     described = {
         "old token": "a proof made for Alice's previous access token (ath)",
         "stale": "a proof signed ten minutes ago (iat)",
+        "future": "a proof dated a day ahead (iat)",
         "other URI": "a proof for /api/user at /api/photos (htu)",
         "token endpoint": "a proof for POST /token (htm, htu)",
     }

@@ -211,3 +211,81 @@ def test_every_scenario_varies_with_the_seed(name: str, keys: WorldKeys) -> None
     assert [e.request.url for e in one.exchanges] != [
         e.request.url for e in two.exchanges
     ] or one.calls != two.calls
+
+
+def test_a_redirect_check_on_the_string_alone_lets_a_tab_through(
+    tmp_path: Path, keys: WorldKeys
+) -> None:
+    """`/<tab>/attacker.test` starts with one slash, yet PhotoPrint's server
+    (Werkzeug) sends `Location: //attacker.test/...`, as a browser reads it."""
+    string_only = (
+        "def is_own_page(target: str) -> bool:\n"
+        "    return target.startswith('/') and not target.startswith('//')\n"
+    )
+    path = with_answer("06_open_redirector", string_only, tmp_path)
+    own_pages, attack = run_all(path, 7, keys)
+    assert own_pages.passed
+    assert [v.description for v in attack.breaches] == [
+        "/go refuses to=/\\t/attacker.test/landing"
+    ]
+
+
+def test_a_dpop_window_open_to_the_future_takes_a_pre_generated_proof(
+    tmp_path: Path, keys: WorldKeys
+) -> None:
+    """RFC 9449 11.2: a proof dated ahead must not pass a check that only
+    asks whether iat is too old."""
+    past_only = solution("09_dpop_proof").replace(
+        'if abs(now - claims["iat"]) > 60:', 'if now - claims["iat"] > 60:'
+    )
+    assert past_only != solution("09_dpop_proof")
+    results = run_all(with_answer("09_dpop_proof", past_only, tmp_path), 4, keys)
+    assert [v.description for r in results for v in r.breaches] == [
+        "the API refuses a proof dated a day ahead (iat): 401"
+    ]
+
+
+AUD_AS_SUBSTRING = """
+import jwt
+from playground import Refused
+
+
+def validate_access_token(
+    token: str, *, jwks: dict, issuer: str, audience: str, now: int
+) -> dict:
+    header = jwt.get_unverified_header(token)
+    if header.get("typ") not in ("at+jwt", "application/at+jwt"):
+        raise Refused("typ")
+    key = jwt.PyJWKSet.from_dict(jwks)[header["kid"]]
+    claims = jwt.decode(token, key, algorithms=["RS256"], issuer=issuer, options={
+        "verify_aud": False, "verify_exp": False, "verify_iat": False})
+    if audience not in claims["aud"]:  # a substring test when aud is a string
+        raise Refused("aud")
+    if now >= claims["exp"] + LEEWAY:
+        raise Refused("exp")
+    return claims
+"""
+
+
+def test_an_audience_found_with_in_on_a_string_lets_a_look_alike_in(
+    tmp_path: Path, keys: WorldKeys
+) -> None:
+    answer = AUD_AS_SUBSTRING.replace("LEEWAY", "0")
+    results = run_all(with_answer("07_access_token", answer, tmp_path), 5, keys)
+    assert [v.description for r in results for v in r.breaches] == [
+        "the API refuses it (aud starts with this API's identifier): 401"
+    ]
+
+
+@pytest.mark.parametrize(("leeway", "passes"), [(300, True), (3600, False)])
+def test_a_few_minutes_of_exp_leeway_pass_an_hour_does_not(
+    leeway: int, passes: bool, tmp_path: Path, keys: WorldKeys
+) -> None:
+    """RFC 7519 4.1.4: "some small leeway, usually no more than a few minutes"."""
+    answer = AUD_AS_SUBSTRING.replace(
+        'if audience not in claims["aud"]:',
+        'if audience not in ([claims["aud"]] if isinstance(claims["aud"], str) '
+        'else claims["aud"]):',
+    ).replace("LEEWAY", str(leeway))
+    results = run_all(with_answer("07_access_token", answer, tmp_path), 6, keys)
+    assert all(r.passed for r in results) is passes, failures(results)

@@ -42,7 +42,8 @@ def validate_id_token(
         },
     )
     audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
-    # Steps 4 and 5: several audiences need an azp, and azp must be us.
+    # Step 3: audiences this client does not trust are refused, so several
+    # audiences need an azp naming us; step 5 (errata set 2): azp is us.
     if len(audiences) > 1 and "azp" not in claims:
         raise Refused("several audiences and no azp")
     if "azp" in claims and claims["azp"] != client_id:
