@@ -272,9 +272,11 @@ def loopback_look_alikes(run):
     `http://127.0.0.1.attacker.test:PORT/callback` (a host name that starts
     with the loopback address), `http://127.0.0.1:PORT@attacker.test/callback`
     (the loopback address as a user name) and
-    `http://attacker.test:PORT/callback`. Photo Uploader is a public client:
-    with Mallory's own PKCE challenge in the link, a caught code is as good
-    as Alice's tokens.
+    `http://attacker.test:PORT/callback`. The authorization server asks
+    Alice to approve Photo Uploader again (a native app's approval is not
+    remembered, RFC 8252 8.6), and she does: it is the app she uses. Photo
+    Uploader is a public client: with Mallory's own PKCE challenge in the
+    link, a caught code is as good as Alice's tokens.
     """
     port = run.random.randrange(49152, 65536)
     app = run.native_app_on_port(port)
@@ -291,6 +293,8 @@ def loopback_look_alikes(run):
         )
         before = len(run.attacker.loot("code"))
         run.browser.open(link)
+        if run.browser.page.form("consent-form") is not None:
+            run.browser.approve()  # the app she knows, asking again
         follow(run.browser)
         codes = run.attacker.loot("code")[before:]
         if codes:
