@@ -21,7 +21,7 @@ from playground.ui import state
 from tests.exercises.conftest import EXERCISES, SOLUTIONS, student_functions
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "playground" / "ui" / "pages" / "exercises.py"
+PAGE = ROOT / "playground" / "ui" / "app_pages" / "exercises.py"
 TIMEOUT = 120
 PKCE = "01_pkce_pair.py"
 STATE = "02_state_check.py"
