@@ -72,8 +72,13 @@ def label(item: Listed) -> str:
 
 
 names = [item.name for item in listing]
-if session.get(EXERCISE) not in names:
-    session[EXERCISE] = names[0]
+# The browser keeps a radio's choice as the label it shows, and these labels
+# change with the grade ("○" to "1/3" to "✅"): set the choice again on every
+# run, so the browser is sent this run's label. Else its next rerun brings
+# back a label no option has any more, and Streamlit falls back to the first
+# exercise (and drops the click that caused the rerun).
+chosen = session.get(EXERCISE)
+session[EXERCISE] = chosen if chosen in names else names[0]
 item = listing[names.index(session[EXERCISE])]
 path = item.path
 graded: Grade = desk.grade(path)  # first: the list below shows its progress
