@@ -105,6 +105,24 @@ def test_an_edit_in_the_learners_own_editor_changes_the_grade_without_a_restart(
     assert recorded["completed"] is True
 
 
+def test_the_page_editor_follows_an_edit_in_the_learners_own_editor(
+    lessons: Path, progress: Path
+) -> None:
+    """Saving from the page after an edit elsewhere keeps that edit: the
+    page's editor shows the function as the file has it now."""
+    at = open_page(lessons, STATE)
+    editor = f"editor:{STATE}:state_matches"
+    assert "# TODO" in at.text_area(key=editor).value
+    (lessons / "exercises" / STATE).write_text(solved(STATE))
+    at.run()
+    assert "hmac.compare_digest" in at.text_area(key=editor).value
+    at.button(key=f"save:{STATE}:state_matches").click()
+    at.run()
+    assert not at.exception
+    assert progress_text(at) == "3 of 3 scenarios passed: well done."
+    assert "hmac.compare_digest" in (lessons / "exercises" / STATE).read_text()
+
+
 def test_saving_in_the_page_editor_writes_the_exercise_file(
     lessons: Path, progress: Path
 ) -> None:
