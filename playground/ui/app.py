@@ -11,7 +11,7 @@ import streamlit as st
 
 from playground.ui import state
 
-PAGES = Path(__file__).resolve().parent / "pages"
+PAGES = Path(__file__).resolve().parent / "app_pages"
 
 st.set_page_config(
     page_title="OAuth Playground",

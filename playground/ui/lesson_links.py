@@ -9,7 +9,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from playground.ui import state
 
-LESSONS_PAGE = Path(__file__).resolve().parent / "pages" / "lessons.py"
+LESSONS_PAGE = Path(__file__).resolve().parent / "app_pages" / "lessons.py"
 
 
 def open_lesson(file_name: str) -> None:

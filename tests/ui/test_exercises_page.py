@@ -21,7 +21,7 @@ from playground.ui import state
 from tests.exercises.conftest import EXERCISES, SOLUTIONS, student_functions
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "playground" / "ui" / "pages" / "exercises.py"
+PAGE = ROOT / "playground" / "ui" / "app_pages" / "exercises.py"
 TIMEOUT = 120
 PKCE = "01_pkce_pair.py"
 STATE = "02_state_check.py"
@@ -103,6 +103,24 @@ def test_an_edit_in_the_learners_own_editor_changes_the_grade_without_a_restart(
     assert at.radio[0].options[1] == "✅  Check state on the callback · beginner"
     recorded = json.loads(progress.read_text())["exercises"][STATE]
     assert recorded["completed"] is True
+
+
+def test_the_page_editor_follows_an_edit_in_the_learners_own_editor(
+    lessons: Path, progress: Path
+) -> None:
+    """Saving from the page after an edit elsewhere keeps that edit: the
+    page's editor shows the function as the file has it now."""
+    at = open_page(lessons, STATE)
+    editor = f"editor:{STATE}:state_matches"
+    assert "# TODO" in at.text_area(key=editor).value
+    (lessons / "exercises" / STATE).write_text(solved(STATE))
+    at.run()
+    assert "hmac.compare_digest" in at.text_area(key=editor).value
+    at.button(key=f"save:{STATE}:state_matches").click()
+    at.run()
+    assert not at.exception
+    assert progress_text(at) == "3 of 3 scenarios passed: well done."
+    assert "hmac.compare_digest" in (lessons / "exercises" / STATE).read_text()
 
 
 def test_saving_in_the_page_editor_writes_the_exercise_file(

@@ -541,8 +541,8 @@ def test_browser_view_shows_the_address_with_its_fragment() -> None:
 def test_the_place_and_switches_survive_a_visit_to_another_page() -> None:
     at = press(pick(open_app(), PKCE), "next", times=2)
     open_switches(at).toggle(key="weakness:as.pkce_optional").set_value(True).run()
-    at.switch_page("pages/glossary.py").run()
-    at.switch_page("pages/lessons.py").run()
+    at.switch_page("app_pages/glossary.py").run()
+    at.switch_page("app_pages/lessons.py").run()
     assert not at.exception
     assert counter(at) == "Step 2 of 7"
     assert at.session_state[state.WEAKNESSES] == ["as.pkce_optional"]

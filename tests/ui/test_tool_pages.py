@@ -11,7 +11,7 @@ from playground.tools import glossary
 from playground.ui import state
 
 UI = Path(__file__).resolve().parents[2] / "playground" / "ui"
-PAGES = UI / "pages"
+PAGES = UI / "app_pages"
 TIMEOUT = 30
 
 
@@ -218,7 +218,7 @@ def test_grant_guide_spa_gets_pkce() -> None:
 
 def test_grant_guide_button_switches_to_the_lessons_page_in_the_app() -> None:
     at = AppTest.from_file(str(UI / "app.py"), default_timeout=TIMEOUT).run()
-    at.switch_page("pages/which_grant.py").run()
+    at.switch_page("app_pages/which_grant.py").run()
     at.radio(key="guide_q1").set_value("machine").run()
     at.button(key="open_lesson").click().run()
     assert Path(at.session_state[state.LESSON]).name == "01_client_credentials.py"

@@ -27,6 +27,7 @@ from playground.views.sequence_diagram import to_dot
 
 EXERCISE_SESSION = "exercise_session"  # ExerciseSession of this browser session
 EXERCISE = "exercise"  # str: the file name of the exercise on screen
+EDITOR_SOURCES = "editor_sources"  # dict: editor key -> the code it was filled with
 PASSED = ":green[:material/check_circle:]"
 FAILED = ":red[:material/cancel:]"
 LEVEL_COLOURS = {"beginner": "green", "intermediate": "orange", "advanced": "red"}
@@ -72,8 +73,13 @@ def label(item: Listed) -> str:
 
 
 names = [item.name for item in listing]
-if session.get(EXERCISE) not in names:
-    session[EXERCISE] = names[0]
+# The browser keeps a radio's choice as the label it shows, and these labels
+# change with the grade ("○" to "1/3" to "✅"): set the choice again on every
+# run, so the browser is sent this run's label. Else its next rerun brings
+# back a label no option has any more, and Streamlit falls back to the first
+# exercise (and drops the click that caused the rerun).
+chosen = session.get(EXERCISE)
+session[EXERCISE] = chosen if chosen in names else names[0]
 item = listing[names.index(session[EXERCISE])]
 path = item.path
 graded: Grade = desk.grade(path)  # first: the list below shows its progress
@@ -125,6 +131,14 @@ if outline is not None:
         with st.container(border=True):
             st.markdown(student.contract)
         code = function_source(text, student)
+        editor = f"editor:{path.name}:{student.name}"
+        sources = session.setdefault(EDITOR_SOURCES, {})
+        if editor not in session or sources.get(editor) != code:
+            # New here, or the function changed (the learner saved it in their
+            # own editor): the editor shows it, so saving from the page never
+            # puts an older version back over it. A keyed text area keeps what
+            # it first showed, whatever `value=` says later.
+            session[editor] = sources[editor] = code
         with st.expander("Edit it here", icon=":material/edit:"):
             where = (
                 f"Saving writes `{path}`."
@@ -134,11 +148,7 @@ if outline is not None:
             )
             st.caption(where)
             edited = st.text_area(
-                "Your code",
-                value=code,
-                height=320,
-                key=f"editor:{path.name}:{student.name}",
-                label_visibility="collapsed",
+                "Your code", height=320, key=editor, label_visibility="collapsed"
             )
             if st.button(
                 "Save and check", key=f"save:{path.name}:{student.name}", type="primary"
