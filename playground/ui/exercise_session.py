@@ -140,10 +140,13 @@ class ExerciseSession:
         """Put `code` in place of the function's lines (its decorator stays):
         into the file on the learner's own machine, into this session on a
         shared server. Returns where it went."""
+        return self.save_text(path, replace_function(self.text(path), student, code))
+
+    def save_text(self, path: Path, updated: str) -> str:
+        """The whole file: how a file that no longer loads (no function can
+        be found in it) is mended from the page."""
         if path.resolve().parent != self.folder.resolve() or path.suffix != ".py":
             raise ValueError(f"{path} is not an exercise of {self.folder}")
-        text = self.text(path)
-        updated = replace_function(text, student, code)
         if self.local:
             path.write_text(updated, encoding="utf-8")
             self.drafts.pop(path.name, None)

@@ -260,3 +260,41 @@ def test_an_endless_loop_is_stopped_and_the_page_keeps_serving(
         assert progress_text(other) == "1 of 3 scenarios passed"
     finally:
         pool.step_limit = limit
+
+
+@pytest.mark.parametrize("local", [True, False])
+def test_a_syntax_error_saved_on_the_page_is_mended_on_the_page(
+    lessons: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local: bool
+) -> None:
+    """No editor of one's own needed: the whole file is editable while it
+    does not load, and on a shared server the draft can be dropped too."""
+    if local:
+        monkeypatch.setenv(PROGRESS_ENV, str(tmp_path / "progress.json"))
+    else:
+        monkeypatch.delenv(PROGRESS_ENV, raising=False)
+    at = open_page(lessons, STATE)
+    at.text_area(key=f"editor:{STATE}:state_matches").set_value(
+        "def state_matches(expected, received)\n    return True\n"
+    )
+    at.button(key=f"save:{STATE}:state_matches").click()
+    at.run()
+    assert not at.exception
+    assert "SyntaxError" in at.error[0].value
+    whole = at.text_area(key=f"file-editor:{STATE}")
+    assert "def state_matches(expected, received)\n" in whole.value
+    whole.set_value(
+        whole.value.replace(
+            "def state_matches(expected, received)\n    return True\n",
+            "def state_matches(expected, received):\n"
+            "    return expected is not None and received == expected\n",
+        )
+    )
+    at.button(key=f"save-file:{STATE}").click()
+    at.run()
+    assert not at.exception
+    assert not at.error
+    assert progress_text(at) == "3 of 3 scenarios passed: well done."
+    if not local:  # the draft can still be dropped for the file as it is
+        at.button(key="discard").click()
+        at.run()
+        assert progress_text(at) == "1 of 3 scenarios passed"

@@ -157,6 +157,27 @@ if outline is not None:
                 st.toast(f"Saved to {saved_to}.")
                 st.rerun()
         st.code(code, language="python", line_numbers=True)
+else:
+    # The file does not load (a syntax error, say, saved from this page): no
+    # function can be cut out of it, so the whole file is editable here.
+    st.subheader("Mend the file")
+    editor = f"file-editor:{path.name}"
+    sources = session.setdefault(EDITOR_SOURCES, {})
+    if editor not in session or sources.get(editor) != text:
+        session[editor] = sources[editor] = text
+    st.caption(
+        f"Saving writes `{path}`."
+        if desk.local
+        else "This playground is shared: saving keeps the file in this browser "
+        "session only."
+    )
+    edited = st.text_area(
+        "The exercise file", height=480, key=editor, label_visibility="collapsed"
+    )
+    if st.button("Save and check", key=f"save-file:{path.name}", type="primary"):
+        saved_to = desk.save_text(path, edited)
+        st.toast(f"Saved to {saved_to}.")
+        st.rerun()
 
 left, right = st.columns([3, 1])
 with left:
@@ -241,10 +262,10 @@ if outline is not None:
     st.subheader("The scenarios")
     for result in graded.results:
         scenario_panel(result, outline.scenarios[result.number - 1].hints)
-    drafted = not desk.local and path.name in desk.drafts
-    if drafted and st.button("Forget my edits (back to the file)", key="discard"):
-        desk.discard_draft(path)
-        st.rerun()
+drafted = not desk.local and path.name in desk.drafts
+if drafted and st.button("Forget my edits (back to the file)", key="discard"):
+    desk.discard_draft(path)
+    st.rerun()
 
 
 @st.fragment(run_every=2)
