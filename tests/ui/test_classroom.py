@@ -311,3 +311,13 @@ def test_asking_the_workers_what_they_hold_leaves_them_free() -> None:
         assert len(pool.stats()) == 1
         outline = thread.submit(pool.outline, source).result(timeout=60)
         assert outline.title.startswith("Authorization code with PKCE")
+
+
+def test_step_zero_shows_the_terminal_command_as_the_pages_first_code_block() -> None:
+    """The first code block is drawn before Next, so a new tab fetches the
+    highlighter while the learner reads (bench/ui_browser_latency.py)."""
+    at = open_url(lesson=PKCE, step="0")
+    commands = [block.value for block in at.code]
+    assert len(commands) == 1
+    assert commands[0].startswith("oauth-playground run ")
+    assert commands[0].endswith(f"lessons/{PKCE}")

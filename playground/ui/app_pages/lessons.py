@@ -156,7 +156,7 @@ def step_view(
     if replay.error is not None:
         panels.lesson_error(replay.error)
     if replay.lesson is not None and current is None:
-        panels.outline(replay.lesson)
+        panels.outline(replay.lesson, path)
         panels.source(replay, folded=presenting)
     elif current is not None:
         panels.step(replay, state.diagram_renderer(), presenting=presenting)
