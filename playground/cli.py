@@ -377,8 +377,9 @@ def _run_run(args: argparse.Namespace) -> int:
             only_step=args.step,
             outline=outline,
         )
-        if args.html and not isinstance(report, LessonError):
-            args.html.write_text(_handout(pool, source, outline, args), "utf-8")
+        handout = args.html and not isinstance(report, LessonError)
+        if handout and not _write(args.html, _handout(pool, source, outline, args)):
+            return 1
     if isinstance(report, LessonError):  # stopped, or its process ended
         return _lesson_failed(report)
     if args.json:
@@ -386,8 +387,10 @@ def _run_run(args: argparse.Namespace) -> int:
     else:
         print(report.text, end="")
     exchanges = report.exchanges
-    if args.dot:
-        args.dot.write_text(sequence_diagram.to_dot(exchanges, title=outline.title))
+    if args.dot and not _write(
+        args.dot, sequence_diagram.to_dot(exchanges, title=outline.title)
+    ):
+        return 1
     if args.svg:
         svg = sequence_diagram.render_svg(exchanges, title=outline.title)
         if svg is None:
@@ -396,7 +399,8 @@ def _run_run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        args.svg.write_bytes(svg)
+        if not _write(args.svg, svg):
+            return 1
     if report.error is not None:
         print(f"error: {report.error}", file=sys.stderr)
         return 1
@@ -421,6 +425,23 @@ def _run_refusal(args: argparse.Namespace, outline: LessonOutline) -> str:
             f"is a {outline.kind} lesson that turns on none"
         )
     return ""
+
+
+def _write(path: Path, data: str | bytes) -> bool:
+    """An output file the user named (--html, --dot, --svg, --csv): a path
+    that cannot be written is one line on stderr, not a traceback."""
+    try:
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+    except OSError as error:
+        print(
+            f"oauth-playground: error: cannot write {path}: {error.strerror or error}",
+            file=sys.stderr,
+        )
+        return False
+    return True
 
 
 def _handout(pool: LessonPool, source: Any, outline: Any, args: Any) -> str:
@@ -525,8 +546,8 @@ def _run_check(args: argparse.Namespace) -> int:
                 pool, args.all, exercise_files(folder), seed=args.seed
             )
         print(grader.mark_table(marks), end="")
-        if args.csv:
-            args.csv.write_text(grader.mark_csv(marks), encoding="utf-8")
+        if args.csv and not _write(args.csv, grader.mark_csv(marks)):
+            return 1
         return 0
     path = find_exercise(args.exercise or "", folder) if args.exercise else None
     if path is None:

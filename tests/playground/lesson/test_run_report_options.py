@@ -174,3 +174,15 @@ def test_the_handout_keeps_the_panels_of_pats_and_token_exchange(
     page = handout.read_text("utf-8")
     assert f"<h3>{heading}</h3>" in page
     assert part in page
+
+
+@pytest.mark.parametrize("option", ["--html", "--dot", "--svg"])
+def test_an_output_file_that_cannot_be_written_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    target = tmp_path / "no-such-folder" / "out"
+    code = main(["run", str(GRANT_LESSON), "--brief", option, str(target)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"cannot write {target}: No such file or directory" in err
+    assert "Traceback" not in err
