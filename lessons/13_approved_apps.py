@@ -10,7 +10,8 @@ lesson = Lesson(
     kind="advanced",
     summary=(
         "The authorization server remembers which apps Alice approved, so it "
-        "asks only once; its own (first-party) apps it never asks about, as "
+        "asks only once (for an app whose identity it can be sure of); its "
+        "own (first-party) apps it never asks about, as "
         "Google does not for its own. Her account page lists both and lets her "
         "remove one: the refresh tokens die at once, the access tokens already "
         "handed out live on where an API checks JWTs by itself."
@@ -66,9 +67,10 @@ def remembered(run):
     client: whoever receives the code must still authenticate as PhotoPrint
     to redeem it, which is what lets the server answer without asking again
     (RFC 6749 10.2, quoted in the next step). A public client gets this only
-    when its redirect URI proves who it is: the single-page app's https
-    origin does, but a native app's loopback port could be any app on the
-    device, so the server asks Alice again every time (RFC 8252 8.6).
+    when its redirect URI proves who it is: the single-page app's registered
+    https redirect URI, matched exactly, does (RFC 8252 8.6 lets a server
+    accept that as proof), but a native app's loopback port could be any
+    app on the device, so the server asks Alice again every time.
     """
     photoprint_sign_in(run)
     run.check(

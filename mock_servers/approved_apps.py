@@ -44,22 +44,15 @@ def consent_implied(client: Client) -> bool:
 
 def identity_assured(client: Client) -> bool:
     """Can a repeated request be trusted to come from this client? A secret
-    proves a confidential one; a public one only by where its codes go. A
-    web origin is its own; a native app's loopback redirect (any port, RFC
-    8252 7.3) or private-use scheme can be any app on the device (8.6)."""
+    proves a confidential one; a public one only by https redirect URIs,
+    matched exactly (RFC 8252 8.6: "claimed https scheme redirects MAY be
+    accepted ... as identity proof"). A loopback port or a plain-http or
+    private-use-scheme redirect can be any program on the device."""
     if not client.is_public:
         return True
-    return bool(client.redirect_uris) and not any(
-        map(_any_app_on_the_device, client.redirect_uris)
+    return bool(client.redirect_uris) and all(
+        urlsplit(uri).scheme == "https" for uri in client.redirect_uris
     )
-
-
-def _any_app_on_the_device(uri: str) -> bool:
-    parts = urlsplit(uri)
-    if parts.scheme not in ("http", "https"):
-        return True  # a private-use URI scheme: any app may claim it
-    loopback = parts.hostname in ("127.0.0.1", "::1", "localhost")
-    return loopback and parts.port is None  # the port picked at run time
 
 
 def consent_on_record(store: Store, user_id: str, client: Client, scope: str) -> bool:

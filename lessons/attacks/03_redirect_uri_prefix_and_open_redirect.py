@@ -44,10 +44,12 @@ implicit grant), with the open redirector of RFC 9700 4.11 as its accomplice.
   the authority, encoded characters, look-alike subdomains (RFC 9700 4.1.1
   shows a wildcard and a subdomain takeover, 4.1.2 an open redirector; the
   rest are classic URL-parser confusions).
-- Do not re-approve a public client silently: RFC 6749 10.2 says the server
-  SHOULD NOT process repeated authorization requests automatically without
-  authenticating the client or other measures. That silence is what lets
-  this redirect happen without a single click.
+- Re-approve a public client silently only when its identity is proven:
+  RFC 6749 10.2 says the server SHOULD NOT process repeated authorization
+  requests automatically without authenticating the client or other
+  measures, and RFC 8252 8.6 accepts https redirect URIs matched exactly as
+  such a measure. A prefix match voids that proof, and the silence is what
+  lets this redirect happen without a single click.
 """,
 )
 
@@ -69,8 +71,10 @@ def alice_uses_legacy_gallery(run):
     Two things stay behind that Mallory will count on: Alice's session
     cookie at the authorization server, and her **remembered consent** for
     Legacy Gallery. Next time, the AS will not ask her anything.
-    (Re-approving a public client silently is itself discouraged, RFC 6749
-    10.2; it is what lets this redirect happen without a single click.)
+    (The AS re-approves a public client silently because its https redirect
+    URI, matched exactly, proves who it is, RFC 8252 8.6; with a prefix match
+    that proof is gone, and the silence is what lets this redirect happen
+    without a single click.)
     """
     url = run.legacy_app.authorization_url("basic photos.read", response_type="token")
     run.browser.open(url)

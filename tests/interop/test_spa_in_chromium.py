@@ -191,6 +191,13 @@ def test_spa_signs_in_calls_the_api_refreshes_and_revokes(
             page.on("pageerror", lambda error: console.append(f"page error: {error}"))
             page.goto(f"{spa_site.origin}/")
             sign_in_and_approve(page)
+            # The second grant: served over plain http on a loopback port,
+            # the SPA's redirect proves nothing of who asks (RFC 8252 8.6),
+            # so the remembered approval is not reused: alice approves again.
+            page.wait_for_url(lambda url: url.startswith(spa_site.origin))
+            page.wait_for_selector("#consent-form, body[data-done='true']")
+            if page.locator("#consent-form").count():
+                page.click("#consent-form button[value=approve]")
             page.wait_for_selector("body[data-done='true']")
             assert page.url.startswith(spa_site.redirect_uri) or page.url.startswith(
                 spa_site.origin

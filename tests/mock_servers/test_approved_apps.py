@@ -213,3 +213,15 @@ def test_a_native_apps_repeated_request_asks_again(servers):
     )
     assert again.status_code == 200
     assert 'id="consent"' in again.text
+
+
+def test_a_single_page_app_on_plain_http_loopback_asks_again(servers):
+    """Served on a loopback port (as `serve --redirect-uri` does), the SPA's
+    redirect proves nothing: any program on the machine could bind it."""
+    redirect = "http://127.0.0.1:5173/callback"
+    store = servers.deployment.store
+    spa = store.clients["photo-gallery-spa"]
+    store.clients[spa.client_id] = replace(spa, redirect_uris=(redirect,))
+    again = authorize_again(servers, "photo-gallery-spa", redirect)
+    assert again.status_code == 200
+    assert 'id="consent"' in again.text
